@@ -1,0 +1,294 @@
+"""Provider profiles: what a vendor documents, as plain typed data.
+
+A profile is YAML validated by ``schemas/profile.schema.json`` (unknown keys are
+errors, so a typo cannot silently drop a rule) and then by the cross-field rules
+below. Everything downstream (planning, the reference server, the checks) reads
+the resulting :class:`Profile`, never the YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+
+from conformance.errors import ConfigError
+from conformance.resources import bundled_profiles, profile_schema_path
+
+Severity = str  # "must" | "should" | "may"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    sizes: tuple[str, ...]
+    default_size: str | None
+    n_min: int
+    n_max: int
+    prompt_max_chars: int
+    qualities: tuple[str, ...]
+    default_quality: str | None
+    styles: tuple[str, ...]
+    default_style: str | None
+    response_formats: tuple[str, ...]
+    default_response_format: str
+    revised_prompt: bool
+    user: bool
+    price_per_image: float | None
+
+
+@dataclass(frozen=True)
+class AuthSpec:
+    header: str
+    scheme: str
+    key_env: str
+    required: bool
+
+    def value(self, key: str) -> str:
+        return f"{self.scheme} {key}" if self.scheme else key
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    status: tuple[int, ...]
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Deviation:
+    check: str
+    reason: str
+    model: str | None = None
+    view: str = "drop-in"
+    severity: Severity | None = None
+    source: str | None = None
+
+    def matches(self, check_id: str, probe_id: str, model: str | None, view: str) -> bool:
+        if self.view not in (view, "both"):
+            return False
+        if self.model is not None and self.model != model:
+            return False
+        return self.check in (check_id, f"{check_id}[{probe_id}]")
+
+
+@dataclass(frozen=True)
+class Fact:
+    fact: str
+    source: str
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class DocExample:
+    name: str
+    source: str
+    request: Mapping[str, Any]
+    response: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    path: Path
+    sha256: str
+    sources: tuple[str, ...]
+    base_url: str | None
+    auth: AuthSpec
+    headers: Mapping[str, str]
+    default_model: str
+    models: Mapping[str, ModelSpec]
+    errors: Mapping[str, ErrorKind]
+    status_codes: Mapping[int, str]
+    usage: str
+    null_fields: bool
+    budget: int
+    concurrency: int
+    rate_limit: str
+    facts: tuple[Fact, ...] = ()
+    examples: tuple[DocExample, ...] = ()
+    deviations: tuple[Deviation, ...] = field(default=())
+
+    def model(self, name: str) -> ModelSpec:
+        return self.models[name]
+
+    def error(self, kind: str) -> ErrorKind | None:
+        return self.errors.get(kind)
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(profile_schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _where(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else "the top level"
+
+
+def _schema_problem(err: jsonschema.ValidationError) -> str:
+    """One line a person can act on, naming the key at fault."""
+    where = _where(err.absolute_path)
+    if err.validator == "additionalProperties":
+        schema = err.schema if isinstance(err.schema, Mapping) else {}
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        names = ", ".join(repr(k) for k in extra)
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        return f"unknown key {names} at {where}{hint}"
+    if err.validator == "required":
+        return f"{where}: {err.message}"
+    return f"{where}: {err.message}"
+
+
+def _stringify_keys(value: Any) -> Any:
+    # YAML reads `200: OK` with an integer key; JSON Schema speaks only strings.
+    if isinstance(value, dict):
+        return {str(k): _stringify_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_keys(v) for v in value]
+    return value
+
+
+def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
+    sizes = tuple(raw["sizes"])
+    qualities = tuple(raw.get("qualities", ()))
+    styles = tuple(raw.get("styles", ()))
+    formats = tuple(raw["response_formats"])
+    spec = ModelSpec(
+        name=name,
+        sizes=sizes,
+        default_size=raw.get("default_size"),
+        n_min=raw["n"]["min"],
+        n_max=raw["n"]["max"],
+        prompt_max_chars=raw["prompt_max_chars"],
+        qualities=qualities,
+        default_quality=raw.get("default_quality"),
+        styles=styles,
+        default_style=raw.get("default_style"),
+        response_formats=formats,
+        default_response_format=raw.get("default_response_format", formats[0]),
+        revised_prompt=raw.get("revised_prompt", False),
+        user=raw.get("user", True),
+        price_per_image=raw.get("price_per_image"),
+    )
+    checks = [
+        (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
+        (
+            spec.default_size is None or spec.default_size in sizes,
+            f"default_size {spec.default_size} is not one of its sizes",
+        ),
+        (
+            spec.default_quality is None or spec.default_quality in qualities,
+            f"default_quality {spec.default_quality} is not one of its qualities",
+        ),
+        (
+            spec.default_style is None or spec.default_style in styles,
+            f"default_style {spec.default_style} is not one of its styles",
+        ),
+        (
+            spec.default_response_format in formats,
+            f"default_response_format {spec.default_response_format} is not one of its formats",
+        ),
+    ]
+    for ok, problem in checks:
+        if not ok:
+            raise ConfigError(f"profile {where}: models.{name}: {problem}")
+    return spec
+
+
+def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
+    """Validate and convert already-parsed YAML. Raises ConfigError with one line."""
+    where = str(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"profile {where}: expected a mapping at the top level")
+    raw = _stringify_keys(raw)
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError(f"profile {where}: {_schema_problem(errors[0])}")
+    models = {name: _model(name, spec, where) for name, spec in raw["models"].items()}
+    if raw["default_model"] not in models:
+        raise ConfigError(
+            f"profile {where}: default_model {raw['default_model']!r} is not among its models"
+        )
+    auth = raw["auth"]
+    response = raw.get("response", {})
+    limits = raw["limits"]
+    deviations = tuple(Deviation(**d) for d in raw.get("deviations", ()))
+    for dev in deviations:
+        if dev.model is not None and dev.model not in models:
+            raise ConfigError(f"profile {where}: deviation for unknown model {dev.model!r}")
+    return Profile(
+        name=raw["name"],
+        title=raw["title"],
+        path=path,
+        sha256=digest,
+        sources=tuple(raw.get("sources", ())),
+        base_url=raw.get("base_url"),
+        auth=AuthSpec(
+            header=auth.get("header", "Authorization"),
+            scheme=auth.get("scheme", "Bearer"),
+            key_env=auth["key_env"],
+            required=auth.get("required", True),
+        ),
+        headers=MappingProxyType(dict(raw.get("headers", {}))),
+        default_model=raw["default_model"],
+        models=MappingProxyType(models),
+        errors=MappingProxyType(
+            {
+                kind: ErrorKind(status=tuple(v["status"]), code=v.get("code"))
+                for kind, v in raw["errors"].items()
+            }
+        ),
+        status_codes=MappingProxyType({int(k): v for k, v in raw.get("status_codes", {}).items()}),
+        usage=response.get("usage", "none"),
+        null_fields=response.get("null_fields", False),
+        budget=limits["budget"],
+        concurrency=limits.get("concurrency", 4),
+        rate_limit=limits.get("rate_limit", "60/m"),
+        facts=tuple(Fact(**f) for f in raw.get("facts", ())),
+        examples=tuple(DocExample(**e) for e in raw.get("examples", ())),
+        deviations=deviations,
+    )
+
+
+def load_profile_file(path: Path) -> Profile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"profile {path}: cannot read it ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"profile {path}: malformed YAML{at}: {problem}") from None
+    return parse_profile(raw, path, hashlib.sha256(data).hexdigest())
+
+
+def resolve_profile_path(ref: str) -> Path:
+    """A bundled profile's name, or the path of a user's own profile file."""
+    bundled = bundled_profiles()
+    if ref in bundled:
+        return bundled[ref]
+    candidate = Path(ref)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise ConfigError(f"profile file {ref} does not exist")
+        return candidate
+    names = ", ".join(bundled)
+    raise ConfigError(f"unknown profile {ref!r}: use one of {names}, or the path of a YAML file")
+
+
+def load_profile(ref: str) -> Profile:
+    return load_profile_file(resolve_profile_path(ref))
