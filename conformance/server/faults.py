@@ -1,0 +1,162 @@
+"""Named faults: each makes the reference server break exactly one rule.
+
+The suite's self-tests run every check against a server with the fault that
+``breaks`` names switched on, and the check must then fail. A check with no
+fault that makes it fail is a check nobody has seen fail, hence this registry.
+Most faults mirror a deviation seen in real gateways
+(/work/shared/reference/real-world-deviations.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from conformance.server.contract import MALFORMED_JSON, RULES
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    breaks: str  # the check id that must fail against a server with this fault
+    description: str
+    # Other checks that observe the same broken rule and must fail too (e.g. the
+    # HTTP status of a refusal, seen directly and through the openai SDK).
+    also: tuple[str, ...] = ()
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return (self.breaks, *self.also)
+
+
+# What a server that skips each rule does with the value instead.
+_TOLERATED: Mapping[str, str] = {
+    MALFORMED_JSON: "a body that is not a JSON object is read as {} with a default prompt",
+    "model-unknown": "an unknown model is served as the default model",
+    "prompt-missing": "a missing or null prompt is drawn as an empty one",
+    "prompt-type": "a non-string prompt is drawn as its str()",
+    "prompt-empty": "an empty or blank prompt is drawn",
+    "prompt-too-long": "a prompt over the model's limit is drawn",
+    "n-type": "a non-integer n is read with int() (1 if that fails), clamped to 1..10",
+    "n-zero": "n below the minimum is raised to 1",
+    "n-above-max": "n above the model's maximum is served, up to 10",
+    "size-unicode-x": "a size written with the multiplication sign is read as an x",
+    "size-unsupported": "an unlisted WxH size is drawn (64..2048 per side), anything else "
+    "at the default size",
+    "response-format-unknown": "an unknown response_format answers with url",
+    "quality-unknown": "an unknown quality is ignored",
+    "style-unknown": "an unknown style is ignored",
+}
+
+# Fault name -> the validation rule it switches off.
+ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
+    {f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED}
+)
+
+
+def _accept_faults() -> tuple[Fault, ...]:
+    return tuple(
+        Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
+        for name, rule in ACCEPT_RULE_FAULTS.items()
+    )
+
+
+_OTHER_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "accept-missing-key",
+        "auth.rejected",
+        "a request without the auth header is served normally",
+    ),
+    Fault(
+        "accept-wrong-key",
+        "auth.rejected",
+        "any key value is accepted (a missing header is still refused)",
+    ),
+    Fault(
+        "auth-403",
+        "sdk.authentication",
+        "authentication failures answer 403 (code forbidden) instead of 401",
+        also=("auth.rejected",),
+    ),
+    Fault(
+        "validation-500",
+        "validation.rejected",
+        "every invalid request answers 500 with type server_error",
+    ),
+    Fault(
+        "validation-422",
+        "validation.status",
+        "every invalid request answers 422",
+        also=("sdk.bad-request",),
+    ),
+    Fault("wrong-param", "validation.param", 'validation errors carry "param": null'),
+    Fault(
+        "error-flat",
+        "errors.envelope",
+        "error bodies are flat, vLLM style: {object: error, message, type, param, code: "
+        "<status>} without the error wrapper",
+    ),
+    Fault(
+        "error-no-param-code",
+        "errors.envelope",
+        "error bodies lack the param and code keys, one-api middleware style",
+    ),
+    Fault(
+        "error-html",
+        "errors.envelope",
+        "error answers are an HTML page (text/html) with the same status",
+    ),
+    Fault(
+        "reject-hd",
+        "generation.status",
+        "quality hd is refused with 400 (param quality) as if it were unsupported",
+    ),
+    Fault(
+        "content-type-text",
+        "generation.content-type",
+        "successful answers are sent as text/plain; charset=utf-8",
+    ),
+    Fault(
+        "usage-malformed",
+        "generation.schema",
+        'successful answers carry "usage": {"total_tokens": "many"}',
+    ),
+    Fault("created-ms", "generation.created", "created is in milliseconds"),
+    Fault("created-null", "sdk.parses", "created is null"),
+    Fault("n-ignored", "generation.count", "one image is returned (and billed) whatever n is"),
+    Fault(
+        "format-ignored",
+        "generation.format",
+        "images are always returned as url whatever response_format says",
+    ),
+    Fault("both-formats", "generation.format", "every image carries both url and b64_json"),
+    Fault(
+        "null-fields",
+        "generation.nulls",
+        "unused keys (url, b64_json, revised_prompt) are sent as explicit nulls",
+    ),
+    Fault("b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,"),
+    Fault("b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image"),
+    Fault("url-404", "images.url", "image URLs name files that do not exist (404)"),
+    Fault("url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)"),
+    Fault(
+        "wrong-dimensions",
+        "images.dimensions",
+        "images are drawn at half the requested width and height",
+    ),
+    Fault(
+        "revised-prompt-number",
+        "generation.revised-prompt",
+        'every image carries "revised_prompt": 42',
+    ),
+)
+
+FAULTS: Mapping[str, Fault] = MappingProxyType(
+    {fault.name: fault for fault in (*_accept_faults(), *_OTHER_FAULTS)}
+)
+
+
+def unknown_faults(names: Iterable[str]) -> list[str]:
+    """The names in ``names`` that are no fault, once each, in the order given."""
+    return list(dict.fromkeys(name for name in names if name not in FAULTS))
