@@ -1,0 +1,90 @@
+"""The covering set: the fewest billable requests that still use every value.
+
+Each documented value of each parameter (size, response_format, quality, style)
+appears in at least one request of the model, values are combined so the set
+is as long as the longest list, ``n > 1`` rides along once on the cheapest
+size where the model allows it, and a value equal to the documented default is
+left out of one request so the default itself is exercised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.profile import ModelSpec
+
+PROMPT = "A red cube on a white table, soft studio light"
+
+
+@dataclass(frozen=True)
+class Row:
+    body: dict[str, Any]
+    n: int
+    size: str
+    response_format: str
+    covers: tuple[str, ...]
+
+
+def _area(size: str) -> int:
+    width, height = (int(v) for v in size.split("x"))
+    return width * height
+
+
+def _probe_id(row_values: dict[str, Any], n: int) -> str:
+    parts = [
+        str(v)
+        for k, v in row_values.items()
+        if k in ("size", "response_format", "quality", "style")
+    ]
+    if n > 1:
+        parts.append(f"n{n}")
+    return "gen-" + "-".join(parts)
+
+
+def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
+    """``(probe id, row)`` pairs for one model, cheapest first."""
+    sizes = sorted(model.sizes, key=_area)
+    axes: dict[str, list[str]] = {"size": sizes, "response_format": list(model.response_formats)}
+    if model.qualities:
+        axes["quality"] = list(model.qualities)
+    if model.styles:
+        axes["style"] = list(model.styles)
+    defaults = {
+        "size": model.default_size,
+        "response_format": model.default_response_format,
+        "quality": model.default_quality,
+        "style": model.default_style,
+    }
+    count = max(len(values) for values in axes.values())
+    omitted: set[str] = set()
+    rows: list[tuple[str, Row]] = []
+    for i in range(count):
+        chosen = {axis: values[i % len(values)] for axis, values in axes.items()}
+        n = 2 if i == 0 and model.n_max >= 2 else 1
+        body: dict[str, Any] = {"model": model.name, "prompt": PROMPT}
+        covers = []
+        for axis, value in chosen.items():
+            is_default = defaults.get(axis) == value
+            if is_default and axis not in omitted and i > 0:
+                # Left out once on purpose: the documented default must apply.
+                omitted.add(axis)
+                covers.append(f"{axis}={value} (default)")
+                continue
+            body[axis] = value
+            covers.append(f"{axis}={value}")
+        if n > 1:
+            body["n"] = n
+            covers.append(f"n={n}")
+        if i == 0 and model.user:
+            body["user"] = "imagegen-conformance"
+            covers.append("user")
+        row = Row(
+            body=body,
+            n=n,
+            size=chosen["size"],
+            response_format=chosen["response_format"],
+            covers=tuple(covers),
+        )
+        rows.append((_probe_id(chosen, n), row))
+    return rows

@@ -1,0 +1,199 @@
+"""Exchanges: what was sent and what came back, already redacted.
+
+Checks judge exchanges and nothing else, so a run can be recorded and judged
+again offline. Bodies are kept as bytes; ``to_dict``/``from_dict`` give a JSON
+form (bodies in base64) for recordings.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+Headers = list[tuple[str, str]]
+
+
+def header(headers: Headers, name: str) -> str | None:
+    lname = name.lower()
+    for key, value in headers:
+        if key.lower() == lname:
+            return value
+    return None
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    url: str
+    headers: Headers
+    body: bytes = b""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "headers": [list(h) for h in self.headers],
+            "body_b64": base64.b64encode(self.body).decode(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RecordedRequest:
+        return cls(
+            method=data["method"],
+            url=data["url"],
+            headers=[(k, v) for k, v in data["headers"]],
+            body=base64.b64decode(data["body_b64"]),
+        )
+
+
+@dataclass
+class RecordedResponse:
+    status: int
+    headers: Headers
+    body: bytes = b""
+    # Set when the body was cut at the size cap: checks must not trust its end.
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return (header(self.headers, "content-type") or "").split(";")[0].strip().lower()
+
+    @property
+    def is_json_type(self) -> bool:
+        ctype = self.content_type
+        return ctype == "application/json" or ctype.endswith("+json")
+
+    @cached_property
+    def json(self) -> Any:
+        """The parsed body, or raises ValueError when it is not JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "headers": [list(h) for h in self.headers],
+            "body_b64": base64.b64encode(self.body).decode(),
+            "truncated": self.truncated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RecordedResponse:
+        return cls(
+            status=data["status"],
+            headers=[(k, v) for k, v in data["headers"]],
+            body=base64.b64decode(data["body_b64"]),
+            truncated=data.get("truncated", False),
+        )
+
+
+@dataclass
+class Attempt:
+    """One try at a request; retried answers leave one of these each."""
+
+    started_s: float
+    elapsed_s: float
+    status: int | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started_s": self.started_s,
+            "elapsed_s": self.elapsed_s,
+            "status": self.status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attempt:
+        return cls(**data)
+
+
+@dataclass
+class Fetch:
+    """A GET of an image URL found in an answer (sent without credentials)."""
+
+    url: str
+    response: RecordedResponse | None = None
+    error: str | None = None
+    # Why the URL was not fetched at all (e.g. not http(s)).
+    refused: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "response": self.response.to_dict() if self.response else None,
+            "error": self.error,
+            "refused": self.refused,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fetch:
+        resp = data.get("response")
+        return cls(
+            url=data["url"],
+            response=RecordedResponse.from_dict(resp) if resp else None,
+            error=data.get("error"),
+            refused=data.get("refused"),
+        )
+
+
+@dataclass
+class Exchange:
+    probe_key: str
+    request: RecordedRequest
+    response: RecordedResponse | None = None
+    # Why there is no answer to judge (refused connection, timeout, ...).
+    error: str | None = None
+    # Why the probe was not sent at all (e.g. the budget was spent).
+    skipped: str | None = None
+    # Wall-clock Unix time the request went out: `created` is judged against it.
+    sent_at: float = 0.0
+    elapsed_s: float = 0.0
+    attempts: list[Attempt] = field(default_factory=list)
+    billed: int = 0
+    fetches: list[Fetch] = field(default_factory=list)
+
+    def fetch_for(self, url: str) -> Fetch | None:
+        for fetch in self.fetches:
+            if fetch.url == url:
+                return fetch
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probe": self.probe_key,
+            "request": self.request.to_dict(),
+            "response": self.response.to_dict() if self.response else None,
+            "error": self.error,
+            "skipped": self.skipped,
+            "sent_at": self.sent_at,
+            "elapsed_s": self.elapsed_s,
+            "attempts": [a.to_dict() for a in self.attempts],
+            "billed": self.billed,
+            "fetches": [f.to_dict() for f in self.fetches],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        resp = data.get("response")
+        return cls(
+            probe_key=data["probe"],
+            request=RecordedRequest.from_dict(data["request"]),
+            response=RecordedResponse.from_dict(resp) if resp else None,
+            error=data.get("error"),
+            skipped=data.get("skipped"),
+            sent_at=data.get("sent_at", 0.0),
+            elapsed_s=data.get("elapsed_s", 0.0),
+            attempts=[Attempt.from_dict(a) for a in data.get("attempts", [])],
+            billed=data.get("billed", 0),
+            fetches=[Fetch.from_dict(f) for f in data.get("fetches", [])],
+        )

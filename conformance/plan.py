@@ -1,0 +1,244 @@
+"""Planning: from a profile, the probes a run sends.
+
+Refused probes are cheap (a conformant server rejects them without generating)
+and many; valid probes are billable and few, chosen by :mod:`covering`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.covering import PROMPT, covering_rows
+from conformance.probes import Expectation, Probe, potential_images
+from conformance.profile import ModelSpec, Profile
+
+# Not valid JSON: the object is never closed.
+MALFORMED_JSON = b'{"model": "%s", "prompt": "A red cube", "n": 1'
+UNKNOWN_MODEL = "imagegen-conformance-no-such-model"
+
+
+@dataclass(frozen=True)
+class Plan:
+    profile: Profile
+    models: tuple[str, ...]
+    probes: tuple[Probe, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def by_key(self) -> dict[str, Probe]:
+        return {p.key: p for p in self.probes}
+
+    @property
+    def billable(self) -> tuple[Probe, ...]:
+        return tuple(p for p in self.probes if p.billable)
+
+    def expected_images(self) -> int:
+        return sum(p.expect.n or 0 for p in self.billable)
+
+    def estimated_cost(self) -> float:
+        total = 0.0
+        for probe in self.billable:
+            price = self.profile.models[probe.model].price_per_image or 0.0
+            total += price * (probe.expect.n or 1)
+        return total
+
+
+def _cheapest_size(model: ModelSpec) -> str:
+    return min(model.sizes, key=lambda s: int(s.split("x")[0]) * int(s.split("x")[1]))
+
+
+def _base(model: ModelSpec) -> dict[str, Any]:
+    """The cheapest valid request: each refused probe changes one thing in it."""
+    return {"model": model.name, "prompt": PROMPT, "size": _cheapest_size(model)}
+
+
+def _unsupported_size(model: ModelSpec) -> str:
+    for candidate in ("999x999", "640x480", "123x456"):
+        if candidate not in model.sizes:
+            return candidate
+    raise AssertionError("unreachable: a model lists every candidate size")
+
+
+def _too_long_prompt(limit: int) -> str:
+    words = "a red cube on a white table in soft studio light "
+    text = words * (limit // len(words) + 2)
+    return text[: limit + 1]
+
+
+def _invalid(
+    profile: Profile,
+    model: ModelSpec,
+    probe_id: str,
+    title: str,
+    change: dict[str, Any],
+    param: str | None,
+    *,
+    drop: str | None = None,
+    kind: str = "invalid_request",
+) -> Probe:
+    body = _base(model)
+    if drop:
+        body.pop(drop)
+    body.update(change)
+    error = profile.errors[kind]
+    return Probe(
+        id=probe_id,
+        model=model.name,
+        title=title,
+        kind="invalid",
+        body=body,
+        expect=Expectation(statuses=error.status, error_kind=kind, param=param, code=error.code),
+        potential_images=potential_images(body),
+    )
+
+
+def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[Probe]:
+    """Requests a conformant server must refuse with a 4xx and the error envelope."""
+    some_size = model.sizes[0]
+    probes = [
+        _invalid(profile, model, "prompt-missing", "no prompt", {}, "prompt", drop="prompt"),
+        _invalid(profile, model, "prompt-empty", "empty prompt", {"prompt": ""}, "prompt"),
+        _invalid(
+            profile, model, "prompt-type", "prompt that is a number", {"prompt": 12345}, "prompt"
+        ),
+        _invalid(
+            profile,
+            model,
+            "prompt-too-long",
+            f"prompt of {model.prompt_max_chars + 1} characters (limit {model.prompt_max_chars})",
+            {"prompt": _too_long_prompt(model.prompt_max_chars)},
+            "prompt",
+        ),
+        _invalid(profile, model, "n-zero", "n = 0", {"n": 0}, "n"),
+        _invalid(
+            profile,
+            model,
+            "n-above-max",
+            f"n = {model.n_max + 1} (maximum {model.n_max})",
+            {"n": model.n_max + 1},
+            "n",
+        ),
+        _invalid(
+            profile,
+            model,
+            "n-type",
+            f'n as a string ("{model.n_min}")',
+            {"n": str(model.n_min)},
+            "n",
+        ),
+        _invalid(
+            profile,
+            model,
+            "size-unsupported",
+            f"size {_unsupported_size(model)} (not documented)",
+            {"size": _unsupported_size(model)},
+            "size",
+        ),
+        _invalid(
+            profile,
+            model,
+            "size-unicode-x",
+            f"size written with the multiplication sign ({some_size.replace('x', '×')})",
+            {"size": some_size.replace("x", "×")},
+            "size",
+        ),
+        _invalid(
+            profile,
+            model,
+            "response-format-unknown",
+            'response_format "gif"',
+            {"response_format": "gif"},
+            "response_format",
+        ),
+        _invalid(
+            profile, model, "quality-unknown", 'quality "ultra"', {"quality": "ultra"}, "quality"
+        ),
+        _invalid(profile, model, "style-unknown", 'style "cartoon"', {"style": "cartoon"}, "style"),
+    ]
+    if shared:
+        error = profile.errors["invalid_request"]
+        probes.append(
+            Probe(
+                id="malformed-json",
+                model=model.name,
+                title="body that is not valid JSON",
+                kind="invalid",
+                raw_body=MALFORMED_JSON % model.name.encode(),
+                expect=Expectation(statuses=error.status, error_kind="invalid_request"),
+            )
+        )
+        probes.append(
+            _invalid(
+                profile,
+                model,
+                "model-unknown",
+                f"unknown model {UNKNOWN_MODEL}",
+                {"model": UNKNOWN_MODEL},
+                "model",
+                kind="unknown_model",
+            )
+        )
+    return probes
+
+
+def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
+    """A valid, cheap request sent without a key and with a wrong one."""
+    error = profile.errors["unauthorized"]
+    expect = Expectation(statuses=error.status, error_kind="unauthorized", code=error.code)
+    body = _base(model)
+    return [
+        Probe(
+            id="missing-key",
+            model=model.name,
+            title="no API key",
+            kind="auth",
+            body=body,
+            auth="none",
+            expect=expect,
+        ),
+        Probe(
+            id="wrong-key",
+            model=model.name,
+            title="a wrong API key",
+            kind="auth",
+            body=body,
+            auth="wrong",
+            expect=expect,
+        ),
+    ]
+
+
+def valid_probes(model: ModelSpec) -> list[Probe]:
+    probes = []
+    for probe_id, row in covering_rows(model):
+        probes.append(
+            Probe(
+                id=probe_id,
+                model=model.name,
+                title="generate " + ", ".join(row.covers),
+                kind="valid",
+                body=row.body,
+                expect=Expectation(
+                    statuses=(200,), n=row.n, size=row.size, response_format=row.response_format
+                ),
+                potential_images=row.n,
+                covers=row.covers,
+            )
+        )
+    return probes
+
+
+def build_plan(profile: Profile, models: Sequence[str] | None = None) -> Plan:
+    """Valid probes first: they claim the budget before refused ones could waste it."""
+    chosen = tuple(models) if models else tuple(profile.models)
+    specs = [profile.models[name] for name in chosen]
+    shared_model = (
+        profile.models[profile.default_model] if profile.default_model in chosen else specs[0]
+    )
+    valid = [p for spec in specs for p in valid_probes(spec)]
+    auth = auth_probes(profile, shared_model)
+    refused = [
+        p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
+    ]
+    return Plan(profile=profile, models=chosen, probes=tuple(valid + auth + refused))
