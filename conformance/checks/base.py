@@ -1,0 +1,139 @@
+"""The check registry: small functions over one recorded exchange.
+
+A check has a stable id (``feature.name``), a title, a feature, a severity
+(must: breaks a drop-in OpenAI client; should: deviates from the contract, clients
+usually cope; may: advisory), the probes it applies to, and a function that
+judges one exchange under one view's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+from conformance.exchange import Exchange, RecordedResponse
+from conformance.probes import Probe
+from conformance.profile import ModelSpec, Profile
+
+Severity = Literal["must", "should", "may"]
+SEVERITIES: tuple[Severity, ...] = ("must", "should", "may")
+# "error": the harness could not get what it needed to judge (never the vendor's fault).
+Outcome = Literal["passed", "failed", "skipped", "error"]
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    message: str = ""
+
+
+def passed(message: str = "") -> Result:
+    return Result("passed", message)
+
+
+def failed(message: str) -> Result:
+    return Result("failed", message)
+
+
+def skipped(message: str) -> Result:
+    return Result("skipped", message)
+
+
+def errored(message: str) -> Result:
+    return Result("error", message)
+
+
+@dataclass
+class Context:
+    """What a check sees: one probe, its exchange, and the rules of one view."""
+
+    probe: Probe
+    exchange: Exchange
+    profile: Profile
+    view: str
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model(self) -> ModelSpec | None:
+        return self.profile.models.get(self.probe.model)
+
+    @property
+    def response(self) -> RecordedResponse:
+        assert self.exchange.response is not None, "judge only runs checks on answers"
+        return self.exchange.response
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @cached_property
+    def payload(self) -> Any:
+        return self.response.json_or_none()
+
+    def items(self) -> list[Any] | None:
+        payload = self.payload
+        if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+            return list(payload["data"])
+        return None
+
+
+CheckFn = Callable[[Context], Result]
+Applies = Callable[[Probe], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    feature: str
+    severity: Severity
+    applies: Applies
+    run: CheckFn
+    doc: str = ""
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(
+    id: str, *, title: str, severity: Severity, applies: Applies
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a check; its feature is the part of the id before the dot."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if id in REGISTRY:
+            raise ValueError(f"check {id} registered twice")
+        REGISTRY[id] = Check(
+            id=id,
+            title=title,
+            feature=id.split(".")[0],
+            severity=severity,
+            applies=applies,
+            run=fn,
+            doc=(fn.__doc__ or "").strip(),
+        )
+        return fn
+
+    return register
+
+
+def kind_is(*kinds: str) -> Applies:
+    return lambda probe: probe.kind in kinds
+
+
+def describe_status(response: RecordedResponse) -> str:
+    return f"HTTP {response.status} ({response.content_type or 'no content type'})"
+
+
+def error_text(response: RecordedResponse, limit: int = 160) -> str:
+    """The error message a server gave, for quoting in a verdict."""
+    payload = response.json_or_none()
+    if isinstance(payload, dict):
+        err = payload.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return str(err["message"])[:limit]
+        if isinstance(payload.get("message"), str):
+            return str(payload["message"])[:limit]
+    return response.body[:limit].decode("utf-8", "replace")

@@ -1,0 +1,158 @@
+"""The images themselves: real image bytes, fetchable links, the requested size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.checks.base import (
+    Context,
+    Result,
+    check,
+    errored,
+    failed,
+    passed,
+    skipped,
+)
+from conformance.imaging import Decoded, decode_b64, decode_image
+
+
+def _expects(fmt: str) -> Any:
+    return lambda p: p.kind == "valid" and p.expect.response_format == fmt
+
+
+def _items(ctx: Context) -> list[Any] | Result:
+    if not 200 <= ctx.status < 300:
+        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    items = ctx.items()
+    if items is None:
+        return skipped("no data array in the answer (judged by generation.schema)")
+    return items
+
+
+@check(
+    "images.b64",
+    title="b64_json is strict base64 of a real image",
+    severity="must",
+    applies=_expects("b64_json"),
+)
+def b64(ctx: Context) -> Result:
+    items = _items(ctx)
+    if isinstance(items, Result):
+        return items
+    seen = []
+    for i, item in enumerate(items):
+        value = item.get("b64_json") if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            decoded = decode_image(decode_b64(value))
+        except ValueError as exc:
+            return failed(f"data[{i}].b64_json: {exc}")
+        seen.append(f"{decoded.format} {decoded.size}")
+    if not seen:
+        return skipped("no b64_json in the answer (judged by generation.format)")
+    return passed("decoded: " + ", ".join(seen))
+
+
+@check(
+    "images.url",
+    title="url is absolute http(s) and serves an image",
+    severity="must",
+    applies=_expects("url"),
+)
+def url(ctx: Context) -> Result:
+    items = _items(ctx)
+    if isinstance(items, Result):
+        return items
+    seen = []
+    for i, item in enumerate(items):
+        link = item.get("url") if isinstance(item, dict) else None
+        if not isinstance(link, str) or not link:
+            continue
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return failed(f"data[{i}].url {link[:80]!r} is not an absolute http(s) URL")
+        fetch = ctx.exchange.fetch_for(link)
+        if fetch is None:
+            return errored(f"data[{i}].url was not fetched by this run")
+        if fetch.refused:
+            return failed(f"data[{i}].url not fetched: {fetch.refused}")
+        if fetch.error or fetch.response is None:
+            return errored(f"data[{i}].url could not be fetched: {fetch.error}")
+        resp = fetch.response
+        if resp.status != 200:
+            return failed(f"GET data[{i}].url answered {resp.status}")
+        if not resp.content_type.startswith("image/"):
+            return failed(f"GET data[{i}].url is {resp.content_type or 'untyped'}, not image/*")
+        try:
+            decoded = decode_image(resp.body)
+        except ValueError as exc:
+            return failed(f"GET data[{i}].url: {exc}")
+        seen.append(f"{resp.content_type} {decoded.size}")
+    if not seen:
+        return skipped("no url in the answer (judged by generation.format)")
+    return passed("fetched: " + ", ".join(seen))
+
+
+@dataclass(frozen=True)
+class FoundImage:
+    index: int
+    source: str
+    data: bytes
+    decoded: Decoded | None
+    problem: str | None
+
+
+def found_images(ctx: Context) -> list[FoundImage]:
+    """Every image an answer carries, as bytes, decoded where possible."""
+    items = ctx.items() or []
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        data: bytes | None = None
+        source = ""
+        if isinstance(item.get("b64_json"), str) and item["b64_json"]:
+            source = "b64_json"
+            try:
+                data = decode_b64(item["b64_json"])
+            except ValueError:
+                data = None
+        elif isinstance(item.get("url"), str) and item["url"]:
+            source = "url"
+            fetch = ctx.exchange.fetch_for(item["url"])
+            if fetch and fetch.response is not None and fetch.response.status == 200:
+                data = fetch.response.body
+        if data is None:
+            continue
+        try:
+            out.append(FoundImage(i, source, data, decode_image(data), None))
+        except ValueError as exc:
+            out.append(FoundImage(i, source, data, None, str(exc)))
+    return out
+
+
+@check(
+    "images.dimensions",
+    title="image has the requested width and height",
+    severity="must",
+    applies=lambda p: p.kind == "valid",
+)
+def dimensions(ctx: Context) -> Result:
+    items = _items(ctx)
+    if isinstance(items, Result):
+        return items
+    want = ctx.probe.expect.size
+    decoded = [img for img in found_images(ctx) if img.decoded is not None]
+    if not decoded:
+        return skipped("no image could be decoded (judged by images.b64 / images.url)")
+    wrong = [
+        f"data[{img.index}] is {img.decoded.size}"
+        for img in decoded
+        if img.decoded is not None and img.decoded.size != want
+    ]
+    if wrong:
+        return failed(f"requested {want}: " + ", ".join(wrong))
+    return passed(f"{len(decoded)} image(s) of {want}")

@@ -1,0 +1,81 @@
+"""Request validation: invalid input is refused with a 4xx naming the field.
+
+Never a 2xx (that is also a billed image) and never a 5xx (clients retry those,
+so a 5xx can mean the same bad request billed several times).
+"""
+
+from __future__ import annotations
+
+from conformance.checks.base import (
+    Context,
+    Result,
+    check,
+    error_text,
+    failed,
+    kind_is,
+    passed,
+    skipped,
+)
+
+
+def _is_4xx(status: int) -> bool:
+    return 400 <= status < 500
+
+
+@check(
+    "validation.rejected",
+    title="invalid request refused with a 4xx",
+    severity="must",
+    applies=kind_is("invalid"),
+)
+def rejected(ctx: Context) -> Result:
+    status = ctx.status
+    if _is_4xx(status):
+        return passed(f"answered {status}")
+    if 200 <= status < 300:
+        billed = ctx.exchange.billed
+        return failed(
+            f"accepted {ctx.probe.title} with {status}"
+            + (f" and billed {billed} image(s)" if billed else "")
+        )
+    if status >= 500:
+        return failed(
+            f"answered {status} to {ctx.probe.title}: invalid input must get a 4xx; "
+            f"clients retry a 5xx ({error_text(ctx.response, 80)!r})"
+        )
+    return failed(f"answered {status} to {ctx.probe.title}; expected a 4xx")
+
+
+@check(
+    "validation.status",
+    title="documented status for an invalid request",
+    severity="should",
+    applies=kind_is("invalid"),
+)
+def status(ctx: Context) -> Result:
+    allowed = ctx.probe.expect.statuses
+    if not _is_4xx(ctx.status):
+        return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
+    if ctx.status in allowed:
+        return passed(f"answered {ctx.status}")
+    want = " or ".join(str(s) for s in allowed)
+    return failed(f"answered {ctx.status} to {ctx.probe.title}; the contract says {want}")
+
+
+@check(
+    "validation.param",
+    title="error names the offending parameter",
+    severity="should",
+    applies=lambda p: p.kind == "invalid" and p.expect.param is not None,
+)
+def param(ctx: Context) -> Result:
+    want = ctx.probe.expect.param
+    if not _is_4xx(ctx.status):
+        return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
+    payload = ctx.payload
+    err = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(err, dict) or "param" not in err:
+        return failed(f"no error.param in the answer; expected {want!r}")
+    if err["param"] == want:
+        return passed(f"error.param is {want!r}")
+    return failed(f"error.param is {err['param']!r}; expected {want!r}")
