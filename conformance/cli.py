@@ -1,0 +1,135 @@
+"""Command line: ``python -m conformance run|serve|profile check``.
+
+``run`` is the suite itself (pytest underneath, so every pytest option works
+too); ``serve`` starts the reference server in the foreground; ``profile check``
+validates profile files. Bad input is one line on stderr and exit code 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+
+from conformance.errors import ConfigError
+
+EXIT_USAGE = 4
+
+
+def _plugin_is_installed() -> bool:
+    return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
+
+
+def run(args: Sequence[str]) -> int:
+    import pytest
+
+    # `python -m conformance` imported the package before pytest could rewrite it.
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    pytest_args = ["--pyargs", "conformance", "-p", "no:cacheprovider", *quiet]
+    if not _plugin_is_installed():
+        # Running from a checkout that was never pip-installed.
+        pytest_args += ["-p", "conformance.plugin"]
+    return int(pytest.main([*pytest_args, *args]))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ConfigError(f"{self.prog}: {message}")
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m conformance serve",
+        description="Run the reference server for a profile in the foreground.",
+    )
+    parser.add_argument("--profile", default="openai", help="profile name or YAML file")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", default="8080", help="port (default 8080)")
+    parser.add_argument(
+        "--api-key-env",
+        default="CONFORMANCE_REFERENCE_KEY",
+        help="environment variable with the key the server accepts "
+        "(default CONFORMANCE_REFERENCE_KEY; a random key if unset)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a fault (repeatable); see --list-faults",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list faults and exit")
+    return parser
+
+
+def serve(argv: Sequence[str]) -> int:
+    from conformance.profile import load_profile
+    from conformance.server.faults import FAULTS
+    from conformance.server.runner import serve as serve_forever
+
+    opts = _serve_parser().parse_args(argv)
+    if opts.list_faults:
+        width = max(len(name) for name in FAULTS)
+        for fault in FAULTS.values():
+            print(f"{fault.name:<{width}}  breaks {fault.breaks}: {fault.description}")
+        return 0
+    unknown = [f for f in opts.fault if f not in FAULTS]
+    if unknown:
+        raise ConfigError(f"unknown fault {unknown[0]!r}; see --list-faults")
+    try:
+        port = int(opts.port)
+    except ValueError:
+        raise ConfigError(f"--port {opts.port!r}: expected a number") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port {port}: expected 0-65535")
+    key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
+    serve_forever(load_profile(opts.profile), opts.host, port, key, opts.fault)
+    return 0
+
+
+def profile_check(paths: Sequence[str]) -> int:
+    from conformance.profile import load_profile
+
+    if not paths:
+        raise ConfigError("profile check: give one or more profile files or names")
+    for path in paths:
+        profile = load_profile(path)
+        models = ", ".join(profile.models)
+        print(
+            f"{path}: ok — profile {profile.name}, models {models}, "
+            f"{len(profile.deviations)} known deviation(s)"
+        )
+    return 0
+
+
+USAGE = """usage: python -m conformance COMMAND [options]
+
+commands:
+  run [options]           run the suite (options: see README, or `run --help`)
+  serve [options]         run the reference server in the foreground
+  profile check FILE...   validate profile files
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE, end="")
+        return 0 if args else EXIT_USAGE
+    command, rest = args[0], args[1:]
+    try:
+        if command == "run":
+            return run(rest)
+        if command == "serve":
+            return serve(rest)
+        if command == "profile" and rest[:1] == ["check"]:
+            return profile_check(rest[1:])
+        raise ConfigError(
+            f"unknown command {' '.join(args[:2])!r}; use run, serve or profile check"
+        )
+    except ConfigError as exc:
+        print(f"imagegen-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,148 @@
+"""The pytest plugin (entry point ``pytest11: conformance``).
+
+It only declares options here. The suite itself (server, probes, reports) is
+switched on only when pytest collects the suite package, e.g.
+``python -m pytest --pyargs conformance``; any other pytest run in the same
+environment is untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+_SUITE_DIR = Path(__file__).resolve().parent / "suite"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "imagegen-conformance")
+    group.addoption(
+        "--base-url",
+        dest="conformance_base_url",
+        metavar="URL",
+        help="the endpoint's API root, ending in /v1; 'profile' takes the vendor's documented "
+        "URL from the profile; absent: the embedded reference server emulating the "
+        "profile (a paid vendor is never called by accident)",
+    )
+    group.addoption(
+        "--profile",
+        dest="conformance_profile",
+        metavar="NAME|PATH",
+        help="a bundled profile (openai, ...) or a profile YAML file; default openai",
+    )
+    group.addoption(
+        "--api-key-env",
+        dest="conformance_api_key_env",
+        metavar="VAR",
+        help="environment variable holding the API key (default from the "
+        "profile, e.g. OPENAI_API_KEY); the key is never read from "
+        "anywhere else and never printed",
+    )
+    group.addoption(
+        "--models",
+        dest="conformance_models",
+        metavar="A,B",
+        help="comma-separated models of the profile to test (default: all)",
+    )
+    group.addoption(
+        "--budget",
+        dest="conformance_budget",
+        metavar="N",
+        help="most billable images this run may generate (default from the "
+        "profile); what would exceed it is skipped, never sent",
+    )
+    group.addoption(
+        "--report-dir",
+        dest="conformance_report_dir",
+        metavar="DIR",
+        help="where report.html, results.json and junit.xml go (default reports/<profile>)",
+    )
+    group.addoption(
+        "--view",
+        dest="conformance_view",
+        metavar="docs|drop-in",
+        help="which verdict sets the exit code: docs (the vendor's own documented "
+        "contract, default) or drop-in (what an OpenAI client relies on)",
+    )
+    group.addoption(
+        "--fail-on",
+        dest="conformance_fail_on",
+        metavar="must|should|may",
+        help="lowest severity whose failures fail the run (default should); "
+        "failures below it are still reported",
+    )
+    group.addoption(
+        "--fault",
+        dest="conformance_faults",
+        action="append",
+        metavar="NAME",
+        help="switch on a fault of the embedded reference server (repeatable; "
+        "for testing the suite itself)",
+    )
+    group.addoption(
+        "--concurrency",
+        dest="conformance_concurrency",
+        metavar="N",
+        help="requests in flight at once (default from the profile)",
+    )
+    group.addoption(
+        "--header",
+        dest="conformance_headers",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="extra request header for every API request (repeatable)",
+    )
+
+
+def is_suite_run(config: pytest.Config) -> bool:
+    """Whether this pytest run collects the conformance suite."""
+    for arg in config.args:
+        target = arg.split("::")[0]
+        if config.option.pyargs and (
+            target == "conformance" or target.startswith("conformance.suite")
+        ):
+            return True
+        path = Path(target).resolve()
+        if path in (_SUITE_DIR, _SUITE_DIR.parent) or _SUITE_DIR in path.parents:
+            return True
+    return False
+
+
+def _options(config: pytest.Config) -> dict[str, object]:
+    names = (
+        "base_url",
+        "profile",
+        "api_key_env",
+        "models",
+        "budget",
+        "report_dir",
+        "view",
+        "fail_on",
+        "faults",
+        "concurrency",
+        "headers",
+    )
+    return {name: config.getoption(f"conformance_{name}") for name in names}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not is_suite_run(config):
+        return
+    # Imported here so that unrelated pytest runs never load the suite.
+    from conformance.config import resolve
+    from conformance.errors import ConfigError
+    from conformance.pytest_suite import SuitePlugin
+
+    try:
+        run_config = resolve(_options(config))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    report_dir = run_config.report_dir
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(report_dir / "junit.xml")
+    if not getattr(config.option, "htmlpath", None):
+        config.option.htmlpath = str(report_dir / "report.html")
+        config.option.self_contained_html = True
+    config.pluginmanager.register(SuitePlugin(config, run_config), "conformance-suite")

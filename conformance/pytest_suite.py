@@ -1,0 +1,180 @@
+"""The suite as a pytest run: one test per check per probe, and its reports.
+
+Registered by :mod:`conformance.plugin` only when the suite is collected. The
+tests live in ``conformance/suite``; this object owns the run (one
+:class:`SuiteSession`), turns verdicts into pytest outcomes, and writes
+results.json, the HTML extensions and the terminal summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from conformance.config import RunConfig
+from conformance.errors import HarnessError
+from conformance.report import html as html_report
+from conformance.results import build_results, write_json
+from conformance.session import Case, SuiteSession
+from conformance.verdict import Verdict, fails_run
+
+VERDICT_KEY = pytest.StashKey[Verdict]()
+
+
+def enforce(verdict: Verdict, view: str) -> None:
+    """Turn a verdict into the pytest outcome of its test (call phase)."""
+    result = verdict.result(view)
+    tag = f"[{verdict.check.severity}] {verdict.check.id}"
+    if result.outcome == "failed":
+        pytest.fail(f"{tag}: {result.message}", pytrace=False)
+    if result.outcome == "known":
+        pytest.xfail(f"{tag}: {result.message}")
+    if result.outcome == "fixed":
+        pytest.fail(f"{tag}: {result.message}", pytrace=False)
+
+
+class SuitePlugin:
+    def __init__(self, config: pytest.Config, run_config: RunConfig) -> None:
+        self.config = config
+        self.run_config = run_config
+        self.session = SuiteSession(run_config)
+
+    @property
+    def view(self) -> str:
+        return self.run_config.view
+
+    # -- collection --------------------------------------------------------
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "conformance_case" in metafunc.fixturenames:
+            cases = self.session.cases
+            metafunc.parametrize("conformance_case", cases, ids=[c.id for c in cases])
+
+    # -- fixtures' work (called from conformance/suite/conftest.py) --------
+
+    def execute_for(self, items: list[pytest.Item]) -> SuiteSession:
+        """Send, once, the probes the selected tests need."""
+        keys = set()
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            case = callspec.params.get("conformance_case") if callspec else None
+            if isinstance(case, Case):
+                keys.add(case.probe.key)
+        self.session.execute(keys)
+        return self.session
+
+    def verdict_for(self, item: pytest.Item, case: Case) -> Verdict:
+        verdict = self.session.judge(case)
+        item.stash[VERDICT_KEY] = verdict
+        result = verdict.result(self.view)
+        if result.outcome == "error":
+            raise HarnessError(result.message)
+        if result.outcome == "skipped":
+            pytest.skip(result.message)
+        return verdict
+
+    # -- reporting ---------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:  # pragma: no cover - pytest-html always brings it
+            return
+        metadata = self.config.stash.get(metadata_key, None)
+        if metadata is None:
+            return
+        # Only what describes the run; environment variables never reach the report.
+        keep = {k: metadata[k] for k in ("Python", "Platform") if k in metadata}
+        metadata.clear()
+        metadata.update(keep)
+        metadata.update(html_report.provenance(self.session))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        verdict = item.stash.get(VERDICT_KEY, None)
+        if verdict is None:
+            return report
+        if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
+            report.longrepr = f"error (the harness got no answer to judge): {call.excinfo.value}"
+        final = report.when == "call" or (report.when == "setup" and not report.passed)
+        if final:
+            result = verdict.result(self.view)
+            report.user_properties.extend(
+                [
+                    ("check", verdict.check.id),
+                    ("probe", verdict.probe.id),
+                    ("model", verdict.model),
+                    ("feature", verdict.check.feature),
+                    ("severity", verdict.check.severity),
+                    ("outcome", result.outcome),
+                ]
+            )
+            exchange = self.session.exchanges.get(verdict.probe.key)
+            extras = getattr(report, "extras", [])
+            extras.extend(html_report.extras_for(self.session, verdict, exchange))
+            report.extras = extras  # type: ignore[attr-defined]
+        return report
+
+    def _results(self) -> dict[str, Any]:
+        s = self.session
+        return build_results(
+            verdicts=s.verdicts.values(),
+            exchanges=s.exchanges,
+            view=self.view,
+            profile=self.run_config.profile.name,
+            base_url=s.base_url,
+            models=self.run_config.models,
+            started_at=s.started_at,
+            duration_s=s.duration_s,
+            requests_total=s.requests_total,
+            billable=s.billed,
+            retries=s.retries,
+            key_env=self.run_config.api_key_env,
+        )
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.session.close()
+        write_json(
+            self.run_config.report_dir / "results.json", self._results(), self.session.redactor
+        )
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            failing = any(
+                fails_run(v, self.view, self.run_config.fail_on)
+                for v in self.session.verdicts.values()
+            )
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # Last words of the run, after pytest's own summary line.
+        writer = config.get_terminal_writer()
+        for line in html_report.terminal_lines(self.session, self.view):
+            writer.line(self.session.redactor.text(line))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = f"imagegen-conformance: {self.run_config.profile.title}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        prefix.append(self.session.redactor.text(html_report.summary_html(self.session, self.view)))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(2, '<th class="sortable" data-column-type="feature">Feature</th>')
+        cells.insert(3, '<th class="sortable" data-column-type="severity">Severity</th>')
+        cells.insert(4, '<th class="sortable" data-column-type="model">Model</th>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        props = dict(report.user_properties)
+        cells.insert(2, f'<td class="col-feature">{props.get("feature", "")}</td>')
+        cells.insert(3, f'<td class="col-severity">{props.get("severity", "")}</td>')
+        cells.insert(4, f'<td class="col-model">{props.get("model", "")}</td>')

@@ -1,0 +1,1 @@
+"""Human-facing outputs: the HTML report extensions and the terminal summary."""

@@ -1,0 +1,227 @@
+"""What the suite adds to pytest-html's report, and the terminal summary.
+
+At the top: the run (target, profile, view, budget spent) and a summary by
+feature and severity; a gallery of the returned images with requested vs actual
+size. Per test: the request and response evidence and a curl reproducer.
+Everything is escaped; secrets were redacted when the exchanges were recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections import Counter, defaultdict
+from html import escape
+from typing import Any
+
+from PIL import Image
+
+from conformance import __version__
+from conformance.checks.base import SEVERITIES, Context
+from conformance.checks.images import FoundImage, found_images
+from conformance.exchange import Exchange
+from conformance.results import evidence
+from conformance.session import SuiteSession
+from conformance.verdict import OUTCOMES, Verdict
+
+_STYLE = """
+<style>
+.igc-summary table{border-collapse:collapse;margin:.5em 0 1em}
+.igc-summary th,.igc-summary td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+.igc-summary th:first-child,.igc-summary td:first-child{text-align:left}
+.igc-bad{background:#fbe3e4;font-weight:bold}.igc-good{background:#e6f4e6}
+.igc-known{background:#fff5d6}
+.igc-gallery{display:flex;flex-wrap:wrap;gap:10px}
+.igc-gallery figure{margin:0;border:1px solid #ccc;padding:4px;font-size:11px;max-width:180px}
+.igc-gallery figcaption{word-break:break-all}
+.igc-mismatch{color:#b00;font-weight:bold}
+.igc-evidence pre{white-space:pre-wrap;word-break:break-all;max-height:24em;overflow:auto;
+ background:#f6f6f6;padding:6px}
+</style>
+"""
+
+
+def provenance(session: SuiteSession) -> dict[str, str]:
+    cfg = session.config
+    target = "embedded reference server" if cfg.uses_reference_server else "vendor endpoint"
+    return {
+        "Suite": f"imagegen-conformance {__version__}",
+        "Profile": f"{cfg.profile.name} ({cfg.profile.path.name}, sha256 "
+        f"{cfg.profile.sha256[:12]})",
+        "Target": f"{session.base_url or cfg.base_url or '(reference server)'} ({target})",
+        "Models": ", ".join(cfg.models),
+        "View": cfg.view,
+        "Budget": f"{cfg.budget} billable images",
+    }
+
+
+def _counts(verdicts: list[Verdict], view: str) -> dict[tuple[str, str], Counter[str]]:
+    table: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for v in verdicts:
+        table[(v.check.feature, v.check.severity)][v.result(view).outcome] += 1
+    return table
+
+
+def _cell(outcome: str, count: int) -> str:
+    css = ""
+    if count and outcome in ("failed", "error", "fixed"):
+        css = ' class="igc-bad"'
+    elif count and outcome == "known":
+        css = ' class="igc-known"'
+    elif count and outcome == "passed":
+        css = ' class="igc-good"'
+    return f"<td{css}>{count or ''}</td>"
+
+
+def _thumbnail(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.thumbnail((160, 160))
+            out = io.BytesIO()
+            img.convert("RGB").save(out, format="PNG")
+    except Exception:  # an undecodable image simply gets no thumbnail
+        return None
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def _figure(image: FoundImage, requested: str | None) -> str:
+    actual = image.decoded.size if image.decoded else "not decodable"
+    thumb = _thumbnail(image.data) if image.decoded else None
+    mismatch = image.decoded is None or image.decoded.size != requested
+    css = ' class="igc-mismatch"' if mismatch else ""
+    img = (
+        f'<img src="data:image/png;base64,{thumb}" alt="image {image.index}">'
+        if thumb
+        else f"<div>{escape(image.problem or 'no preview')}</div>"
+    )
+    return (
+        f"<figure>{img}<figcaption>data[{image.index}] via {image.source}<br>"
+        f"requested {escape(requested or '?')} · <span{css}>got {escape(actual)}</span>"
+        "</figcaption></figure>"
+    )
+
+
+def gallery_html(session: SuiteSession) -> str:
+    figures = []
+    rules = session.rules["docs"]
+    for probe in session.plan.billable:
+        exchange = session.exchanges.get(probe.key)
+        if exchange is None or exchange.response is None:
+            continue
+        ctx = Context(probe=probe, exchange=exchange, profile=rules, view="docs")
+        for image in found_images(ctx):
+            figures.append(
+                f"<div><b>{escape(probe.model)}</b> {escape(probe.id)}"
+                f"{_figure(image, probe.expect.size)}</div>"
+            )
+    if not figures:
+        return "<p>No images were returned.</p>"
+    return f'<div class="igc-gallery">{"".join(figures)}</div>'
+
+
+def summary_html(session: SuiteSession, view: str) -> str:
+    verdicts = list(session.verdicts.values())
+    cfg = session.config
+    rows = []
+    table = _counts(verdicts, view)
+    for feature, severity in sorted(table, key=lambda k: (k[0], SEVERITIES.index(k[1]))):
+        counts = table[(feature, severity)]
+        cells = "".join(_cell(o, counts[o]) for o in OUTCOMES)
+        rows.append(f"<tr><td>{escape(feature)}</td><td>{severity}</td>{cells}</tr>")
+    total = Counter(v.result(view).outcome for v in verdicts)
+    head = "".join(f"<th>{o}</th>" for o in OUTCOMES)
+    totals = "".join(_cell(o, total[o]) for o in OUTCOMES)
+    cost = session.billed * max((m.price_per_image or 0.0) for m in cfg.profile.models.values())
+    info = (
+        f"<p><b>Profile</b> {escape(cfg.profile.title)} · <b>target</b> "
+        f"{escape(session.base_url or '')}"
+        f"{' (embedded reference server)' if cfg.uses_reference_server else ''} · "
+        f"<b>view</b> {escape(view)} · <b>fail on</b> {escape(cfg.fail_on)} and above</p>"
+        f"<p><b>Requests</b> {session.requests_total} · <b>billable images</b> "
+        f"{session.billed} of a budget of {cfg.budget} (at most ${cost:.2f} at list price) · "
+        f"<b>retries</b> {session.retries}</p>"
+    )
+    faults = ""
+    if cfg.faults:
+        faults = f"<p><b>Reference server faults</b>: {escape(', '.join(cfg.faults))}</p>"
+    return (
+        f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
+        f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
+        f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
+        f"<h3>Returned images</h3>{gallery_html(session)}</div>"
+    )
+
+
+def _pre(title: str, value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+    return f"<h4>{escape(title)}</h4><pre>{escape(text)}</pre>"
+
+
+def extras_for(
+    session: SuiteSession, verdict: Verdict, exchange: Exchange | None
+) -> list[dict[str, Any]]:
+    from pytest_html import extras
+
+    result = verdict.result(session.config.view)
+    ev = evidence(exchange, session.config.api_key_env)
+    parts = [
+        f"<p><b>{escape(verdict.check.id)}</b> ({verdict.check.severity}, "
+        f"{escape(verdict.check.feature)}): {escape(result.outcome)} — "
+        f"{escape(result.message)}</p>"
+    ]
+    other = [
+        f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
+    ]
+    if other:
+        parts.append(f"<p>Other view — {escape('; '.join(other))}</p>")
+    if ev["curl"]:
+        parts.append(_pre("Reproduce", ev["curl"]))
+    if ev["request"]:
+        parts.append(_pre("Request", ev["request"]))
+    if ev["response"]:
+        parts.append(_pre("Response", ev["response"]))
+    if (
+        verdict.check.id == "images.dimensions"
+        and exchange is not None
+        and exchange.response is not None
+    ):
+        ctx = Context(
+            probe=verdict.probe, exchange=exchange, profile=session.rules["docs"], view="docs"
+        )
+        figures = "".join(_figure(img, verdict.probe.expect.size) for img in found_images(ctx))
+        if figures:
+            parts.append(f'<h4>Images</h4><div class="igc-gallery">{figures}</div>')
+    html = session.redactor.text(f'<div class="igc-evidence">{"".join(parts)}</div>')
+    return [extras.html(html)]
+
+
+def terminal_lines(session: SuiteSession, view: str) -> list[str]:
+    cfg = session.config
+    verdicts = list(session.verdicts.values())
+    total = Counter(v.result(view).outcome for v in verdicts)
+    counts = ", ".join(f"{total[o]} {o}" for o in OUTCOMES if total[o])
+    where = session.base_url or "(not started)"
+    if cfg.uses_reference_server:
+        where += " (embedded reference server"
+        where += f", faults: {', '.join(cfg.faults)})" if cfg.faults else ")"
+    lines = [
+        f"imagegen-conformance {__version__}: profile {cfg.profile.name}, view {view}, "
+        f"target {where}",
+        f"  verdicts: {counts or 'none'}",
+        f"  requests: {session.requests_total}, billable images: {session.billed} "
+        f"(budget {cfg.budget}), retries: {session.retries}",
+    ]
+    if session.server_stats is not None:
+        lines.append(
+            f"  reference server counted {session.server_stats.get('generations')} "
+            f"generated image(s) in {session.server_stats.get('requests')} request(s)"
+        )
+    errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
+    for message, n in errors.most_common(5):
+        lines.append(f"  error ({n} check(s)): {message}")
+    lines.append(
+        f"  report: {cfg.report_dir / 'report.html'}, results: "
+        f"{cfg.report_dir / 'results.json'}, junit: {cfg.report_dir / 'junit.xml'}"
+    )
+    return lines

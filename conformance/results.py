@@ -1,0 +1,143 @@
+"""results.json, schema_version 1: the stable, documented output of a run.
+
+Fields exactly as README "results.json" documents; nothing here ever holds a
+secret (exchanges are redacted when recorded, and the writer redacts again).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.curl import curl_command
+from conformance.exchange import Exchange, RecordedResponse
+from conformance.redact import Redactor
+from conformance.verdict import OUTCOMES, Verdict
+
+SCHEMA_VERSION = 1
+_LONG = 240
+
+
+def suite_commit() -> str:
+    """The git commit of this checkout, or "unknown" for an installed copy."""
+    here = Path(__file__).resolve().parent
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        out = subprocess.run(
+            [git, "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 else "unknown"
+
+
+def elide(value: Any) -> Any:
+    """Long strings (base64 images, long prompts) shortened for evidence."""
+    if isinstance(value, str) and len(value) > _LONG:
+        return f"{value[:80]}…({len(value)} chars)"
+    if isinstance(value, list):
+        return [elide(v) for v in value]
+    if isinstance(value, dict):
+        return {k: elide(v) for k, v in value.items()}
+    return value
+
+
+def body_view(body: bytes, limit: int = 4000) -> Any:
+    """JSON when it parses (elided), else text cut at ``limit`` characters."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return elide(json.loads(text))
+    except ValueError:
+        return text if len(text) <= limit else f"{text[:limit]}…({len(text)} chars)"
+
+
+def response_view(response: RecordedResponse | None) -> dict[str, Any] | None:
+    if response is None:
+        return None
+    return {
+        "status": response.status,
+        "headers": dict(response.headers),
+        "body": body_view(response.body),
+    }
+
+
+def evidence(exchange: Exchange | None, key_env: str) -> dict[str, Any]:
+    if exchange is None:
+        return {"request": None, "response": None, "curl": None}
+    req = exchange.request
+    request = {
+        "method": req.method,
+        "url": req.url,
+        "headers": dict(req.headers),
+        "body": body_view(req.body),
+    }
+    response = response_view(exchange.response)
+    if response is not None:
+        response["elapsed_s"] = round(exchange.elapsed_s, 3)
+    if exchange.error:
+        request["error"] = exchange.error
+    return {"request": request, "response": response, "curl": curl_command(req, key_env)}
+
+
+def build_results(
+    *,
+    verdicts: Iterable[Verdict],
+    exchanges: dict[str, Exchange],
+    view: str,
+    profile: str,
+    base_url: str | None,
+    models: Iterable[str],
+    started_at: str,
+    duration_s: float,
+    requests_total: int,
+    billable: int,
+    retries: int,
+    key_env: str,
+) -> dict[str, Any]:
+    verdicts = list(verdicts)
+    summary = Counter({o: 0 for o in OUTCOMES})
+    checks = []
+    for v in verdicts:
+        result = v.result(view)
+        summary[result.outcome] += 1
+        checks.append(
+            {
+                "id": v.id,
+                "title": v.title,
+                "feature": v.check.feature,
+                "severity": v.check.severity,
+                "model": v.model,
+                "outcome": result.outcome,
+                "message": result.message,
+                "evidence": evidence(exchanges.get(v.probe.key), key_env),
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "suite": {"name": "imagegen-conformance", "version": __version__, "commit": suite_commit()},
+        "target": {"profile": profile, "base_url": base_url, "models": list(models)},
+        "started_at": started_at,
+        "duration_s": duration_s,
+        "summary": {o: summary[o] for o in OUTCOMES},
+        "requests": {"total": requests_total, "billable": billable, "retries": retries},
+        "checks": checks,
+    }
+
+
+def write_json(path: Path, data: Any, redactor: Redactor) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    path.write_text(redactor.text(text) + "\n", encoding="utf-8")

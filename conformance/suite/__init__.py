@@ -1,0 +1,1 @@
+"""The conformance suite, collected by ``python -m pytest --pyargs conformance``."""

@@ -1,0 +1,10 @@
+"""One test per check per probe; the checks live in conformance/checks/."""
+
+from __future__ import annotations
+
+from conformance.pytest_suite import enforce
+from conformance.verdict import Verdict
+
+
+def test_contract(conformance_verdict: Verdict, conformance_view: str) -> None:
+    enforce(conformance_verdict, conformance_view)
