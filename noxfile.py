@@ -1,0 +1,50 @@
+"""Sessions: conformance (the suite), tests (self-tests), lint, serve.
+
+Every session installs with constraints.txt, so CI and a laptop get the same
+versions. `nox -s conformance -- --profile openai` passes options to the suite.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+def install(session: nox.Session, extras: str = "") -> None:
+    target = f".[{extras}]" if extras else "."
+    # Editable, so the run reports the checkout's git commit as its provenance.
+    session.install(*CONSTRAINTS, "-e", target)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Run the suite; without --base-url, against the embedded reference server."""
+    install(session)
+    session.run("python", "-m", "conformance", "run", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The self-tests: units, the suite against the reference server and its faults."""
+    install(session, "test")
+    session.run("python", "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and mypy --strict on the package."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """The reference server in the foreground: `nox -s serve -- --port 8080 --fault NAME`."""
+    install(session)
+    session.run("python", "-m", "conformance", "serve", *session.posargs)

@@ -1,0 +1,86 @@
+"""Shared helpers: run the suite the way users do, and read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class SuiteRun:
+    exit_code: int
+    report_dir: Path
+    output: str = ""
+
+    @property
+    def results(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.report_dir / "results.json").read_text())
+        return data
+
+    def outcomes(self, check_id: str) -> list[str]:
+        """Outcomes of every verdict of one check (all probes, all models)."""
+        return [c["outcome"] for c in self.results["checks"] if c["id"].split("[")[0] == check_id]
+
+    def files(self) -> dict[str, str]:
+        return {
+            p.name: p.read_text(errors="replace") for p in self.report_dir.iterdir() if p.is_file()
+        }
+
+
+def suite_args(report_dir: Path, *args: str) -> list[str]:
+    return [
+        "--pyargs",
+        "conformance",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "--report-dir",
+        str(report_dir),
+        *args,
+    ]
+
+
+@pytest.fixture
+def run_suite(tmp_path: Path) -> Callable[..., SuiteRun]:
+    """Run the suite in this process (as `python -m pytest --pyargs conformance` would)."""
+    counter = iter(range(1000))
+
+    def run(*args: str) -> SuiteRun:
+        report_dir = tmp_path / f"run{next(counter)}"
+        code = pytest.main(suite_args(report_dir, *args))
+        return SuiteRun(int(code), report_dir)
+
+    return run
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., SuiteRun]:
+    """Run `python -m conformance ...` in a subprocess, the way the README says."""
+    counter = iter(range(1000))
+
+    def run(*args: str, env: dict[str, str] | None = None, report: bool = True) -> SuiteRun:
+        report_dir = tmp_path / f"cli{next(counter)}"
+        extra = ["--report-dir", str(report_dir)] if report and args[:1] == ("run",) else []
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", *args, *extra],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, **(env or {})},
+        )
+        return SuiteRun(proc.returncode, report_dir, proc.stdout + proc.stderr)
+
+    return run

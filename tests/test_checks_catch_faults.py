@@ -1,0 +1,51 @@
+"""Every check fails against a server that breaks exactly its rule, and passes otherwise.
+
+The reference server's faults each break one rule of the contract; each names
+the check that must notice (``Fault.breaks``). This module runs the whole suite
+against the clean server (everything passes) and once per fault (the named
+check fails, and the run exits 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.checks import REGISTRY
+from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
+from tests.conftest import SuiteRun
+
+RunSuite = Callable[..., SuiteRun]
+
+
+def test_every_check_has_a_fault_that_breaks_it() -> None:
+    broken = {check for fault in FAULTS.values() for check in fault.checks}
+    assert set(REGISTRY) - broken == set()
+
+
+def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
+    run = run_suite()
+    results = run.results
+    assert run.exit_code == 0
+    assert results["summary"]["passed"] == len(results["checks"]) > 150
+    assert {c["id"].split("[")[0] for c in results["checks"]} == set(REGISTRY)
+    assert results["requests"]["billable"] <= 8
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_fails_its_check(run_suite: RunSuite, fault: str) -> None:
+    run = run_suite("--fault", fault, "--fail-on", "may")
+    failed = [c["id"] for c in run.results["checks"] if c["outcome"] == "failed"]
+    for target in FAULTS[fault].checks:
+        assert any(f.split("[")[0] == target for f in failed), f"{fault} must fail {target}"
+    assert run.exit_code == 1
+    if fault in ACCEPT_RULE_FAULTS:
+        # Skipping one validation rule is caught on the probe that tests that rule.
+        assert f"validation.rejected[{ACCEPT_RULE_FAULTS[fault]}]" in failed
+
+
+def test_failures_below_fail_on_are_reported_but_do_not_fail_the_run(run_suite: RunSuite) -> None:
+    run = run_suite("--fault", "null-fields")  # generation.nulls is a `may` check
+    assert "failed" in run.outcomes("generation.nulls")
+    assert run.exit_code == 0
