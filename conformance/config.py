@@ -13,6 +13,7 @@ import httpx
 from conformance.checks.base import SEVERITIES
 from conformance.errors import ConfigError
 from conformance.profile import Profile, load_profile
+from conformance.transport import Timeouts
 from conformance.verdict import VIEWS
 
 DEFAULT_PROFILE = "openai"
@@ -32,6 +33,7 @@ class RunConfig:
     faults: tuple[str, ...] = ()
     concurrency: int = 4
     headers: Mapping[str, str] = field(default_factory=dict)
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
     @property
     def uses_reference_server(self) -> bool:
@@ -78,6 +80,36 @@ def _count(raw: Any, option: str, default: int, *, minimum: int) -> int:
     if value < minimum:
         raise ConfigError(f"{option} must be {minimum} or more")
     return value
+
+
+def _seconds(raw: Any, option: str, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{option} {raw!r}: expected a number of seconds") from None
+    if not value > 0:
+        raise ConfigError(f"{option} must be more than 0 seconds")
+    return value
+
+
+def _timeouts(options: Mapping[str, Any]) -> Timeouts:
+    default = Timeouts()
+    timeouts = Timeouts(
+        connect_s=_seconds(options.get("connect_timeout"), "--connect-timeout", default.connect_s),
+        read_s=_seconds(options.get("read_timeout"), "--read-timeout", default.read_s),
+        total_s=_seconds(options.get("deadline"), "--deadline", default.total_s),
+    )
+    if (
+        timeouts.total_s < max(timeouts.connect_s, timeouts.read_s)
+        and options.get("deadline") is None
+    ):
+        # A shorter read or connect timeout given alone also shortens the deadline.
+        timeouts = Timeouts(
+            timeouts.connect_s, timeouts.read_s, max(timeouts.connect_s, timeouts.read_s)
+        )
+    return timeouts
 
 
 def _headers(raw: list[str] | None, profile: Profile) -> dict[str, str]:
@@ -145,4 +177,5 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         faults=faults,
         concurrency=concurrency,
         headers=_headers(options.get("headers"), profile),
+        timeouts=_timeouts(options),
     )

@@ -87,6 +87,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="requests in flight at once (default from the profile)",
     )
     group.addoption(
+        "--connect-timeout",
+        dest="conformance_connect_timeout",
+        metavar="S",
+        help="seconds to wait for a connection (default 10)",
+    )
+    group.addoption(
+        "--read-timeout",
+        dest="conformance_read_timeout",
+        metavar="S",
+        help="seconds to wait for the next byte of an answer (default 300: generations are slow)",
+    )
+    group.addoption(
+        "--deadline",
+        dest="conformance_deadline",
+        metavar="S",
+        help="seconds one request may take in all, however the server trickles (default 600)",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -122,6 +140,9 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "faults",
         "concurrency",
         "headers",
+        "connect_timeout",
+        "read_timeout",
+        "deadline",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
 

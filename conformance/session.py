@@ -106,6 +106,7 @@ class SuiteSession:
             budget=Budget(self.config.budget),
             redactor=self.redactor,
             concurrency=self.config.concurrency,
+            timeouts=self.config.timeouts,
         )
         self.exchanges = transport.run(probes)
         self.requests_total = transport.counters.total

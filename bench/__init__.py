@@ -1,0 +1,1 @@
+"""Benchmarks (`nox -s bench`): speed and cost measured, never asserted in timed tests."""
