@@ -34,6 +34,8 @@ class RunConfig:
     concurrency: int = 4
     headers: Mapping[str, str] = field(default_factory=dict)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    # Environment variable with a key whose balance is empty (vendor runs only).
+    zero_balance_key_env: str | None = None
 
     @property
     def uses_reference_server(self) -> bool:
@@ -42,6 +44,16 @@ class RunConfig:
     def api_key(self) -> str | None:
         """Read only from the environment, only when needed, never stored in a report."""
         return os.environ.get(self.api_key_env) or None
+
+    def zero_balance_key(self) -> str | None:
+        if self.zero_balance_key_env is None:
+            return None
+        return os.environ.get(self.zero_balance_key_env) or None
+
+    @property
+    def has_zero_balance_key(self) -> bool:
+        """The reference server always has one; a vendor run needs the option."""
+        return self.uses_reference_server or self.zero_balance_key_env is not None
 
 
 def check_base_url(value: str) -> str:
@@ -154,6 +166,11 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
             f"{key_env} is not set: export the API key in it, or name another "
             "variable with --api-key-env"
         )
+    zero_env = options.get("zero_balance_key_env")
+    if zero_env is not None and base_url is not None and not os.environ.get(zero_env):
+        raise ConfigError(
+            f"{zero_env} is not set: export the empty-balance key in it (--zero-balance-key-env)"
+        )
     budget = _count(options.get("budget"), "--budget", profile.budget, minimum=0)
     view = options.get("view") or "docs"
     if view not in VIEWS:
@@ -178,4 +195,5 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         concurrency=concurrency,
         headers=_headers(options.get("headers"), profile),
         timeouts=_timeouts(options),
+        zero_balance_key_env=zero_env,
     )

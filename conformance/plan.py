@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
 from conformance.probes import Expectation, Probe, potential_images
-from conformance.profile import ModelSpec, Profile
+from conformance.profile import ErrorKind, ModelSpec, Profile
 
 # Not valid JSON: the object is never closed.
 MALFORMED_JSON = b'{"model": "%s", "prompt": "A red cube", "n": 1'
@@ -28,6 +28,10 @@ class Plan:
 
     def by_key(self) -> dict[str, Probe]:
         return {p.key: p for p in self.probes}
+
+    @property
+    def sent(self) -> tuple[Probe, ...]:
+        return tuple(p for p in self.probes if p.sent)
 
     @property
     def billable(self) -> tuple[Probe, ...]:
@@ -94,7 +98,12 @@ def _invalid(
 
 
 def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[Probe]:
-    """Requests a conformant server must refuse with a 4xx and the error envelope."""
+    """Requests a conformant server must refuse with a 4xx and the error envelope.
+
+    Only rules the profile documents are probed: without a documented prompt
+    limit there is no too-long probe, and with example sizes only, no size is
+    called unsupported.
+    """
     some_size = model.sizes[0]
     probes = [
         _invalid(profile, model, "prompt-missing", "no prompt", {}, "prompt", drop="prompt"),
@@ -102,14 +111,20 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
         _invalid(
             profile, model, "prompt-type", "prompt that is a number", {"prompt": 12345}, "prompt"
         ),
-        _invalid(
-            profile,
-            model,
-            "prompt-too-long",
-            f"prompt of {model.prompt_max_chars + 1} characters (limit {model.prompt_max_chars})",
-            {"prompt": _too_long_prompt(model.prompt_max_chars)},
-            "prompt",
-        ),
+    ]
+    limit = model.prompt_max_chars
+    if limit is not None:
+        probes.append(
+            _invalid(
+                profile,
+                model,
+                "prompt-too-long",
+                f"prompt of {limit + 1} characters (limit {limit})",
+                {"prompt": _too_long_prompt(limit)},
+                "prompt",
+            )
+        )
+    probes += [
         _invalid(profile, model, "n-zero", "n = 0", {"n": 0}, "n"),
         _invalid(
             profile,
@@ -127,14 +142,19 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
             {"n": str(model.n_min)},
             "n",
         ),
-        _invalid(
-            profile,
-            model,
-            "size-unsupported",
-            f"size {_unsupported_size(model)} (not documented)",
-            {"size": _unsupported_size(model)},
-            "size",
-        ),
+    ]
+    if model.sizes_exhaustive:
+        probes.append(
+            _invalid(
+                profile,
+                model,
+                "size-unsupported",
+                f"size {_unsupported_size(model)} (not documented)",
+                {"size": _unsupported_size(model)},
+                "size",
+            )
+        )
+    probes += [
         _invalid(
             profile,
             model,
@@ -229,8 +249,65 @@ def valid_probes(model: ModelSpec) -> list[Probe]:
     return probes
 
 
-def build_plan(profile: Profile, models: Sequence[str] | None = None) -> Plan:
-    """Valid probes first: they claim the budget before refused ones could waste it."""
+# What an empty balance gets when the profile documents nothing: OpenAI's 429
+# insufficient_quota, or the 402 several resellers use (catalog D26).
+UNDOCUMENTED_BALANCE = ErrorKind(status=(402, 429))
+
+
+def balance_probe(profile: Profile, model: ModelSpec) -> Probe:
+    """A valid, cheap request sent with a key whose balance is empty."""
+    error = profile.errors.get("insufficient_balance") or UNDOCUMENTED_BALANCE
+    return Probe(
+        id="insufficient-balance",
+        model=model.name,
+        title="a key with an empty balance",
+        kind="balance",
+        body=_base(model),
+        auth="zero",
+        expect=Expectation(
+            statuses=error.status, error_kind="insufficient_balance", code=error.code
+        ),
+    )
+
+
+def example_probes(profile: Profile) -> list[Probe]:
+    """The answers printed in the vendor's docs, to judge without a server."""
+    probes = []
+    for i, example in enumerate(profile.examples, start=1):
+        request = dict(example.request)
+        model = profile.models.get(str(request.get("model", profile.default_model)))
+        n = request.get("n", 1)
+        probes.append(
+            Probe(
+                id=f"docs-example-{i}",
+                model=model.name if model else profile.default_model,
+                title=f"the docs' example answer: {example.name}",
+                kind="example",
+                origin="docs",
+                body=request,
+                expect=Expectation(
+                    statuses=(200,),
+                    n=n if isinstance(n, int) else 1,
+                    size=request.get("size") or (model.default_size if model else None),
+                    response_format=request.get("response_format")
+                    or (model.default_response_format if model else "url"),
+                ),
+                potential_images=0,
+                answer=example.response,
+                source=example.source,
+            )
+        )
+    return probes
+
+
+def build_plan(
+    profile: Profile, models: Sequence[str] | None = None, *, zero_balance: bool = False
+) -> Plan:
+    """Valid probes first: they claim the budget before refused ones could waste it.
+
+    ``zero_balance``: a key with an empty balance is at hand (always, for the
+    reference server; with --zero-balance-key-env for a vendor).
+    """
     chosen = tuple(models) if models else tuple(profile.models)
     specs = [profile.models[name] for name in chosen]
     shared_model = (
@@ -238,7 +315,10 @@ def build_plan(profile: Profile, models: Sequence[str] | None = None) -> Plan:
     )
     valid = [p for spec in specs for p in valid_probes(spec)]
     auth = auth_probes(profile, shared_model)
+    if zero_balance:
+        auth.append(balance_probe(profile, shared_model))
     refused = [
         p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
     ]
-    return Plan(profile=profile, models=chosen, probes=tuple(valid + auth + refused))
+    examples = [p for p in example_probes(profile) if p.model in chosen]
+    return Plan(profile=profile, models=chosen, probes=tuple(valid + auth + refused + examples))

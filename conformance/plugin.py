@@ -105,6 +105,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds one request may take in all, however the server trickles (default 600)",
     )
     group.addoption(
+        "--zero-balance-key-env",
+        dest="conformance_zero_balance_key_env",
+        metavar="VAR",
+        help="environment variable with a key whose balance is empty: one request with it "
+        "must get the documented refusal (the reference server always has such a key)",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -143,6 +150,7 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "connect_timeout",
         "read_timeout",
         "deadline",
+        "zero_balance_key_env",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
 

@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ProbeKind = Literal["auth", "invalid", "valid"]
-AuthMode = Literal["key", "none", "wrong"]
+# auth: a valid request without a (valid) key; invalid: must be refused; valid: a
+# billable generation; balance: sent with an empty-balance key; example: an answer
+# printed in the vendor's docs, judged without a server.
+ProbeKind = Literal["auth", "invalid", "valid", "balance", "example"]
+AuthMode = Literal["key", "none", "wrong", "zero"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.
 WRONG_KEY = "sk-conformance-wrong-key-0000000000000000"
@@ -44,13 +47,21 @@ class Probe:
     auth: AuthMode = "key"
     potential_images: int = 1
     covers: tuple[str, ...] = ()
-    origin: Literal["fixed", "fuzz"] = "fixed"
+    origin: Literal["fixed", "fuzz", "docs"] = "fixed"
     headers: Mapping[str, str] = field(default_factory=dict)
+    # For kind "example": the answer the vendor's docs print, and where.
+    answer: Mapping[str, Any] | None = None
+    source: str | None = None
 
     @property
     def key(self) -> str:
         """Unique within a plan: the same probe id runs once per model."""
         return f"{self.model}/{self.id}"
+
+    @property
+    def sent(self) -> bool:
+        """Whether the run sends it (doc examples are judged without a server)."""
+        return self.kind != "example"
 
     @property
     def billable(self) -> bool:

@@ -33,7 +33,8 @@ class ModelSpec:
     default_size: str | None
     n_min: int
     n_max: int
-    prompt_max_chars: int
+    # None: the docs give no limit, so no probe claims a prompt is too long.
+    prompt_max_chars: int | None
     qualities: tuple[str, ...]
     default_quality: str | None
     styles: tuple[str, ...]
@@ -43,6 +44,8 @@ class ModelSpec:
     revised_prompt: bool
     user: bool
     price_per_image: float | None
+    # False when the docs only give example sizes: no probe calls another size invalid.
+    sizes_exhaustive: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class Profile:
     status_codes: Mapping[int, str]
     usage: str
     null_fields: bool
+    # Parse answers with the openai SDK's strict type validation in the docs view.
+    strict_types: bool
     budget: int
     concurrency: int
     rate_limit: str
@@ -170,7 +175,7 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         default_size=raw.get("default_size"),
         n_min=raw["n"]["min"],
         n_max=raw["n"]["max"],
-        prompt_max_chars=raw["prompt_max_chars"],
+        prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=qualities,
         default_quality=raw.get("default_quality"),
         styles=styles,
@@ -180,6 +185,7 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         revised_prompt=raw.get("revised_prompt", False),
         user=raw.get("user", True),
         price_per_image=raw.get("price_per_image"),
+        sizes_exhaustive=raw.get("sizes_exhaustive", True),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
@@ -252,6 +258,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         status_codes=MappingProxyType({int(k): v for k, v in raw.get("status_codes", {}).items()}),
         usage=response.get("usage", "none"),
         null_fields=response.get("null_fields", False),
+        strict_types=response.get("strict_types", False),
         budget=limits["budget"],
         concurrency=limits.get("concurrency", 4),
         rate_limit=limits.get("rate_limit", "60/m"),

@@ -55,18 +55,19 @@ class SuitePlugin:
     # -- fixtures' work (called from conformance/suite/conftest.py) --------
 
     def execute_for(self, items: list[pytest.Item]) -> SuiteSession:
-        """Send, once, the probes the selected tests need."""
-        keys = set()
+        """Send, once, the probes the selected tests need, and judge those tests."""
+        cases = []
         for item in items:
             callspec = getattr(item, "callspec", None)
             case = callspec.params.get("conformance_case") if callspec else None
             if isinstance(case, Case):
-                keys.add(case.probe.key)
-        self.session.execute(keys)
+                cases.append(case)
+        self.session.execute({case.probe.key for case in cases})
+        self.session.judge(cases)
         return self.session
 
     def verdict_for(self, item: pytest.Item, case: Case) -> Verdict:
-        verdict = self.session.judge(case)
+        verdict = self.session.verdicts[case.id]
         item.stash[VERDICT_KEY] = verdict
         result = verdict.result(self.view)
         if result.outcome == "error":

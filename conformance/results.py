@@ -18,7 +18,7 @@ from conformance import __version__
 from conformance.curl import curl_command
 from conformance.exchange import Exchange, RecordedResponse
 from conformance.redact import Redactor
-from conformance.verdict import OUTCOMES, Verdict
+from conformance.verdict import OUTCOMES, Verdict, ViewResult
 
 SCHEMA_VERSION = 1
 _LONG = 240
@@ -74,7 +74,8 @@ def response_view(response: RecordedResponse | None) -> dict[str, Any] | None:
     }
 
 
-def evidence(exchange: Exchange | None, key_env: str) -> dict[str, Any]:
+def evidence(exchange: Exchange | None, key_env: str, *, sent: bool = True) -> dict[str, Any]:
+    """Request, response and a curl reproducer (none for what was never sent)."""
     if exchange is None:
         return {"request": None, "response": None, "curl": None}
     req = exchange.request
@@ -89,7 +90,19 @@ def evidence(exchange: Exchange | None, key_env: str) -> dict[str, Any]:
         response["elapsed_s"] = round(exchange.elapsed_s, 3)
     if exchange.error:
         request["error"] = exchange.error
-    return {"request": request, "response": response, "curl": curl_command(req, key_env)}
+    return {
+        "request": request,
+        "response": response,
+        "curl": curl_command(req, key_env) if sent else None,
+    }
+
+
+def view_entry(result: ViewResult) -> dict[str, Any]:
+    entry: dict[str, Any] = {"outcome": result.outcome, "message": result.message}
+    if result.deviation is not None:
+        d = result.deviation
+        entry["deviation"] = {"reason": d.reason, "severity": d.severity, "source": d.source}
+    return entry
 
 
 def build_results(
@@ -109,10 +122,13 @@ def build_results(
 ) -> dict[str, Any]:
     verdicts = list(verdicts)
     summary = Counter({o: 0 for o in OUTCOMES})
+    other_summary: dict[str, Counter[str]] = {}
     checks = []
     for v in verdicts:
         result = v.result(view)
         summary[result.outcome] += 1
+        for name, other in v.views.items():
+            other_summary.setdefault(name, Counter({o: 0 for o in OUTCOMES}))[other.outcome] += 1
         checks.append(
             {
                 "id": v.id,
@@ -122,7 +138,8 @@ def build_results(
                 "model": v.model,
                 "outcome": result.outcome,
                 "message": result.message,
-                "evidence": evidence(exchanges.get(v.probe.key), key_env),
+                "evidence": evidence(exchanges.get(v.probe.key), key_env, sent=v.probe.sent),
+                "views": {name: view_entry(r) for name, r in v.views.items()},
             }
         )
     return {
@@ -131,7 +148,9 @@ def build_results(
         "target": {"profile": profile, "base_url": base_url, "models": list(models)},
         "started_at": started_at,
         "duration_s": duration_s,
+        "view": view,
         "summary": {o: summary[o] for o in OUTCOMES},
+        "summaries": {name: {o: c[o] for o in OUTCOMES} for name, c in other_summary.items()},
         "requests": {"total": requests_total, "billable": billable, "retries": retries},
         "checks": checks,
     }

@@ -46,6 +46,8 @@ class Target:
     api_key: str | None = None
     key_env: str = "OPENAI_API_KEY"
     headers: Mapping[str, str] = field(default_factory=dict)
+    # A valid key whose balance is empty, for the balance probe.
+    zero_balance_key: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -117,8 +119,9 @@ class Transport:
         self.timeouts = timeouts or Timeouts()
         self.max_body = max_body
         self.counters = Counters()
-        if target.api_key:
-            redactor.add(target.api_key)
+        for secret in (target.api_key, target.zero_balance_key):
+            if secret:
+                redactor.add(secret)
 
     # -- building requests -------------------------------------------------
 
@@ -130,6 +133,8 @@ class Transport:
             headers[self.target.auth_header] = self.target.auth_value(self.target.api_key)
         elif probe.auth == "wrong":
             headers[self.target.auth_header] = self.target.auth_value(WRONG_KEY)
+        elif probe.auth == "zero" and self.target.zero_balance_key:
+            headers[self.target.auth_header] = self.target.auth_value(self.target.zero_balance_key)
         return headers
 
     def _record_request(self, request: httpx.Request, body: bytes) -> RecordedRequest:

@@ -11,7 +11,7 @@ from conformance.checks.base import Context, Result, check, failed, kind_is, pas
 def rejected(ctx: Context) -> Result:
     """The documented unauthorized status (401 at OpenAI), never an image."""
     status = ctx.status
-    allowed = ctx.probe.expect.statuses
+    allowed, _ = ctx.expected_error()
     if status in allowed:
         return passed(f"answered {status}")
     want = " or ".join(str(s) for s in allowed)

@@ -72,6 +72,18 @@ class Context:
     def payload(self) -> Any:
         return self.response.json_or_none()
 
+    def expected_error(self) -> tuple[tuple[int, ...], str | None]:
+        """Statuses (and code) this view's rules document for the probe's refusal.
+
+        The docs view reads the vendor's profile, the drop-in view OpenAI's; the
+        probe's own expectation (from the plan) is the fallback.
+        """
+        kind = self.probe.expect.error_kind
+        documented = self.profile.errors.get(kind) if kind else None
+        if documented is None:
+            return self.probe.expect.statuses, self.probe.expect.code
+        return documented.status, documented.code
+
     def items(self) -> list[Any] | None:
         payload = self.payload
         if isinstance(payload, dict) and isinstance(payload.get("data"), list):

@@ -47,7 +47,7 @@ def envelope_problems(payload: Any) -> list[str]:
     "errors.envelope",
     title="error answer in OpenAI's envelope",
     severity="must",
-    applies=kind_is("auth", "invalid"),
+    applies=kind_is("auth", "invalid", "balance"),
 )
 def envelope(ctx: Context) -> Result:
     response = ctx.response

@@ -156,3 +156,44 @@ def dimensions(ctx: Context) -> Result:
     if wrong:
         return failed(f"requested {want}: " + ", ".join(wrong))
     return passed(f"{len(decoded)} image(s) of {want}")
+
+
+# Sizes OpenAI's DALL·E models produce: a model OpenAI does not have may produce any.
+_DALL_E_SIZES = ("256x256", "512x512", "1024x1024", "1792x1024", "1024x1792")
+
+
+def openai_sizes(model: str) -> tuple[str, ...]:
+    from conformance.verdict import openai_baseline  # the baseline profile, loaded once
+
+    baseline = openai_baseline().models.get(model)
+    return baseline.sizes if baseline is not None else _DALL_E_SIZES
+
+
+@check(
+    "images.openai-size",
+    title="image size is one OpenAI's DALL·E API produces",
+    severity="may",
+    applies=lambda p: p.kind == "valid",
+)
+def openai_size(ctx: Context) -> Result:
+    """An extension beyond OpenAI's sizes is fine for the vendor's own clients, but
+    a client written for OpenAI never asks for it nor expects it. The docs view
+    also accepts the sizes the vendor documents."""
+    items = _items(ctx)
+    if isinstance(items, Result):
+        return items
+    allowed = set(openai_sizes(ctx.probe.model))
+    documented = ctx.model.sizes if ctx.model is not None else ()
+    if ctx.view == "docs":
+        allowed |= set(documented)
+    decoded = [img.decoded for img in found_images(ctx) if img.decoded is not None]
+    if not decoded:
+        return skipped("no image could be decoded (judged by images.b64 / images.url)")
+    odd = sorted({d.size for d in decoded} - allowed)
+    if odd:
+        where = "OpenAI's or the vendor's documented" if ctx.view == "docs" else "OpenAI's"
+        return failed(
+            f"{', '.join(odd)} is not among {where} sizes for {ctx.probe.model} "
+            f"({', '.join(sorted(allowed))})"
+        )
+    return passed(", ".join(sorted({d.size for d in decoded})))

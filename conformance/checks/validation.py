@@ -53,7 +53,7 @@ def rejected(ctx: Context) -> Result:
     applies=kind_is("invalid"),
 )
 def status(ctx: Context) -> Result:
-    allowed = ctx.probe.expect.statuses
+    allowed, _ = ctx.expected_error()
     if not _is_4xx(ctx.status):
         return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
     if ctx.status in allowed:

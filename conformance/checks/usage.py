@@ -1,0 +1,76 @@
+"""Token usage in a generation answer, when there is one.
+
+Drop-in view: OpenAI's ImageGenUsage (input_tokens, output_tokens, total_tokens,
+input_tokens_details.{text_tokens,image_tokens}), which typed clients validate
+(a chat-style ``prompt_tokens`` usage breaks LiteLLM's pydantic models). Docs
+view: the shape the vendor documents, present in every answer if it says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks.base import Context, Result, check, failed, kind_is, passed, skipped
+
+SHAPES = {
+    "openai": ("input_tokens", "output_tokens", "total_tokens"),
+    "chat": ("prompt_tokens", "completion_tokens", "total_tokens"),
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def shape_problems(usage: Any, shape: str) -> list[str]:
+    if not isinstance(usage, dict):
+        return [f"usage is {type(usage).__name__}, not an object"]
+    first, second, total = SHAPES[shape]
+    problems = [
+        f"usage.{k} is missing or not an integer"
+        for k in (first, second, total)
+        if not _is_int(usage.get(k))
+    ]
+    if shape == "openai":
+        details = usage.get("input_tokens_details")
+        if not isinstance(details, dict) or not all(
+            _is_int(details.get(k)) for k in ("text_tokens", "image_tokens")
+        ):
+            problems.append("usage.input_tokens_details.{text_tokens,image_tokens} missing")
+        leaked = [k for k in SHAPES["chat"][:2] if k in usage]
+        if leaked:
+            problems.append(
+                f"chat-style keys {', '.join(leaked)} (OpenAI's images usage "
+                "says input_tokens/output_tokens)"
+            )
+    if not problems and usage[total] != usage[first] + usage[second]:
+        problems.append(
+            f"usage.{total} {usage[total]} != {first} {usage[first]} + {second} {usage[second]}"
+        )
+    return problems
+
+
+@check(
+    "generation.usage",
+    title="usage, where present, has the documented shape",
+    severity="should",
+    applies=kind_is("valid", "example"),
+)
+def usage(ctx: Context) -> Result:
+    if not 200 <= ctx.status < 300:
+        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    payload = ctx.payload
+    if not isinstance(payload, dict):
+        return skipped("no JSON object to judge (judged by generation.schema)")
+    documented = ctx.profile.usage
+    if "usage" not in payload or payload["usage"] is None:
+        if documented != "none":
+            return failed(
+                f"no usage, but the docs promise a {documented}-style usage in every answer"
+            )
+        return passed("no usage (none documented)")
+    shape = "chat" if documented == "chat" else "openai"
+    problems = shape_problems(payload["usage"], shape)
+    if problems:
+        return failed("; ".join(problems))
+    return passed(f"{shape}-style usage, totals add up")
