@@ -287,6 +287,18 @@ def test_usage_openai_shape(servers: ServerFactory) -> None:
     assert usage["input_tokens_details"] == {"text_tokens": 3, "image_tokens": 0}
 
 
+def test_an_empty_balance_is_refused_as_the_profile_documents(servers: ServerFactory) -> None:
+    openai = servers()
+    before = openai.stats()["generations"]
+    r = post(openai, {"prompt": "x"}, headers=auth(openai, openai.zero_balance_key))
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "insufficient_quota"
+    assert openai.stats()["generations"] == before
+    modelmax = servers(profile=load_profile("modelmax"))
+    r = post(modelmax, {"prompt": "x"}, headers=auth(modelmax, modelmax.zero_balance_key))
+    assert r.status_code == 402
+
+
 def test_chat_usage_and_null_fields_quirks(servers: ServerFactory) -> None:
     r = post(servers(profile=PROFILE_CHAT_NULLS), {"prompt": "a cube", "size": "256x256"})
     body = r.json()
@@ -386,6 +398,32 @@ def _case_usage_malformed(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["usage"] == {"total_tokens": "many"}
 
 
+def _case_data_missing(srv: ReferenceServer) -> None:
+    body = _ok(srv).json()
+    assert "data" not in body
+    assert isinstance(body["created"], int)
+
+
+def _case_usage_sum(srv: ReferenceServer) -> None:
+    usage = _ok(srv).json()["usage"]
+    assert usage["total_tokens"] != usage["input_tokens"] + usage["output_tokens"]
+
+
+def _case_usage_missing(srv: ReferenceServer) -> None:
+    # The fault is shown on a profile that documents usage in every answer.
+    modelmax = load_profile("modelmax")
+    with ReferenceServer(modelmax) as clean, ReferenceServer(modelmax, ["usage-missing"]) as bad:
+        body = {"model": "imagen-3", "prompt": "x"}
+        assert "usage" in post(clean, body).json()
+        assert "usage" not in post(bad, body).json()
+
+
+def _case_balance_403(srv: ReferenceServer) -> None:
+    r = post(srv, {"prompt": "x"}, headers=auth(srv, srv.zero_balance_key))
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "insufficient_user_quota"
+
+
 def _case_created_ms(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["created"] > 10**11
 
@@ -459,6 +497,10 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "reject-hd": _case_reject_hd,
     "content-type-text": _case_content_type_text,
     "usage-malformed": _case_usage_malformed,
+    "data-missing": _case_data_missing,
+    "usage-sum": _case_usage_sum,
+    "usage-missing": _case_usage_missing,
+    "balance-403": _case_balance_403,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
     "n-ignored": _case_n_ignored,

@@ -59,9 +59,12 @@ class ReferenceState:
         *,
         public_base_url: str | None = None,
         store_limit: int = STORE_LIMIT,
+        zero_balance_key: str | None = None,
     ) -> None:
         self.profile = profile
         self.api_key = api_key
+        # A valid key whose balance is empty: answered as the profile documents.
+        self.zero_balance_key = zero_balance_key
         self.faults = faults
         self.public_base_url = public_base_url
         self.store_limit = store_limit
@@ -175,6 +178,17 @@ def _validation_error(state: ReferenceState, violation: Violation) -> Response:
     return _error(state, status, violation.message, type_=type_, param=param, code=code)
 
 
+def _balance_refusal(state: ReferenceState) -> Response:
+    documented = state.profile.error("insufficient_balance")
+    status = documented.status[0] if documented else 429
+    code = (documented.code if documented else None) or "insufficient_quota"
+    type_ = "insufficient_quota"
+    if state.has("balance-403"):
+        status, code, type_ = 403, "insufficient_user_quota", "one_api_error"
+    message = "You exceeded your current quota: the balance of this key is empty."
+    return _error(state, status, message, type_=type_, code=code)
+
+
 def _auth_refusal(request: Request, state: ReferenceState) -> Response | None:
     auth = state.profile.auth
     sent = request.headers.get(auth.header)
@@ -187,6 +201,10 @@ def _auth_refusal(request: Request, state: ReferenceState) -> Response | None:
         )
     else:
         expected = auth.value(state.api_key).encode()
+        if state.zero_balance_key and hmac.compare_digest(
+            sent.encode("latin-1"), auth.value(state.zero_balance_key).encode()
+        ):
+            return _balance_refusal(state)
         if state.has("accept-wrong-key") or hmac.compare_digest(sent.encode("latin-1"), expected):
             return None
         # The key is not echoed back: it may be someone's real one sent by mistake.
@@ -260,7 +278,16 @@ def _created(state: ReferenceState) -> int | None:
 def _usage(state: ReferenceState, gen: Generation, images: int) -> Json | None:
     if state.has("usage-malformed"):
         return {"total_tokens": "many"}
+    if state.has("usage-missing"):
+        return None
     text, output = len(gen.prompt.split()), _OUTPUT_TOKENS_PER_IMAGE * images
+    if state.has("usage-sum"):
+        return {
+            "input_tokens": text,
+            "output_tokens": output,
+            "total_tokens": text + output + 1,
+            "input_tokens_details": {"text_tokens": text, "image_tokens": 0},
+        }
     if state.profile.usage == "openai":
         return {
             "input_tokens": text,
@@ -274,7 +301,9 @@ def _usage(state: ReferenceState, gen: Generation, images: int) -> Json | None:
 
 
 def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Response:
-    payload: Json = {"created": _created(state), "data": items}
+    payload: Json = {"created": _created(state)}
+    if not state.has("data-missing"):
+        payload["data"] = items
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage
@@ -344,6 +373,7 @@ def create_app(
     faults: Iterable[str] = (),
     *,
     public_base_url: str | None = None,
+    zero_balance_key: str | None = None,
 ) -> Starlette:
     """The reference server for ``profile``, with the named faults switched on.
 
@@ -364,6 +394,10 @@ def create_app(
         ]
     )
     app.state.reference = ReferenceState(
-        profile, api_key, frozenset(names), public_base_url=public_base_url
+        profile,
+        api_key,
+        frozenset(names),
+        public_base_url=public_base_url,
+        zero_balance_key=zero_balance_key,
     )
     return app

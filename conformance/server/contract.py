@@ -162,7 +162,8 @@ def _prompt_empty(body: Mapping[str, Any], model: ModelSpec) -> Violation | None
 
 def _prompt_too_long(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
     prompt = body.get("prompt")
-    if isinstance(prompt, str) and len(prompt) > model.prompt_max_chars:
+    limit = model.prompt_max_chars
+    if limit is not None and isinstance(prompt, str) and len(prompt) > limit:
         return _value_error(
             "prompt",
             "prompt-too-long",

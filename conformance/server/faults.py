@@ -24,6 +24,9 @@ class Fault:
     # Other checks that observe the same broken rule and must fail too (e.g. the
     # HTTP status of a refusal, seen directly and through the openai SDK).
     also: tuple[str, ...] = ()
+    # The profile whose reference server shows the fault (a rule only some
+    # vendors document, e.g. a usage object in every answer).
+    profile: str = "openai"
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -118,8 +121,13 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "successful answers are sent as text/plain; charset=utf-8",
     ),
     Fault(
-        "usage-malformed",
+        "data-missing",
         "generation.schema",
+        "successful answers carry created but no data array",
+    ),
+    Fault(
+        "usage-malformed",
+        "generation.usage",
         'successful answers carry "usage": {"total_tokens": "many"}',
     ),
     Fault("created-ms", "generation.created", "created is in milliseconds"),
@@ -141,9 +149,26 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     Fault("url-404", "images.url", "image URLs name files that do not exist (404)"),
     Fault("url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)"),
     Fault(
+        "usage-sum",
+        "generation.usage",
+        "usage in OpenAI's shape whose total_tokens is not input_tokens + output_tokens",
+    ),
+    Fault(
+        "usage-missing",
+        "generation.usage",
+        "no usage object, though the profile documents one in every answer",
+        profile="modelmax",
+    ),
+    Fault(
+        "balance-403",
+        "balance.insufficient",
+        "an empty balance answers 403 insufficient_user_quota (one-api style)",
+    ),
+    Fault(
         "wrong-dimensions",
         "images.dimensions",
         "images are drawn at half the requested width and height",
+        also=("images.openai-size",),
     ),
     Fault(
         "revised-prompt-number",

@@ -78,9 +78,16 @@ class ReferenceServer:
     ) -> None:
         self.profile = profile
         self.api_key = api_key or new_api_key()
+        self.zero_balance_key = new_api_key()
         self.faults = tuple(faults)
         # Built here so that an unknown fault fails before any thread starts.
-        self.app = create_app(profile, self.api_key, self.faults, public_base_url=public_base_url)
+        self.app = create_app(
+            profile,
+            self.api_key,
+            self.faults,
+            public_base_url=public_base_url,
+            zero_balance_key=self.zero_balance_key,
+        )
         self.state: ReferenceState = self.app.state.reference
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
