@@ -35,7 +35,7 @@ def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_fails_its_check(run_suite: RunSuite, fault: str) -> None:
-    run = run_suite("--fault", fault, "--fail-on", "may")
+    run = run_suite("--fault", fault, "--fail-on", "may", "--profile", FAULTS[fault].profile)
     failed = [c["id"] for c in run.results["checks"] if c["outcome"] == "failed"]
     for target in FAULTS[fault].checks:
         assert any(f.split("[")[0] == target for f in failed), f"{fault} must fail {target}"

@@ -44,12 +44,16 @@ _STYLE = """
 
 def provenance(session: SuiteSession) -> dict[str, str]:
     cfg = session.config
-    target = "embedded reference server" if cfg.uses_reference_server else "vendor endpoint"
+    target = (
+        f"the embedded reference server emulating {cfg.profile.name}, on a free loopback port"
+        if cfg.uses_reference_server
+        else f"{cfg.base_url} (vendor endpoint)"
+    )
     return {
         "Suite": f"imagegen-conformance {__version__}",
         "Profile": f"{cfg.profile.name} ({cfg.profile.path.name}, sha256 "
         f"{cfg.profile.sha256[:12]})",
-        "Target": f"{session.base_url or cfg.base_url or '(reference server)'} ({target})",
+        "Target": target,
         "Models": ", ".join(cfg.models),
         "View": cfg.view,
         "Budget": f"{cfg.budget} billable images",
@@ -120,6 +124,73 @@ def gallery_html(session: SuiteSession) -> str:
     return f'<div class="igc-gallery">{"".join(figures)}</div>'
 
 
+def views_html(verdicts: list[Verdict], view: str) -> str:
+    rows = []
+    for name in ("docs", "drop-in"):
+        counts = Counter(v.result(name).outcome for v in verdicts if name in v.views)
+        label = {"docs": "vendor docs", "drop-in": "OpenAI drop-in"}[name]
+        mark = " (sets the exit code)" if name == view else ""
+        cells = "".join(_cell(o, counts[o]) for o in OUTCOMES)
+        rows.append(f"<tr><td>{label}{mark}</td>{cells}</tr>")
+    head = "".join(f"<th>{o}</th>" for o in OUTCOMES)
+    return f"<h3>Both views</h3><table><tr><th>view</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def deviations_html(session: SuiteSession) -> str:
+    profile = session.config.profile
+    if not profile.deviations:
+        return ""
+    rows = []
+    for dev in profile.deviations:
+        views = ("docs", "drop-in") if dev.view == "both" else (dev.view,)
+        status = Counter(
+            v.result(name).outcome
+            for v in session.verdicts.values()
+            for name in views
+            if v.result(name).deviation == dev
+        )
+        state = ", ".join(f"{n} {o}" for o, n in sorted(status.items())) or "not exercised"
+        rows.append(
+            f"<tr><td>{escape(dev.check)}</td><td>{escape(dev.model or 'all')}</td>"
+            f"<td>{escape(dev.severity or '')}</td><td>{escape(dev.reason)}</td>"
+            f"<td>{escape(dev.source or '')}</td><td>{escape(state)}</td></tr>"
+        )
+    return (
+        "<h3>Documented differences from OpenAI (known deviations)</h3><table><tr><th>check"
+        "</th><th>model</th><th>severity</th><th>reason</th><th>source</th><th>this run</th>"
+        f"</tr>{''.join(rows)}</table>"
+    )
+
+
+def facts_html(session: SuiteSession, view: str) -> str:
+    profile = session.config.profile
+    parts = []
+    if profile.facts:
+        items = "".join(
+            f"<li>{escape(f.fact)} <i>({escape(f.source)})</i>"
+            + (f" — {escape(f.resolution)}" if f.resolution else "")
+            + "</li>"
+            for f in profile.facts
+        )
+        parts.append(f"<h3>Where the docs contradict themselves or OpenAI</h3><ul>{items}</ul>")
+    findings = [
+        v
+        for v in session.verdicts.values()
+        if v.probe.kind == "example" and v.result(view).outcome in ("failed", "known")
+    ]
+    if findings:
+        items = "".join(
+            f"<li><b>{escape(v.id)}</b> ({escape(v.probe.source or '')}): "
+            f"{escape(v.result(view).message)}</li>"
+            for v in findings
+        )
+        parts.append(
+            "<h3>What the vendor's own examples get wrong</h3><p>Judged by the same checks, "
+            f"without a server; reported only, never counted against the run.</p><ul>{items}</ul>"
+        )
+    return "".join(parts)
+
+
 def summary_html(session: SuiteSession, view: str) -> str:
     verdicts = list(session.verdicts.values())
     cfg = session.config
@@ -149,6 +220,7 @@ def summary_html(session: SuiteSession, view: str) -> str:
         f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
         f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
+        f"{views_html(verdicts, view)}{deviations_html(session)}{facts_html(session, view)}"
         f"<h3>Returned images</h3>{gallery_html(session)}</div>"
     )
 
@@ -164,7 +236,7 @@ def extras_for(
     from pytest_html import extras
 
     result = verdict.result(session.config.view)
-    ev = evidence(exchange, session.config.api_key_env)
+    ev = evidence(exchange, session.config.api_key_env, sent=verdict.probe.sent)
     parts = [
         f"<p><b>{escape(verdict.check.id)}</b> ({verdict.check.severity}, "
         f"{escape(verdict.check.feature)}): {escape(result.outcome)} — "
@@ -216,6 +288,14 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
         lines.append(
             f"  reference server counted {session.server_stats.get('generations')} "
             f"generated image(s) in {session.server_stats.get('requests')} request(s)"
+        )
+    examples = [
+        v for v in verdicts if v.probe.kind == "example" and v.result(view).outcome == "failed"
+    ]
+    if examples:
+        lines.append(
+            f"  the vendor's docs examples: {len(examples)} finding(s), reported only "
+            "(they never fail the run)"
         )
     errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
     for message, n in errors.most_common(5):
