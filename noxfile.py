@@ -1,4 +1,4 @@
-"""Sessions: conformance (the suite), tests (self-tests), lint, serve.
+"""Sessions: conformance (the suite), tests (self-tests), lint, matrix, gate, serve.
 
 Every session installs with constraints.txt, so CI and a laptop get the same
 versions. `nox -s conformance -- --profile openai` passes options to the suite.
@@ -41,6 +41,20 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """Combine results files: `nox -s matrix -- reports/*/results.json` → reports/matrix/."""
+    install(session)
+    session.run("python", "-m", "conformance", "matrix", *session.posargs)
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """The switch gate: `nox -s gate -- --requires app.yaml --candidate cand/results.json`."""
+    install(session)
+    session.run("python", "-m", "conformance", "gate", *session.posargs)
 
 
 @nox.session

@@ -13,6 +13,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from conformance.errors import ConfigError
 
@@ -90,6 +91,63 @@ def serve(argv: Sequence[str]) -> int:
     return 0
 
 
+def matrix(argv: Sequence[str]) -> int:
+    from conformance.matrix import build, write
+
+    parser = _Parser(
+        prog="python -m conformance matrix",
+        description="Combine results.json files into a compatibility matrix.",
+    )
+    parser.add_argument(
+        "results", nargs="*", help="results.json files (default: reports/*/results.json)"
+    )
+    parser.add_argument("--out", default="reports/matrix", help="output directory")
+    opts = parser.parse_args(argv)
+    paths = [Path(p) for p in opts.results] or sorted(Path("reports").glob("*/results.json"))
+    built = build(paths)
+    written = write(built, Path(opts.out))
+    for col in built.columns:
+        passed, judged = col.score
+        print(f"{col.provider} {col.model}: {passed}/{judged} rows passed ({col.source})")
+    print(
+        f"matrix: {written[0]} ({len(built.rows)} rows × {len(built.columns)} columns), "
+        f"{written[1]}, {len(built.columns)} badge(s) in {Path(opts.out) / 'badges'}"
+    )
+    return 0
+
+
+def gate(argv: Sequence[str]) -> int:
+    from conformance.gate import gate as run_gate
+    from conformance.gate import load_app
+
+    parser = _Parser(
+        prog="python -m conformance gate",
+        description="Does a candidate provider support what an application uses?",
+    )
+    parser.add_argument(
+        "--requires", required=True, metavar="APP.yaml", help="the application's requirements"
+    )
+    parser.add_argument(
+        "--candidate",
+        required=True,
+        metavar="RESULTS.json",
+        help="results of the candidate provider's run",
+    )
+    parser.add_argument(
+        "--current",
+        metavar="RESULTS.json",
+        help="results of the current provider's run, for the diff",
+    )
+    opts = parser.parse_args(argv)
+    report = run_gate(
+        load_app(Path(opts.requires)),
+        Path(opts.candidate),
+        Path(opts.current) if opts.current else None,
+    )
+    print(report.text(), end="")
+    return 0 if report.ok else 1
+
+
 def profile_check(paths: Sequence[str]) -> int:
     from conformance.profile import load_profile
 
@@ -111,6 +169,9 @@ commands:
   run [options]           run the suite (options: see README, or `run --help`)
   serve [options]         run the reference server in the foreground
   profile check FILE...   validate profile files
+  matrix [RESULTS...]     combine results.json files into reports/matrix/
+  gate --requires APP.yaml --candidate RESULTS [--current RESULTS]
+                          does a candidate support what an application uses?
 """
 
 
@@ -125,10 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(rest)
         if command == "serve":
             return serve(rest)
+        if command == "matrix":
+            return matrix(rest)
+        if command == "gate":
+            return gate(rest)
         if command == "profile" and rest[:1] == ["check"]:
             return profile_check(rest[1:])
         raise ConfigError(
-            f"unknown command {' '.join(args[:2])!r}; use run, serve or profile check"
+            f"unknown command {' '.join(args[:2])!r}; use run, serve, profile check, matrix or gate"
         )
     except ConfigError as exc:
         print(f"imagegen-conformance: error: {exc}", file=sys.stderr)

@@ -36,10 +36,13 @@ class RunConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     # Environment variable with a key whose balance is empty (vendor runs only).
     zero_balance_key_env: str | None = None
+    record_dir: Path | None = None
+    # Judge a recorded run again: no server, no request, no key.
+    replay_dir: Path | None = None
 
     @property
     def uses_reference_server(self) -> bool:
-        return self.base_url is None
+        return self.base_url is None and self.replay_dir is None
 
     def api_key(self) -> str | None:
         """Read only from the environment, only when needed, never stored in a report."""
@@ -161,13 +164,34 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
             raise ConfigError(
                 f"unknown fault {unknown[0]!r}; see `python -m conformance serve --list-faults`"
             )
-    if base_url is not None and not os.environ.get(key_env) and profile.auth.required:
+    replay = options.get("replay")
+    record = options.get("record")
+    if replay is not None:
+        if faults:
+            raise ConfigError("--replay judges a recording: --fault does not apply")
+        if record is not None:
+            raise ConfigError("--replay and --record cannot be combined")
+        if not (Path(replay) / "recording.json").is_file():
+            raise ConfigError(
+                f"--replay {replay}: no recording.json there (make one with --record DIR)"
+            )
+    if (
+        replay is None
+        and base_url is not None
+        and not os.environ.get(key_env)
+        and profile.auth.required
+    ):
         raise ConfigError(
             f"{key_env} is not set: export the API key in it, or name another "
             "variable with --api-key-env"
         )
     zero_env = options.get("zero_balance_key_env")
-    if zero_env is not None and base_url is not None and not os.environ.get(zero_env):
+    if (
+        zero_env is not None
+        and replay is None
+        and base_url is not None
+        and not os.environ.get(zero_env)
+    ):
         raise ConfigError(
             f"{zero_env} is not set: export the empty-balance key in it (--zero-balance-key-env)"
         )
@@ -196,4 +220,6 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         headers=_headers(options.get("headers"), profile),
         timeouts=_timeouts(options),
         zero_balance_key_env=zero_env,
+        record_dir=Path(record) if record else None,
+        replay_dir=Path(replay) if replay else None,
     )

@@ -112,6 +112,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "must get the documented refusal (the reference server always has such a key)",
     )
     group.addoption(
+        "--record",
+        dest="conformance_record",
+        metavar="DIR",
+        help="keep the run's exchanges (redacted) in DIR/recording.json",
+    )
+    group.addoption(
+        "--replay",
+        dest="conformance_replay",
+        metavar="DIR",
+        help="judge the exchanges recorded in DIR again, offline: no server is started, "
+        "nothing is sent, nothing is billed",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -151,6 +164,8 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "read_timeout",
         "deadline",
         "zero_balance_key_env",
+        "record",
+        "replay",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
 
@@ -166,6 +181,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     try:
         run_config = resolve(_options(config))
+        plugin = SuitePlugin(config, run_config)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     report_dir = run_config.report_dir
@@ -174,4 +190,4 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(config.option, "htmlpath", None):
         config.option.htmlpath = str(report_dir / "report.html")
         config.option.self_contained_html = True
-    config.pluginmanager.register(SuitePlugin(config, run_config), "conformance-suite")
+    config.pluginmanager.register(plugin, "conformance-suite")

@@ -128,7 +128,7 @@ class SuitePlugin:
             verdicts=s.verdicts.values(),
             exchanges=s.exchanges,
             view=self.view,
-            profile=self.run_config.profile.name,
+            profile=self.run_config.profile,
             base_url=s.base_url,
             models=self.run_config.models,
             started_at=s.started_at,
@@ -136,11 +136,14 @@ class SuitePlugin:
             requests_total=s.requests_total,
             billable=s.billed,
             retries=s.retries,
+            budget=self.run_config.budget,
             key_env=self.run_config.api_key_env,
+            replayed_from=str(self.run_config.replay_dir) if self.run_config.replay_dir else None,
         )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.session.close()
+        self.session.record()
         write_json(
             self.run_config.report_dir / "results.json", self._results(), self.session.redactor
         )

@@ -27,6 +27,10 @@ def profile_schema_path() -> Path:
     return _PACKAGE / "schemas" / "profile.schema.json"
 
 
+def app_schema_path() -> Path:
+    return _PACKAGE / "schemas" / "app.schema.json"
+
+
 def bundled_profiles() -> dict[str, Path]:
     """Profile name -> file, for every profile shipped with the suite."""
     return {

@@ -17,6 +17,8 @@ from typing import Any
 from conformance import __version__
 from conformance.curl import curl_command
 from conformance.exchange import Exchange, RecordedResponse
+from conformance.probes import Probe
+from conformance.profile import Profile
 from conformance.redact import Redactor
 from conformance.verdict import OUTCOMES, Verdict, ViewResult
 
@@ -105,12 +107,34 @@ def view_entry(result: ViewResult) -> dict[str, Any]:
     return entry
 
 
+def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
+    """What was asked, with documented defaults applied: what the gate reads."""
+    entry: dict[str, Any] = {"id": probe.id, "kind": probe.kind}
+    if probe.kind in ("valid", "example"):
+        body = dict(probe.body or {})
+        model = profile.models.get(probe.model)
+        params: dict[str, Any] = {
+            "model": probe.model,
+            "size": probe.expect.size,
+            "n": probe.expect.n,
+            "response_format": probe.expect.response_format,
+        }
+        quality = body.get("quality") or (model.default_quality if model else None)
+        style = body.get("style") or (model.default_style if model else None)
+        if quality:
+            params["quality"] = quality
+        if style:
+            params["style"] = style
+        entry["params"] = params
+    return entry
+
+
 def build_results(
     *,
     verdicts: Iterable[Verdict],
     exchanges: dict[str, Exchange],
     view: str,
-    profile: str,
+    profile: Profile,
     base_url: str | None,
     models: Iterable[str],
     started_at: str,
@@ -118,7 +142,9 @@ def build_results(
     requests_total: int,
     billable: int,
     retries: int,
+    budget: int,
     key_env: str,
+    replayed_from: str | None = None,
 ) -> dict[str, Any]:
     verdicts = list(verdicts)
     summary = Counter({o: 0 for o in OUTCOMES})
@@ -140,18 +166,32 @@ def build_results(
                 "message": result.message,
                 "evidence": evidence(exchanges.get(v.probe.key), key_env, sent=v.probe.sent),
                 "views": {name: view_entry(r) for name, r in v.views.items()},
+                "probe": probe_entry(v.probe, profile),
             }
         )
+    target: dict[str, Any] = {
+        "profile": profile.name,
+        "base_url": base_url,
+        "models": list(models),
+        "profile_sha256": profile.sha256,
+    }
+    if replayed_from is not None:
+        target["replayed_from"] = replayed_from
     return {
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "imagegen-conformance", "version": __version__, "commit": suite_commit()},
-        "target": {"profile": profile, "base_url": base_url, "models": list(models)},
+        "target": target,
         "started_at": started_at,
         "duration_s": duration_s,
         "view": view,
         "summary": {o: summary[o] for o in OUTCOMES},
         "summaries": {name: {o: c[o] for o in OUTCOMES} for name, c in other_summary.items()},
-        "requests": {"total": requests_total, "billable": billable, "retries": retries},
+        "requests": {
+            "total": requests_total,
+            "billable": billable,
+            "retries": retries,
+            "budget": budget,
+        },
         "checks": checks,
     }
 

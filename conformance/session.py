@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from conformance.budget import Budget
@@ -22,6 +23,7 @@ from conformance.exchange import Exchange
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import Profile
+from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
 from conformance.transport import Target, Transport
 from conformance.verdict import Verdict, apply_deviations, judge, view_rules
@@ -63,13 +65,15 @@ class SuiteSession:
     _stack: ExitStack = field(default_factory=ExitStack)
     _server: Any = None
     _executed: bool = False
+    replayed: Recording | None = None
 
     def __post_init__(self) -> None:
-        self.plan = build_plan(
-            self.config.profile,
-            self.config.models,
-            zero_balance=self.config.has_zero_balance_key,
-        )
+        zero_balance = self.config.has_zero_balance_key
+        if self.config.replay_dir is not None:
+            # A replay plans what was recorded: the balance probe only if it was sent.
+            self.replayed = read_recording(self.config.replay_dir)
+            zero_balance = any(k.endswith("/insufficient-balance") for k in self.replayed.exchanges)
+        self.plan = build_plan(self.config.profile, self.config.models, zero_balance=zero_balance)
         self.cases = cases_for(self.plan)
         self.rules = view_rules(self.config.profile)
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -111,6 +115,9 @@ class SuiteSession:
         chosen = [p for p in self.plan.probes if wanted is None or p.key in wanted]
         self.exchanges = {p.key: example_exchange(p) for p in chosen if not p.sent}
         probes = [p for p in chosen if p.sent]
+        if self.config.replay_dir is not None:
+            self._replay(probes, self.config.replay_dir)
+            return
         if not probes:
             return
         transport = Transport(
@@ -126,6 +133,37 @@ class SuiteSession:
         self.billed = transport.budget.spent
         if self._server is not None:
             self.server_stats = self._server.stats()
+
+    def _replay(self, probes: list[Probe], directory: Path) -> None:
+        recording = self.replayed or read_recording(directory)
+        self.base_url = recording.base_url
+        for probe in probes:
+            if probe.key in recording.exchanges:
+                self.exchanges[probe.key] = recording.exchanges[probe.key]
+        self.requests_total = recording.requests.get("total", 0)
+        self.retries = recording.requests.get("retries", 0)
+        self.billed = recording.requests.get("billable", 0)
+
+    def record(self) -> Path | None:
+        """Write the exchanges this run sent, when --record asked for it."""
+        if self.config.record_dir is None or self.config.replay_dir is not None:
+            return None
+        keys = {p.key for p in self.plan.sent}
+        sent = {key: e for key, e in self.exchanges.items() if key in keys}
+        return write_recording(
+            self.config.record_dir,
+            profile=self.config.profile.name,
+            profile_sha256=self.config.profile.sha256,
+            base_url=self.base_url,
+            models=self.config.models,
+            requests={
+                "total": self.requests_total,
+                "billable": self.billed,
+                "retries": self.retries,
+            },
+            exchanges=sent,
+            redactor=self.redactor,
+        )
 
     def close(self) -> None:
         self._stack.close()
@@ -154,4 +192,5 @@ class SuiteSession:
             self.execute()
         finally:
             self.close()
+        self.record()
         return self.judge()

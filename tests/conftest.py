@@ -65,6 +65,17 @@ def run_suite(tmp_path: Path) -> Callable[..., SuiteRun]:
     return run
 
 
+@pytest.fixture(scope="session")
+def profile_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    """One drop-in run per bundled profile against the reference server emulating it."""
+    root = tmp_path_factory.mktemp("profile-runs")
+    runs = {}
+    for name in ("openai", "modelmax", "ezmodel", "yescale"):
+        code = pytest.main(suite_args(root / name, "--profile", name, "--view", "drop-in"))
+        runs[name] = SuiteRun(int(code), root / name)
+    return runs
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., SuiteRun]:
     """Run `python -m conformance ...` in a subprocess, the way the README says."""

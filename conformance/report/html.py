@@ -44,11 +44,12 @@ _STYLE = """
 
 def provenance(session: SuiteSession) -> dict[str, str]:
     cfg = session.config
-    target = (
-        f"the embedded reference server emulating {cfg.profile.name}, on a free loopback port"
-        if cfg.uses_reference_server
-        else f"{cfg.base_url} (vendor endpoint)"
-    )
+    if cfg.replay_dir is not None:
+        target = f"replay of {cfg.replay_dir} (nothing sent)"
+    elif cfg.uses_reference_server:
+        target = f"the embedded reference server emulating {cfg.profile.name}, on loopback"
+    else:
+        target = f"{cfg.base_url} (vendor endpoint)"
     return {
         "Suite": f"imagegen-conformance {__version__}",
         "Profile": f"{cfg.profile.name} ({cfg.profile.path.name}, sha256 "
@@ -274,6 +275,8 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
     total = Counter(v.result(view).outcome for v in verdicts)
     counts = ", ".join(f"{total[o]} {o}" for o in OUTCOMES if total[o])
     where = session.base_url or "(not started)"
+    if cfg.replay_dir is not None:
+        where += f" (replayed from {cfg.replay_dir}: nothing sent now)"
     if cfg.uses_reference_server:
         where += " (embedded reference server"
         where += f", faults: {', '.join(cfg.faults)})" if cfg.faults else ")"
@@ -281,8 +284,9 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
         f"imagegen-conformance {__version__}: profile {cfg.profile.name}, view {view}, "
         f"target {where}",
         f"  verdicts: {counts or 'none'}",
-        f"  requests: {session.requests_total}, billable images: {session.billed} "
-        f"(budget {cfg.budget}), retries: {session.retries}",
+        f"  {'recorded run: ' if cfg.replay_dir else ''}requests: {session.requests_total}, "
+        f"billable images: {session.billed} (budget {cfg.budget}), retries: {session.retries}"
+        + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
     if session.server_stats is not None:
         lines.append(
@@ -300,6 +304,8 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
     errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
     for message, n in errors.most_common(5):
         lines.append(f"  error ({n} check(s)): {message}")
+    if cfg.record_dir is not None and cfg.replay_dir is None:
+        lines.append(f"  recorded: {cfg.record_dir / 'recording.json'}")
     lines.append(
         f"  report: {cfg.report_dir / 'report.html'}, results: "
         f"{cfg.report_dir / 'results.json'}, junit: {cfg.report_dir / 'junit.xml'}"

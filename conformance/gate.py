@@ -1,0 +1,235 @@
+"""The switch gate: does a candidate provider support what an application uses?
+
+`python -m conformance gate --requires app.yaml --candidate cand/results.json
+[--current cur/results.json]` reads the consumer's contract (the models, sizes,
+formats, n, qualities and styles it uses, and the severities it cannot live
+with) and results files, and prints a short diff: what breaks, what gets better,
+what changes silently compared with the current provider. Exit 0 when nothing
+breaks, 1 otherwise, 4 on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from conformance.compare import BAD, Column, columns, in_view, load_results
+from conformance.errors import ConfigError
+from conformance.resources import app_schema_path
+
+PARAMS = {
+    "sizes": "size",
+    "response_formats": "response_format",
+    "n": "n",
+    "qualities": "quality",
+    "styles": "style",
+}
+
+
+@dataclass(frozen=True)
+class Uses:
+    current_model: str | None
+    values: dict[str, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class AppRequirements:
+    name: str
+    view: str
+    cannot_live_with: tuple[str, ...]
+    models: dict[str, Uses]
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(app_schema_path().read_text()))
+
+
+def load_app(path: Path) -> AppRequirements:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--requires {path}: cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--requires {path}: malformed YAML ({exc})") from None
+    problems = sorted(_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if problems:
+        err = problems[0]
+        where = ".".join(str(p) for p in err.absolute_path) or "the top level"
+        raise ConfigError(f"--requires {path}: {where}: {err.message}")
+    return AppRequirements(
+        name=raw["name"],
+        view=raw.get("view", "drop-in"),
+        cannot_live_with=tuple(raw.get("cannot_live_with", ["must"])),
+        models={
+            name: Uses(
+                current_model=uses.get("current_model"),
+                values={k: tuple(v) for k, v in uses.items() if k in PARAMS},
+            )
+            for name, uses in raw["models"].items()
+        },
+    )
+
+
+@dataclass
+class GateReport:
+    app: str
+    candidate: str
+    current: str | None
+    breaks: list[str] = field(default_factory=list)
+    better: list[str] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+    def text(self) -> str:
+        against = f", compared with {self.current}" if self.current else ""
+        verdict = "PASS" if self.ok else "FAIL"
+        lines = [f"gate for {self.app}: candidate {self.candidate}{against} — {verdict}"]
+        for title, mark, items in (
+            ("breaks", "✗", self.breaks),
+            ("gets better", "+", self.better),
+            ("changes silently", "~", self.silent),
+        ):
+            if items or title == "breaks":
+                lines.append(f"{title} ({len(items)}):")
+                lines += [f"  {mark} {item}" for item in items] or ["  (nothing)"]
+        return "\n".join(lines) + "\n"
+
+
+def _probes(entries: list[dict[str, Any]], model: str) -> dict[str, list[dict[str, Any]]]:
+    """The candidate's valid requests for a model: probe id -> its verdicts."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        probe = entry.get("probe") or {}
+        if probe.get("kind") == "valid" and entry.get("model") == model:
+            out.setdefault(str(probe["id"]), []).append(entry)
+    return out
+
+
+def _blocking(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [e for e in entries if e["severity"] in severities and e["outcome"] in BAD]
+
+
+def _works(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> bool:
+    status = [e for e in entries if e["id"].startswith("generation.status[")]
+    return bool(status) and status[0]["outcome"] == "passed" and not _blocking(entries, severities)
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    return f"{entry['id']} ({entry['severity']}) {entry['outcome']}: {_short(entry['message'])}"
+
+
+def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
+    entries = [in_view(e, app.view) for e in data["checks"]]
+    offered = data.get("target", {}).get("models", [])
+    for model, uses in app.models.items():
+        if model not in offered:
+            yield f"{model}: not offered by the candidate (its run covered {', '.join(offered)})"
+            continue
+        probes = _probes(entries, model)
+        for key, values in uses.values.items():
+            param = PARAMS[key]
+            for value in values:
+                asked = {
+                    pid: es
+                    for pid, es in probes.items()
+                    if es[0]["probe"]["params"].get(param) == value
+                }
+                if any(_works(es, app.cannot_live_with) for es in asked.values()):
+                    continue
+                label = f"{model}: {param} {value}"
+                if not asked:
+                    yield f"{label} was never requested: not among what the candidate documents"
+                    continue
+                es = next(iter(asked.values()))
+                bad = _blocking(es, app.cannot_live_with) or [
+                    e for e in es if e["id"].startswith("generation.status[")
+                ]
+                yield f"{label} fails: {_describe(bad[0])}"
+        for entry in _blocking(
+            [e for e in entries if e.get("model") == model], app.cannot_live_with
+        ):
+            if (entry.get("probe") or {}).get("kind") not in ("valid", "example"):
+                yield f"{model}: {_describe(entry)}"
+
+
+def _status(entry: dict[str, Any]) -> int | None:
+    response = (entry.get("evidence") or {}).get("response") or {}
+    status = response.get("status")
+    return status if isinstance(status, int) else None
+
+
+def _column(cols: list[Column], model: str) -> Column | None:
+    return next((c for c in cols if c.model == model), None)
+
+
+def _compare(
+    app: AppRequirements, cand: list[Column], cur: list[Column], report: GateReport
+) -> None:
+    for model, uses in app.models.items():
+        new = _column(cand, model)
+        old = _column(cur, uses.current_model or model)
+        if new is None or old is None:
+            continue
+        told: set[str] = set()  # probes whose change of status is already reported
+        for key in sorted(set(new.cells) & set(old.cells), key=_status_rows_first):
+            before, after = old.cells[key], new.cells[key]
+            severity = new.meta[key]["severity"]
+            label = f"{model}: {key} ({severity})"
+            if before.outcome in BAD and after.outcome == "passed":
+                report.better.append(f"{label}: {before.outcome} → passed")
+                continue
+            if after.outcome in BAD and severity in app.cannot_live_with:
+                continue  # already among what breaks
+            probe = key.partition("[")[2]
+            was = _status(before.entries[0]) if probe and probe not in told else None
+            now = _status(after.entries[0]) if probe and probe not in told else None
+            moved = before.outcome == "passed" and after.outcome in BAD
+            if moved or (was and now and was != now):
+                change = f"{label}: {before.outcome} → {after.outcome}"
+                if was and now and was != now:
+                    change += f", answered {was} → {now}"
+                    told.add(probe)
+                if after.outcome in BAD:
+                    change += f" — {_short(after.entries[0]['message'])}"
+                report.silent.append(change)
+
+
+def _status_rows_first(key: str) -> tuple[bool, str]:
+    # A check about the refusal itself tells a change of status best.
+    return (key.startswith("errors.envelope"), key)
+
+
+def _short(message: str, limit: int = 120) -> str:
+    message = message.removeprefix("known deviation: ")
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def gate(app: AppRequirements, candidate: Path, current: Path | None = None) -> GateReport:
+    cand = load_results(candidate)
+    report = GateReport(
+        app=app.name,
+        candidate=f"{cand['target'].get('profile')} ({candidate})",
+        current=None,
+    )
+    report.breaks = list(dict.fromkeys(_requirements(app, cand)))
+    if current is not None:
+        cur = load_results(current)
+        report.current = f"{cur['target'].get('profile')} ({current})"
+        _compare(
+            app,
+            columns(candidate, cand, view=app.view),
+            columns(current, cur, view=app.view),
+            report,
+        )
+    return report
