@@ -1,0 +1,28 @@
+"""The wheel carries the contract and the profiles, so an installed copy finds them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_wheel_ships_specs_and_profiles_as_package_data(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    [wheel] = tmp_path.glob("imagegen_conformance-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "conformance/_data/specs/openai-images.yaml" in names
+    for profile in ("openai", "modelmax", "ezmodel", "yescale", "TEMPLATE"):
+        assert f"conformance/_data/profiles/{profile}.yaml" in names
+    assert "conformance/schemas/profile.schema.json" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]" in text
+    assert "conformance = conformance.plugin" in text
