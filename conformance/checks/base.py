@@ -135,6 +135,24 @@ def kind_is(*kinds: str) -> Applies:
     return lambda probe: probe.kind in kinds
 
 
+def not_a_success(ctx: Context) -> Result | None:
+    """Why a check of successful answers has nothing to judge, or None."""
+    if not 200 <= ctx.status < 300:
+        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    return None
+
+
+def answer_items(ctx: Context) -> list[Any] | Result:
+    """The ``data`` items of a 2xx JSON answer, or why there are none to judge."""
+    refused = not_a_success(ctx)
+    if refused is not None:
+        return refused
+    items = ctx.items()
+    if items is None:
+        return skipped("no data array in the answer (judged by generation.schema)")
+    return items
+
+
 def describe_status(response: RecordedResponse) -> str:
     return f"HTTP {response.status} ({response.content_type or 'no content type'})"
 

@@ -8,13 +8,14 @@ from typing import Any
 from conformance.checks.base import (
     Context,
     Result,
+    answer_items,
     check,
     describe_status,
     error_text,
     failed,
     kind_is,
+    not_a_success,
     passed,
-    skipped,
 )
 from conformance.spec import schema_errors
 
@@ -24,16 +25,6 @@ VALID = kind_is("valid")
 ANSWERS = kind_is("valid", "example")
 # Before this, a "created" in seconds is implausible for an image API.
 _EPOCH_2000 = 946_684_800
-
-
-def _needs_items(ctx: Context) -> list[Any] | Result:
-    """The ``data`` items of a 2xx JSON answer, or why there are none to judge."""
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
-    items = ctx.items()
-    if items is None:
-        return skipped("no data array in the answer (judged by generation.schema)")
-    return items
 
 
 @check("generation.status", title="valid request answered 200", severity="must", applies=VALID)
@@ -50,8 +41,8 @@ def status(ctx: Context) -> Result:
     "generation.content-type", title="answer is application/json", severity="must", applies=VALID
 )
 def content_type(ctx: Context) -> Result:
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
     if ctx.response.content_type == "application/json":
         return passed("application/json")
     return failed(f"{describe_status(ctx.response)}: OpenAI clients expect application/json")
@@ -81,8 +72,8 @@ def _for_schema(payload: Any) -> Any:
     applies=ANSWERS,
 )
 def schema(ctx: Context) -> Result:
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
     if ctx.payload is None:
         return failed("the body is not JSON")
     problems = schema_errors("ImagesResponse", _for_schema(ctx.payload))
@@ -98,8 +89,8 @@ def schema(ctx: Context) -> Result:
     applies=ANSWERS,
 )
 def created(ctx: Context) -> Result:
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
     payload = ctx.payload
     if not isinstance(payload, dict) or "created" not in payload:
         return failed("no created field")
@@ -121,7 +112,7 @@ def created(ctx: Context) -> Result:
 
 @check("generation.count", title="as many images as n asked for", severity="must", applies=ANSWERS)
 def count(ctx: Context) -> Result:
-    items = _needs_items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     want = ctx.probe.expect.n or 1
@@ -141,7 +132,7 @@ def _present(item: dict[str, Any], key: str) -> bool:
     applies=ANSWERS,
 )
 def response_format(ctx: Context) -> Result:
-    items = _needs_items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     want = ctx.probe.expect.response_format or "url"
@@ -164,7 +155,7 @@ def response_format(ctx: Context) -> Result:
     "generation.nulls", title="unused fields left out, not null", severity="may", applies=ANSWERS
 )
 def nulls(ctx: Context) -> Result:
-    items = _needs_items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     found = sorted(
@@ -193,7 +184,7 @@ def nulls(ctx: Context) -> Result:
     applies=ANSWERS,
 )
 def revised_prompt(ctx: Context) -> Result:
-    items = _needs_items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     for i, item in enumerate(items):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from conformance.checks.base import (
     Context,
     Result,
+    answer_items,
     check,
     errored,
     failed,
@@ -22,15 +23,6 @@ def _expects(fmt: str) -> Any:
     return lambda p: p.kind == "valid" and p.expect.response_format == fmt
 
 
-def _items(ctx: Context) -> list[Any] | Result:
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
-    items = ctx.items()
-    if items is None:
-        return skipped("no data array in the answer (judged by generation.schema)")
-    return items
-
-
 @check(
     "images.b64",
     title="b64_json is strict base64 of a real image",
@@ -38,7 +30,7 @@ def _items(ctx: Context) -> list[Any] | Result:
     applies=_expects("b64_json"),
 )
 def b64(ctx: Context) -> Result:
-    items = _items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     seen = []
@@ -63,7 +55,7 @@ def b64(ctx: Context) -> Result:
     applies=_expects("url"),
 )
 def url(ctx: Context) -> Result:
-    items = _items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     seen = []
@@ -141,7 +133,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
     applies=lambda p: p.kind == "valid",
 )
 def dimensions(ctx: Context) -> Result:
-    items = _items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     want = ctx.probe.expect.size
@@ -179,7 +171,7 @@ def openai_size(ctx: Context) -> Result:
     """An extension beyond OpenAI's sizes is fine for the vendor's own clients, but
     a client written for OpenAI never asks for it nor expects it. The docs view
     also accepts the sizes the vendor documents."""
-    items = _items(ctx)
+    items = answer_items(ctx)
     if isinstance(items, Result):
         return items
     allowed = set(openai_sizes(ctx.probe.model))

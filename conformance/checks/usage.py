@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.base import Context, Result, check, failed, kind_is, passed, skipped
+from conformance.checks.base import (
+    Context,
+    Result,
+    check,
+    failed,
+    kind_is,
+    not_a_success,
+    passed,
+    skipped,
+)
 
 SHAPES = {
     "openai": ("input_tokens", "output_tokens", "total_tokens"),
@@ -57,8 +66,8 @@ def shape_problems(usage: Any, shape: str) -> list[str]:
     applies=kind_is("valid", "example"),
 )
 def usage(ctx: Context) -> Result:
-    if not 200 <= ctx.status < 300:
-        return skipped(f"answered {ctx.status} (judged by generation.status)")
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
     payload = ctx.payload
     if not isinstance(payload, dict):
         return skipped("no JSON object to judge (judged by generation.schema)")
