@@ -84,7 +84,7 @@ def _validating(spec: dict[str, Any]) -> list[str]:
 
 def spec_copy(dest: Path, *, validating: bool) -> Path:
     if not OFFICIAL_SPEC.exists():
-        pytest.skip(f"the official OpenAI spec is not at {OFFICIAL_SPEC} (../shared beside the repo)")
+        pytest.skip(f"no official OpenAI spec at {OFFICIAL_SPEC} (../shared beside the repo)")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the file is 3 MB
     spec = _subset(yaml.load(OFFICIAL_SPEC.read_bytes(), Loader=loader))  # noqa: S506 - a safe loader
     if validating:
