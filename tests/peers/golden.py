@@ -24,7 +24,8 @@ Probes = frozenset[str]
 
 @cache
 def _probes() -> tuple[Probe, ...]:
-    return build_plan(load_profile("openai")).probes
+    """The fixed probes of the openai profile's plan: goldens speak of these only."""
+    return tuple(p for p in build_plan(load_profile("openai")).probes if p.origin == "fixed")
 
 
 def probes(kind: str, response_format: str | None = None) -> Probes:
@@ -68,11 +69,14 @@ def _keys(spec: Mapping[str, Iterable[str]]) -> set[Key]:
 
 
 def verdicts(results: Mapping[str, Any]) -> dict[Key, tuple[str, str]]:
-    """``(check, model/probe)`` → ``(outcome, message)`` from a results.json."""
+    """``(check, model/probe)`` → ``(outcome, message)`` of the fixed probes in a results.json."""
+    fixed = {p.key for p in _probes()}
     out = {}
     for c in results["checks"]:
         check, _, probe = c["id"].partition("[")
-        out[(check, f"{c['model']}/{probe.rstrip(']')}")] = (c["outcome"], c["message"])
+        key = f"{c['model']}/{probe.rstrip(']')}"
+        if key in fixed:
+            out[(check, key)] = (c["outcome"], c["message"])
     return out
 
 

@@ -9,9 +9,12 @@ It listens on every interface with no option to choose; loopback.cjs pins it to
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from conformance.server import ReferenceServer
 from tests.peers.install import npm_install
@@ -30,11 +33,14 @@ def install() -> tuple[Path, float]:
 @contextmanager
 def serve(log_dir: Path, upstream: ReferenceServer) -> Iterator[PeerTarget]:
     home, _ = install()
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: cannot run the Portkey gateway")
     server = home / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
     with running(
         "portkey",
         lambda port: [
-            "node",
+            node,
             "--require",
             str(LOOPBACK_PRELOAD),
             str(server),
