@@ -9,6 +9,7 @@ reached the test is skipped with the installer's own words, never passed.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -64,15 +65,20 @@ QUIET_INSTALL_ENV = {
 }
 
 
-def ensure(name: str, version: str, install: Callable[[Path], None]) -> tuple[Path, float]:
-    """The peer's directory, installed if missing; and the seconds this call spent installing."""
+def ensure(name: str, version: str, pins: list[Path], install: Callable[[Path], None]) -> Path:
+    """The peer's directory, installed if missing (the marker file says how long it took).
+
+    The directory's name carries a digest of the pin files, so changing a pin
+    installs afresh beside the old copy.
+    """
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
-    target = root / f"{name}-{version}"
-    with open(root / f"{name}-{version}.lock", "w") as lock:
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in pins)).hexdigest()[:10]
+    target = root / f"{name}-{version}-{digest}"
+    with open(root / f"{target.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if (target / _MARKER).exists():
-            return target, 0.0
+            return target
         # A directory without the marker is a broken earlier attempt.
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
@@ -80,18 +86,20 @@ def ensure(name: str, version: str, install: Callable[[Path], None]) -> tuple[Pa
         install(target)
         spent = time.monotonic() - started
         (target / _MARKER).write_text(f"{name} {version} installed in {spent:.1f} s\n")
-        return target, spent
+        return target
 
 
-def npm_install(name: str, package: str, version: str) -> tuple[Path, float]:
+def npm_install(name: str, package: str, version: str) -> Path:
     """An npm package at the exact versions of its lockfile in tests/peers/npm/<name>."""
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip(f"npm is not installed: cannot install {package}")
 
+    pins = [_HERE / "npm" / name / f for f in ("package.json", "package-lock.json")]
+
     def install(target: Path) -> None:
-        for filename in ("package.json", "package-lock.json"):
-            shutil.copy(_HERE / "npm" / name / filename, target / filename)
+        for pin in pins:
+            shutil.copy(pin, target / pin.name)
         # --ignore-scripts: no install-time telemetry (Prism pulls in @scarf/scarf).
         _run(
             [npm, "ci", "--prefix", str(target), "--ignore-scripts", "--no-audit", "--no-fund"],
@@ -99,16 +107,17 @@ def npm_install(name: str, package: str, version: str) -> tuple[Path, float]:
             f"{package}@{version} with npm",
         )
 
-    return ensure(name, version, install)
+    return ensure(name, version, pins, install)
 
 
-def pip_venv_install(name: str, version: str, requirements: list[str]) -> tuple[Path, float]:
+def pip_venv_install(name: str, version: str, requirements: list[str]) -> Path:
     """Python packages in a venv of their own, pinned by tests/peers/<name>-constraints.txt."""
+
+    constraints = _HERE / f"{name}-constraints.txt"
 
     def install(target: Path) -> None:
         _run([sys.executable, "-m", "venv", str(target)], REPO, f"a venv for {name}")
         pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        constraints = _HERE / f"{name}-constraints.txt"
         _run([*pip, "-c", str(constraints), *requirements], REPO, " ".join(requirements))
 
-    return ensure(name, version, install)
+    return ensure(name, version, [constraints], install)

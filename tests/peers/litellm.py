@@ -24,7 +24,7 @@ REQUIREMENTS = [f"litellm[proxy]=={VERSION}", "prisma==0.15.0"]
 assert VERSION not in ("1.82.7", "1.82.8"), "malicious releases"
 
 
-def install() -> tuple[Path, float]:
+def install() -> Path:
     return pip_venv_install("litellm", VERSION, REQUIREMENTS)
 
 
@@ -49,7 +49,7 @@ def config(upstream: ReferenceServer) -> dict[str, object]:
 
 @contextmanager
 def serve(log_dir: Path, upstream: ReferenceServer) -> Iterator[PeerTarget]:
-    home, _ = install()
+    home = install()
     config_path = log_dir / "litellm.yaml"
     config_path.write_text(yaml.safe_dump(config(upstream)))
     master_key = f"sk-master-{secrets.token_hex(12)}"

@@ -26,13 +26,13 @@ VERSION = "1.15.2"
 LOOPBACK_PRELOAD = Path(__file__).resolve().parent / "loopback.cjs"
 
 
-def install() -> tuple[Path, float]:
+def install() -> Path:
     return npm_install("portkey", PACKAGE, VERSION)
 
 
 @contextmanager
 def serve(log_dir: Path, upstream: ReferenceServer) -> Iterator[PeerTarget]:
-    home, _ = install()
+    home = install()
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: cannot run the Portkey gateway")

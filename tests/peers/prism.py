@@ -33,7 +33,7 @@ OFFICIAL_SPEC = REPO.parent / "shared" / "reference" / "openai-openapi.yaml"
 PATH = "/images/generations"
 
 
-def install() -> tuple[Path, float]:
+def install() -> Path:
     return npm_install("prism", PACKAGE, VERSION)
 
 
@@ -97,7 +97,7 @@ def spec_copy(dest: Path, *, validating: bool) -> Path:
 
 @contextmanager
 def serve(log_dir: Path, *, validating: bool) -> Iterator[PeerTarget]:
-    home, _ = install()
+    home = install()
     spec = spec_copy(log_dir, validating=validating)
     prism = home / "node_modules" / ".bin" / "prism"
     with running(
