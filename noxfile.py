@@ -29,9 +29,12 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The self-tests: units, the suite against the reference server and its faults."""
+    """The self-tests: units, the suite against the reference server, its faults and peers."""
     install(session, "test")
-    session.run("python", "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider", *session.posargs)
+    # -rs: a peer skipped because its registry was unreachable says so in the log.
+    session.run(
+        "python", "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider", "-rs", *session.posargs
+    )
 
 
 @nox.session

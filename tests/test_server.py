@@ -455,6 +455,12 @@ def _case_null_fields(srv: ReferenceServer) -> None:
     assert item["url"]
 
 
+def _case_null_top_level(srv: ReferenceServer) -> None:
+    body = _ok(srv).json()
+    assert [body[k] for k in ("background", "output_format", "quality", "size")] == [None] * 4
+    assert None not in body["data"][0].values()
+
+
 def _case_b64_data_uri(srv: ReferenceServer) -> None:
     value = _first_item(_ok(srv, response_format="b64_json"))["b64_json"]
     assert value.startswith("data:image/png;base64,")
@@ -507,6 +513,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "format-ignored": _case_format_ignored,
     "both-formats": _case_both_formats,
     "null-fields": _case_null_fields,
+    "null-top-level": _case_null_top_level,
     "b64-data-uri": _case_b64_data_uri,
     "b64-not-image": _case_b64_not_image,
     "url-404": _case_url_404,

@@ -39,6 +39,7 @@ STORE_LIMIT = 512
 _OUTPUT_TOKENS_PER_IMAGE = 1056
 _NOT_AN_IMAGE = b"not an image" * 10
 _UNUSED_KEYS = ("url", "b64_json", "revised_prompt")
+_GPT_IMAGE_KEYS = ("background", "output_format", "quality", "size")
 _FALLBACK_STATUS = {"invalid_request": 400, "unknown_model": 400, "unauthorized": 401}
 
 Json = dict[str, Any]
@@ -304,6 +305,8 @@ def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Respo
     payload: Json = {"created": _created(state)}
     if not state.has("data-missing"):
         payload["data"] = items
+    if state.has("null-top-level"):
+        payload.update(dict.fromkeys(_GPT_IMAGE_KEYS))
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage

@@ -144,6 +144,12 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "generation.nulls",
         "unused keys (url, b64_json, revised_prompt) are sent as explicit nulls",
     ),
+    Fault(
+        "null-top-level",
+        "generation.nulls",
+        "answers carry the GPT-image keys background, output_format, quality and size as "
+        "explicit nulls at the top level (LiteLLM style)",
+    ),
     Fault("b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,"),
     Fault("b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image"),
     Fault("url-404", "images.url", "image URLs name files that do not exist (404)"),
