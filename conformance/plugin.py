@@ -105,6 +105,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds one request may take in all, however the server trickles (default 600)",
     )
     group.addoption(
+        "--rate-limit",
+        dest="conformance_rate_limit",
+        metavar="N/s|N/m|N/h",
+        help="most API requests begun in any window of one second, minute or hour "
+        "(default from the profile, e.g. 60/m; none against the embedded reference "
+        "server); 'none' for no limit",
+    )
+    group.addoption(
+        "--retries",
+        dest="conformance_retries",
+        metavar="N",
+        help="retries of a transient answer (429, 502-504, a reset connection; default 4)",
+    )
+    group.addoption(
+        "--max-body",
+        dest="conformance_max_body",
+        metavar="BYTES",
+        help="largest answer body read, after decoding (default 64MiB; K, M, G suffixes)",
+    )
+    group.addoption(
+        "--allow-insecure-http",
+        dest="conformance_allow_insecure_http",
+        action="store_true",
+        default=False,
+        help="allow sending the key over plain http to a host other than loopback",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -143,6 +170,10 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "connect_timeout",
         "read_timeout",
         "deadline",
+        "rate_limit",
+        "retries",
+        "max_body",
+        "allow_insecure_http",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
 

@@ -386,6 +386,14 @@ def _case_usage_malformed(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["usage"] == {"total_tokens": "many"}
 
 
+def _case_json_truncated(srv: ReferenceServer) -> None:
+    r = _ok(srv)
+    assert r.headers["content-type"] == "application/json"
+    assert r.text.startswith('{"created":')
+    with pytest.raises(ValueError, match=r"Unterminated|Expecting"):
+        r.json()
+
+
 def _case_created_ms(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["created"] > 10**11
 
@@ -459,6 +467,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "reject-hd": _case_reject_hd,
     "content-type-text": _case_content_type_text,
     "usage-malformed": _case_usage_malformed,
+    "json-truncated": _case_json_truncated,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
     "n-ignored": _case_n_ignored,

@@ -14,6 +14,7 @@ from conformance.checks.base import (
     failed,
     kind_is,
     passed,
+    redirect_note,
     skipped,
 )
 from conformance.spec import schema_errors
@@ -38,7 +39,7 @@ def status(ctx: Context) -> Result:
         return passed("answered 200")
     return failed(
         f"answered {ctx.status} to a valid request ({ctx.probe.title}): "
-        f"{error_text(ctx.response, 120)!r}"
+        f"{error_text(ctx.response, 120)!r}{redirect_note(ctx)}"
     )
 
 

@@ -212,6 +212,11 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
         f"  requests: {session.requests_total}, billable images: {session.billed} "
         f"(budget {cfg.budget}), retries: {session.retries}",
     ]
+    if session.uncertain:
+        lines.append(
+            f"  possibly billed: {session.uncertain} image(s) for requests that got no "
+            "answer (charged to the budget)"
+        )
     if session.server_stats is not None:
         lines.append(
             f"  reference server counted {session.server_stats.get('generations')} "

@@ -75,12 +75,23 @@ class ReferenceServer:
         api_key: str | None = None,
         *,
         public_base_url: str | None = None,
+        latency_s: float = 0.0,
+        flaky: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.profile = profile
         self.api_key = api_key or new_api_key()
         self.faults = tuple(faults)
         # Built here so that an unknown fault fails before any thread starts.
-        self.app = create_app(profile, self.api_key, self.faults, public_base_url=public_base_url)
+        self.app = create_app(
+            profile,
+            self.api_key,
+            self.faults,
+            public_base_url=public_base_url,
+            latency_s=latency_s,
+            flaky=flaky,
+            seed=seed,
+        )
         self.state: ReferenceState = self.app.state.reference
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -167,12 +178,23 @@ class ReferenceServer:
         self.stop()
 
 
-def serve(profile: Profile, host: str, port: int, api_key: str, faults: Sequence[str]) -> None:
+def serve(
+    profile: Profile,
+    host: str,
+    port: int,
+    api_key: str,
+    faults: Sequence[str],
+    *,
+    latency_s: float = 0.0,
+    flaky: float = 0.0,
+) -> None:
     """Run the reference server in the foreground until interrupted (Ctrl+C)."""
-    app = create_app(profile, api_key, faults)
+    app = create_app(profile, api_key, faults, latency_s=latency_s, flaky=flaky)
     sock = _listen(host, port)
     url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/v1"
     active = ", ".join(faults) if faults else "none"
+    if latency_s or flaky:
+        active += f"  latency: {latency_s:g} s  flaky: {flaky:g}"
     # The key is a throwaway local test key, so printing it is the point.
     print(
         f"reference server ({profile.name}) at {url}  "
