@@ -201,3 +201,19 @@ async def recorded_ok(request: Request, writer: asyncio.StreamWriter) -> None:
         _head("200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}") + body
     )
     await writer.drain()
+
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def scripted(answer: Callable[[Request], Answer]) -> Behaviour:
+    """Answers whatever ``answer`` says for each request: status, headers, body."""
+
+    async def reply(request: Request, writer: asyncio.StreamWriter) -> None:
+        status, headers, body = answer(request)
+        lines = [f"{k}: {v}" for k, v in headers.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        writer.write(_head(f"{status} X", *lines) + body)
+        await writer.drain()
+
+    return reply
