@@ -374,7 +374,7 @@ class Transport:
             refusal = await self.guard.refusal(current)
             if refusal is not None:
                 via = f" (redirected from {url[:200]})" if hops else ""
-                return Fetch(url=url, refused=refusal + via, redirects=hops)
+                return Fetch(url=url, refused=self.redactor.text(refusal + via), redirects=hops)
             # Image links never get the API key: they may point anywhere.
             request = client.build_request(
                 "GET",

@@ -341,3 +341,32 @@ def test_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
     for option, value in [("max_body", "lots"), ("retries", "-1"), ("rate_limit", "9/week")]:
         with pytest.raises(ConfigError):
             resolve({option: value})
+
+
+def test_image_links_are_fetched_without_the_key_through_redirects() -> None:
+    png = (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\nnot really")
+
+    def answer(request: Request) -> Answer:
+        if request.method == "POST":
+            body = {"created": 1, "data": [{"url": f"http://127.0.0.1:{port}/hop"}]}
+            return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+        if request.path == "/hop":
+            return 302, {"Location": "/image.png"}, b""
+        return png
+
+    with RawServer(scripted(answer)) as server:
+        port = server.port
+        transport = Transport(
+            Target(base_url=server.base_url, api_key="sk-secret"),
+            budget=Budget(5),
+            redactor=Redactor(),
+            retry=FAST,
+        )
+        exchange = transport.run([_probe()])["dall-e-2/p"]
+    [fetch] = exchange.fetches
+    assert fetch.redirects == [f"http://127.0.0.1:{port}/hop"]
+    assert fetch.response is not None
+    assert fetch.response.body == png[2]
+    gets = [r for r in server.seen if r.method == "GET"]
+    assert len(gets) == 2
+    assert all("authorization" not in r.headers for r in gets)
