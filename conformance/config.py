@@ -222,5 +222,7 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         timeouts=_timeouts(options),
         rate_limit=_rate(options.get("rate_limit"), profile, base_url is None),
         max_body=_bytes(options.get("max_body"), "--max-body", DEFAULT_MAX_BODY),
-        retry=RetryPolicy(retries=_count(options.get("retries"), "--retries", 4, minimum=0)),
+        retry=RetryPolicy(
+            retries=_count(options.get("retries"), "--retries", RetryPolicy().retries, minimum=0)
+        ),
     )

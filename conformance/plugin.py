@@ -116,7 +116,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--retries",
         dest="conformance_retries",
         metavar="N",
-        help="retries of a transient answer (429, 502-504, a reset connection; default 4)",
+        help="retries of a transient answer (429, 502-504, a reset connection; default 8)",
     )
     group.addoption(
         "--max-body",

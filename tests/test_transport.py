@@ -324,7 +324,7 @@ def test_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
     embedded = resolve({})
     assert embedded.rate_limit is None  # our own loopback server: nobody to be polite to
     assert embedded.max_body == 64 * 1024 * 1024
-    assert embedded.retry.retries == 4
+    assert embedded.retry.retries == 8
     vendor = resolve({"base_url": "https://api.example.com/v1", "api_key_env": "IGC_KEY"})
     assert vendor.rate_limit == Rate(60, 60.0, "60/m")  # the profile's
     custom = resolve({"rate_limit": "2/s", "max_body": "1MiB", "retries": "0"})
