@@ -245,7 +245,7 @@ class Transport:
         *,
         kind: Kind,
         api: bool,
-        on_no_answer: Callable[[_Try], Awaitable[bool]] | None = None,
+        on_no_answer: Callable[[_Try, bool], Awaitable[bool]] | None = None,
     ) -> tuple[_Try, list[Attempt], str | None]:
         """Try until an answer is final; returns the last try, the attempts and why it
         gave up (None when the last answer is the one to judge)."""
@@ -287,7 +287,8 @@ class Transport:
                     retry=retry,
                     rng=self.rng,
                 )
-                if on_no_answer is not None and not await on_no_answer(tried):
+                again = decision.action == "retry"
+                if on_no_answer is not None and not await on_no_answer(tried, again):
                     return (
                         tried,
                         attempts,
@@ -322,15 +323,15 @@ class Transport:
             return exchange
         held = reserve
 
-        async def no_answer(tried: _Try) -> bool:
+        async def no_answer(tried: _Try, again: bool) -> bool:
             """A request lost on the way may still have been billed: charge it, and
-            reserve again before any retry (False when the budget cannot)."""
+            reserve again before a retry (False when the budget cannot)."""
             nonlocal held
             if tried.reached and held:
                 await self.budget.settle(held, held)
                 self.counters.uncertain += held
                 held = 0
-            if not held and reserve and tried.transient:
+            if again and not held and reserve:
                 if not await self.budget.acquire(reserve):
                     return False
                 held = reserve

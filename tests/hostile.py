@@ -13,7 +13,8 @@ import socket
 import struct
 import threading
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from types import TracebackType
@@ -217,3 +218,25 @@ def scripted(answer: Callable[[Request], Answer]) -> Behaviour:
         await writer.drain()
 
     return reply
+
+
+@contextmanager
+def full_backlog() -> Iterator[str]:
+    """A port whose accept queue is full: new connections are never accepted, so a
+    client waits out its connect timeout (all on loopback)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(3):
+                filler = socket.socket()
+                filler.setblocking(False)
+                with suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+                fillers.append(filler)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            for filler in fillers:
+                filler.close()

@@ -168,6 +168,19 @@ def test_hostile_api_answer(tmp_path: Path, name: str) -> None:
         assert case.says in message
 
 
+def test_a_server_that_never_accepts_the_connection(tmp_path: Path) -> None:
+    with hostile.full_backlog() as base_url:
+        run = run_measured(
+            tmp_path,
+            *("--base-url", base_url, "--api-key-env", "IGC_KEY", "--connect-timeout", "0.5"),
+            *API_PROBES,
+        )
+    _assert_contained(run)
+    for outcome, message in run.verdicts("generation.status"):
+        assert outcome == "error"
+        assert "within the 0.5 s connect timeout (--connect-timeout) (after 2 attempts)" in message
+
+
 def test_redirect_to_another_host_is_not_followed_with_the_key(tmp_path: Path) -> None:
     # 127.0.0.2 is loopback too, but another host: the key must never reach it.
     with RawServer(hostile.recorded_ok, host="127.0.0.2") as other:
