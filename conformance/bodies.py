@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import httpx
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
+_STEP = 1024 * 1024
 # What the transport asks for; anything else a server sends is refused.
 ACCEPT_ENCODING = "gzip, deflate"
 
@@ -82,22 +83,35 @@ async def read_capped(response: httpx.Response, cap: int) -> bytes:
             f"answer declares a {declared}-byte body, larger than the {cap}-byte cap (--max-body)"
         )
     how = f" ({inflater.encoding}-decoded)" if inflater else ""
-    body = bytearray()
-    wire = 0
+    # Pieces, not one growing buffer: growing a buffer copies it, briefly doubling
+    # it, and several answers read at once would each pay that at the cap.
+    pieces: list[bytes] = []
+    size = wire = 0
     try:
         async for raw in response.aiter_raw():
             wire += len(raw)
             if wire > cap:
                 raise _too_large(cap)
-            pieces = [raw] if inflater is None else inflater.feed(raw, cap - len(body) + 1)
-            for piece in pieces:
-                body += piece
-                if len(body) > cap:
+            # Inflated a step at a time, so a bomb never holds more than one step
+            # beside the body read so far.
+            steps = [raw] if inflater is None else inflater.feed(raw, min(cap - size + 1, _STEP))
+            for piece in steps:
+                size += len(piece)
+                if size > cap:
                     raise _too_large(cap, how)
+                pieces.append(piece)
         if inflater is not None:
-            body += inflater.flush()
+            pieces.append(inflater.flush())
+            size += len(pieces[-1])
     except zlib.error as exc:
+        pieces.clear()
         raise BodyUndecodable(f"answer body is not valid {how.strip(' ()')}: {exc}") from None
-    if len(body) > cap:
+    except BaseException:
+        # The traceback keeps this frame alive in a reference cycle (asyncio's
+        # wait_for holds the failed task) until the garbage collector runs:
+        # drop the body now, or each failed answer lingers at the cap.
+        pieces.clear()
+        raise
+    if size > cap:
         raise _too_large(cap, how)
-    return bytes(body)
+    return b"".join(pieces)

@@ -65,7 +65,12 @@ class RawServer:
             request = Request(method, path, headers, body)
             self.seen.append(request)
             await self.behaviour(request, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            asyncio.CancelledError,  # shutting down: the point of a test server ends here
+        ):
             pass  # the client gave up, which is the point of most behaviours
         finally:
             if not writer.is_closing():
