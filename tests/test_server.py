@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -599,3 +600,29 @@ def test_serve_prints_its_url_and_serves() -> None:
             assert len(r.json()["data"]) == 1
         finally:
             proc.terminate()
+
+
+# --- server options ---------------------------------------------------------------
+
+
+def test_latency_applies_to_generations_only() -> None:
+    with ReferenceServer(PROFILE, latency_s=0.3) as srv:
+        started = time.monotonic()
+        assert _refused(srv).status_code == 400
+        refused_s = time.monotonic() - started
+        started = time.monotonic()
+        assert _ok(srv).status_code == 200
+        assert time.monotonic() - started >= 0.3
+    assert refused_s < 0.3
+
+
+def test_flaky_answers_are_429_with_retry_after_or_503_and_bill_nothing() -> None:
+    with ReferenceServer(PROFILE, flaky=1.0, seed=7) as srv:
+        answers = [_ok(srv) for _ in range(12)]
+        stats = srv.stats()
+    assert {r.status_code for r in answers} == {429, 503}
+    assert all(r.headers["retry-after"] == "1" for r in answers if r.status_code == 429)
+    assert stats["flaky_answers"] == 12
+    assert stats["generations"] == 0
+    with pytest.raises(ValueError, match="flaky"):
+        create_app(PROFILE, "k", flaky=1.5)
