@@ -7,7 +7,8 @@ The rule (README "Transient vs failing"):
 * 500 and the other 5xx are transient for a well-formed request (a valid or an
   auth probe). To a *bad* request a 500 is the server's answer to that input:
   it is asked once more, to be sure, and a second 5xx is the verdict
-  (``validation.rejected`` fails).
+  (``validation.rejected`` fails); so is a 502-504 on every attempt. The
+  transport still errors such a verdict when the server answered nothing else.
 * A connection reset or a broken answer is transient; a timeout is retried once
   (each costs a whole deadline); a refused connection or an unknown host is not
   (nothing there to wait for).
