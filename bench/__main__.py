@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Section name -> module. Each module: `def run() -> Section`.
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {"transport": "bench.transport"}
 
 OUT = Path("reports") / "bench.json"
 

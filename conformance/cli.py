@@ -63,7 +63,29 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="switch on a fault (repeatable); see --list-faults",
     )
     parser.add_argument("--list-faults", action="store_true", help="list faults and exit")
+    parser.add_argument(
+        "--latency",
+        default="0",
+        metavar="S",
+        help="seconds each generation takes before it is answered (default 0)",
+    )
+    parser.add_argument(
+        "--flaky",
+        default="0",
+        metavar="RATE",
+        help="fraction (0-1) of generation requests answered 429 (Retry-After: 1) or 503",
+    )
     return parser
+
+
+def _number(raw: str, option: str, top: float | None = None) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{option} {raw!r}: expected a number") from None
+    if value < 0 or (top is not None and value > top):
+        raise ConfigError(f"{option} {raw}: expected 0{f' to {top:g}' if top else ' or more'}")
+    return value
 
 
 def serve(argv: Sequence[str]) -> int:
@@ -86,8 +108,18 @@ def serve(argv: Sequence[str]) -> int:
         raise ConfigError(f"--port {opts.port!r}: expected a number") from None
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port {port}: expected 0-65535")
+    latency = _number(opts.latency, "--latency")
+    flaky = _number(opts.flaky, "--flaky", 1.0)
     key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
-    serve_forever(load_profile(opts.profile), opts.host, port, key, opts.fault)
+    serve_forever(
+        load_profile(opts.profile),
+        opts.host,
+        port,
+        key,
+        opts.fault,
+        latency_s=latency,
+        flaky=flaky,
+    )
     return 0
 
 

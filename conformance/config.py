@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,9 +11,13 @@ from typing import Any
 
 import httpx
 
+from conformance.bodies import DEFAULT_MAX_BODY
 from conformance.checks.base import SEVERITIES
 from conformance.errors import ConfigError
+from conformance.netguard import is_loopback_host
 from conformance.profile import Profile, load_profile
+from conformance.ratelimit import Rate, parse_rate
+from conformance.retry import RetryPolicy
 from conformance.transport import Timeouts
 from conformance.verdict import VIEWS
 
@@ -39,6 +44,10 @@ class RunConfig:
     record_dir: Path | None = None
     # Judge a recorded run again: no server, no request, no key.
     replay_dir: Path | None = None
+    # None: no limit (the embedded reference server, unless --rate-limit says otherwise).
+    rate_limit: Rate | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
     def uses_reference_server(self) -> bool:
@@ -127,6 +136,37 @@ def _timeouts(options: Mapping[str, Any]) -> Timeouts:
     return timeouts
 
 
+_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
+
+
+def _bytes(raw: Any, option: str, default: int) -> int:
+    if raw is None:
+        return default
+    found = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", str(raw))
+    unit = _UNITS.get(found.group(2).lower()) if found else None
+    if found is None or unit is None or int(found.group(1)) < 1:
+        raise ConfigError(f"{option} {raw!r}: expected a size in bytes, e.g. 67108864 or 64MiB")
+    return int(found.group(1)) * unit
+
+
+def _rate(raw: Any, profile: Profile, reference: bool) -> Rate | None:
+    if raw is not None:
+        return parse_rate(str(raw))
+    if reference:
+        return None  # our own loopback server: no one to be polite to
+    return parse_rate(profile.rate_limit, f"profile {profile.name}: limits.rate_limit")
+
+
+def check_insecure_http(base_url: str, allowed: bool) -> None:
+    """The key never travels in clear text to another machine unless the user says so."""
+    url = httpx.URL(base_url)
+    if url.scheme == "http" and not is_loopback_host(url.host) and not allowed:
+        raise ConfigError(
+            f"--base-url {base_url} would send the API key over plain http to {url.host}; "
+            "use https, or pass --allow-insecure-http if you mean it"
+        )
+
+
 def _headers(raw: list[str] | None, profile: Profile) -> dict[str, str]:
     headers = dict(profile.headers)
     for item in raw or []:
@@ -195,6 +235,12 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         raise ConfigError(
             f"{zero_env} is not set: export the empty-balance key in it (--zero-balance-key-env)"
         )
+    if (
+        replay is None
+        and base_url is not None
+        and (profile.auth.required or os.environ.get(key_env))
+    ):
+        check_insecure_http(base_url, bool(options.get("allow_insecure_http")))
     budget = _count(options.get("budget"), "--budget", profile.budget, minimum=0)
     view = options.get("view") or "docs"
     if view not in VIEWS:
@@ -222,4 +268,9 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         zero_balance_key_env=zero_env,
         record_dir=Path(record) if record else None,
         replay_dir=Path(replay) if replay else None,
+        rate_limit=_rate(options.get("rate_limit"), profile, base_url is None),
+        max_body=_bytes(options.get("max_body"), "--max-body", DEFAULT_MAX_BODY),
+        retry=RetryPolicy(
+            retries=_count(options.get("retries"), "--retries", RetryPolicy().retries, minimum=0)
+        ),
     )

@@ -103,6 +103,8 @@ class Attempt:
     elapsed_s: float
     status: int | None = None
     error: str | None = None
+    # How long the transport waited before the next attempt (backoff or Retry-After).
+    wait_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +112,7 @@ class Attempt:
             "elapsed_s": self.elapsed_s,
             "status": self.status,
             "error": self.error,
+            "wait_s": self.wait_s,
         }
 
     @classmethod
@@ -124,8 +127,10 @@ class Fetch:
     url: str
     response: RecordedResponse | None = None
     error: str | None = None
-    # Why the URL was not fetched at all (e.g. not http(s)).
+    # Why the URL was not fetched at all (e.g. not http(s), a private address).
     refused: str | None = None
+    # The URLs that redirected, in order, when the link was a redirect.
+    redirects: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +138,7 @@ class Fetch:
             "response": self.response.to_dict() if self.response else None,
             "error": self.error,
             "refused": self.refused,
+            "redirects": list(self.redirects),
         }
 
     @classmethod
@@ -143,6 +149,7 @@ class Fetch:
             response=RecordedResponse.from_dict(resp) if resp else None,
             error=data.get("error"),
             refused=data.get("refused"),
+            redirects=list(data.get("redirects", [])),
         )
 
 

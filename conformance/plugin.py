@@ -125,6 +125,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "nothing is sent, nothing is billed",
     )
     group.addoption(
+        "--rate-limit",
+        dest="conformance_rate_limit",
+        metavar="N/s|N/m|N/h",
+        help="most API requests begun in any window of one second, minute or hour "
+        "(default from the profile, e.g. 60/m; none against the embedded reference "
+        "server); 'none' for no limit",
+    )
+    group.addoption(
+        "--retries",
+        dest="conformance_retries",
+        metavar="N",
+        help="retries of a transient answer (429, 502-504, a reset connection; default 8)",
+    )
+    group.addoption(
+        "--max-body",
+        dest="conformance_max_body",
+        metavar="BYTES",
+        help="largest answer body read, after decoding (default 64MiB; K, M, G suffixes)",
+    )
+    group.addoption(
+        "--allow-insecure-http",
+        dest="conformance_allow_insecure_http",
+        action="store_true",
+        default=False,
+        help="allow sending the key over plain http to a host other than loopback",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -166,6 +193,10 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "zero_balance_key_env",
         "record",
         "replay",
+        "rate_limit",
+        "retries",
+        "max_body",
+        "allow_insecure_http",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
 

@@ -15,6 +15,7 @@ import pytest
 
 from conformance.config import RunConfig
 from conformance.errors import HarnessError
+from conformance.redact import redact_log_records
 from conformance.report import html as html_report
 from conformance.results import build_results, write_json
 from conformance.session import Case, SuiteSession
@@ -40,6 +41,7 @@ class SuitePlugin:
         self.config = config
         self.run_config = run_config
         self.session = SuiteSession(run_config)
+        self._restore_logging = redact_log_records(self.session.redactor)
 
     @property
     def view(self) -> str:
@@ -97,7 +99,7 @@ class SuitePlugin:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
+        report = self._redacted((yield))
         verdict = item.stash.get(VERDICT_KEY, None)
         if verdict is None:
             return report
@@ -120,6 +122,20 @@ class SuitePlugin:
             extras = getattr(report, "extras", [])
             extras.extend(html_report.extras_for(self.session, verdict, exchange))
             report.extras = extras  # type: ignore[attr-defined]
+        return report
+
+    def _redacted(self, report: pytest.TestReport) -> pytest.TestReport:
+        """Tracebacks (even with --showlocals) and captured output, key removed:
+        the terminal, JUnit and HTML all print from the report."""
+        redactor = self.session.redactor
+        if not redactor.active:
+            return report
+        if report.longrepr is not None:
+            text = str(report.longrepr)
+            clean = redactor.text(text)
+            if clean != text:
+                report.longrepr = clean
+        report.sections = [(title, redactor.text(body)) for title, body in report.sections]
         return report
 
     def _results(self) -> dict[str, Any]:
@@ -159,6 +175,7 @@ class SuitePlugin:
         writer = config.get_terminal_writer()
         for line in html_report.terminal_lines(self.session, self.view):
             writer.line(self.session.redactor.text(line))
+        self._restore_logging()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:

@@ -6,7 +6,9 @@ a secret; the writers redact again as a second line of defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
 REDACTED = "<redacted>"
 
@@ -41,3 +43,24 @@ class Redactor:
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(name, self.text(value)) for name, value in headers]
+
+
+def redact_log_records(redactor: Redactor) -> Callable[[], None]:
+    """Redact every log record of this process as it is made (httpx's and httpcore's
+    debug logs quote headers); returns the function that undoes it."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if redactor.active:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed record is logging's problem, not ours
+                return record
+            clean = redactor.text(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    return lambda: logging.setLogRecordFactory(previous)

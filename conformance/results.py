@@ -88,10 +88,15 @@ def evidence(exchange: Exchange | None, key_env: str, *, sent: bool = True) -> d
         "body": body_view(req.body),
     }
     response = response_view(exchange.response)
+    # Every try, with its status or error and the wait before the next one.
+    attempts = [a.to_dict() for a in exchange.attempts]
     if response is not None:
         response["elapsed_s"] = round(exchange.elapsed_s, 3)
+        response["attempts"] = attempts
     if exchange.error:
         request["error"] = exchange.error
+    if response is None:
+        request["attempts"] = attempts
     return {
         "request": request,
         "response": response,

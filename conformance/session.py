@@ -61,6 +61,8 @@ class SuiteSession:
     requests_total: int = 0
     retries: int = 0
     billed: int = 0
+    # Images requests that got no answer may have cost (charged to the budget).
+    uncertain: int = 0
     server_stats: dict[str, Any] | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     _server: Any = None
@@ -126,11 +128,15 @@ class SuiteSession:
             redactor=self.redactor,
             concurrency=self.config.concurrency,
             timeouts=self.config.timeouts,
+            max_body=self.config.max_body,
+            retry=self.config.retry,
+            rate=self.config.rate_limit,
         )
         self.exchanges.update(transport.run(probes))
         self.requests_total = transport.counters.total
         self.retries = transport.counters.retries
-        self.billed = transport.budget.spent
+        self.billed = transport.counters.billed
+        self.uncertain = transport.counters.uncertain
         if self._server is not None:
             self.server_stats = self._server.stats()
 

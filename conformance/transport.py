@@ -10,9 +10,10 @@ judge them offline.
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +21,25 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import __version__
+from conformance.bodies import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY,
+    BodyTooLarge,
+    BodyUndecodable,
+    read_capped,
+)
 from conformance.budget import Budget
-from conformance.exchange import Exchange, Fetch, RecordedRequest, RecordedResponse
+from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
+from conformance.netguard import AddressGuard
 from conformance.probes import WRONG_KEY, Probe
+from conformance.ratelimit import Rate, RateLimiter
 from conformance.redact import Redactor
+from conformance.retry import Kind, RetryPolicy, after_answer, after_failure
 
 GENERATIONS_PATH = "/images/generations"
 USER_AGENT = f"imagegen-conformance/{__version__}"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_IMAGE_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,8 @@ class Target:
     base_url: str
     auth_header: str = "Authorization"
     auth_scheme: str = "Bearer"
-    api_key: str | None = None
+    # Never in a repr: a traceback that shows locals must not show the key.
+    api_key: str | None = field(default=None, repr=False)
     key_env: str = "OPENAI_API_KEY"
     headers: Mapping[str, str] = field(default_factory=dict)
     # A valid key whose balance is empty, for the balance probe.
@@ -61,6 +75,12 @@ class Target:
 class Counters:
     total: int = 0
     retries: int = 0
+    # Images the server billed (2xx answers), and images it may have billed for
+    # requests that got no answer (charged to the budget, never to the vendor).
+    billed: int = 0
+    uncertain: int = 0
+    # API answers that were neither 429 nor 5xx: the server is otherwise healthy.
+    healthy: int = 0
 
 
 def _root_cause(exc: BaseException) -> str | None:
@@ -77,19 +97,28 @@ def _root_cause(exc: BaseException) -> str | None:
     return None
 
 
-def _describe(exc: BaseException, url: str) -> str:
-    """A short reason naming the cause, for an exchange that got no answer."""
+def _describe(exc: BaseException, url: str, timeouts: Timeouts) -> str:
+    """A short reason naming the cause, for an attempt that got no answer."""
     where = urlsplit(url).netloc
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"timeout: no connection to {where} within the connect deadline"
+        return (
+            f"timeout: no connection to {where} within the "
+            f"{timeouts.connect_s:g} s connect timeout (--connect-timeout)"
+        )
     if isinstance(exc, httpx.ReadTimeout):
-        return f"timeout: {where} sent nothing within the read deadline"
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return f"timeout: {where} did not finish answering within the total deadline"
+        return f"timeout: {where} sent nothing for {timeouts.read_s:g} s (--read-timeout)"
+    if isinstance(exc, TimeoutError):
+        return (
+            f"timeout: {where} did not finish answering within the "
+            f"{timeouts.total_s:g} s deadline (--deadline)"
+        )
     if isinstance(exc, httpx.TimeoutException):
         return f"timeout: {where} ({type(exc).__name__})"
+    cause = _root_cause(exc)
     if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {where}: {_root_cause(exc) or exc or 'connection failed'}"
+        return f"cannot connect to {where}: {cause or exc or 'connection failed'}"
+    if cause == "connection reset by peer":
+        return f"{where}: connection reset by peer"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"{where} broke the HTTP exchange: {exc}"
     if isinstance(exc, httpx.HTTPError):
@@ -97,8 +126,17 @@ def _describe(exc: BaseException, url: str) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class BodyTooLarge(Exception):
-    pass
+@dataclass
+class _Try:
+    """One attempt: an answer (status, headers, decoded body) or why there is none."""
+
+    response: httpx.Response | None = None
+    body: bytes = b""
+    error: str | None = None
+    transient: bool = False
+    timeout: bool = False
+    # Whether the request may have reached the server (so it may have been billed).
+    reached: bool = True
 
 
 class Transport:
@@ -110,7 +148,10 @@ class Transport:
         redactor: Redactor,
         concurrency: int = 4,
         timeouts: Timeouts | None = None,
-        max_body: int = 64 * 1024 * 1024,
+        max_body: int = DEFAULT_MAX_BODY,
+        retry: RetryPolicy | None = None,
+        rate: Rate | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.target = target
         self.budget = budget
@@ -118,6 +159,10 @@ class Transport:
         self.concurrency = max(concurrency, 1)
         self.timeouts = timeouts or Timeouts()
         self.max_body = max_body
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(rate)
+        self.guard = AddressGuard(target.base_url)
+        self.rng = rng or random.Random()
         self.counters = Counters()
         for secret in (target.api_key, target.zero_balance_key):
             if secret:
@@ -126,7 +171,11 @@ class Transport:
     # -- building requests -------------------------------------------------
 
     def _headers(self, probe: Probe) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         headers.update(self.target.headers)
         headers.update(probe.headers)
         if probe.auth == "key" and self.target.api_key:
@@ -145,111 +194,223 @@ class Transport:
             body=self.redactor.bytes(body),
         )
 
-    def _record_response(
-        self, response: httpx.Response, body: bytes, truncated: bool
-    ) -> RecordedResponse:
+    def _record_response(self, response: httpx.Response, body: bytes) -> RecordedResponse:
         return RecordedResponse(
             status=response.status_code,
             headers=self.redactor.headers(response.headers.multi_items()),
             body=self.redactor.bytes(body),
-            truncated=truncated,
         )
 
-    # -- sending -----------------------------------------------------------
+    # -- one attempt -------------------------------------------------------
 
-    async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge(
-                    f"answer body larger than the {self.max_body}-byte cap (--max-body)"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks), False
-
-    async def _exchange(
+    async def _send(
         self, client: httpx.AsyncClient, request: httpx.Request
-    ) -> tuple[httpx.Response, bytes, bool]:
+    ) -> tuple[httpx.Response, bytes]:
         self.counters.total += 1
         response = await client.send(request, stream=True)
         try:
-            body, truncated = await self._read_capped(response)
+            body = await read_capped(response, self.max_body)
         finally:
             await response.aclose()
-        return response, body, truncated
+        return response, body
 
-    async def _send_probe(self, client: httpx.AsyncClient, probe: Probe) -> Exchange:
+    async def _try(self, client: httpx.AsyncClient, request: httpx.Request) -> _Try:
+        url = str(request.url)
+        try:
+            response, body = await asyncio.wait_for(
+                self._send(client, request), timeout=self.timeouts.total_s
+            )
+        except (BodyTooLarge, BodyUndecodable) as exc:
+            return _Try(error=str(exc))
+        except (httpx.HTTPError, TimeoutError, OSError) as exc:
+            timeout = isinstance(exc, (httpx.TimeoutException, TimeoutError))
+            refused = isinstance(exc, httpx.ConnectError) and (
+                _root_cause(exc) != "connection reset by peer"
+            )
+            broken = (
+                httpx.ConnectError,
+                httpx.ReadError,
+                httpx.WriteError,
+                httpx.RemoteProtocolError,
+            )
+            transient = timeout or (isinstance(exc, broken) and not refused)
+            return _Try(
+                error=self.redactor.text(_describe(exc, url, self.timeouts)),
+                transient=transient,
+                timeout=timeout,
+                reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
+            )
+        return _Try(response=response, body=body)
+
+    async def _attempts(
+        self,
+        client: httpx.AsyncClient,
+        gate: asyncio.Semaphore,
+        request: httpx.Request,
+        *,
+        kind: Kind,
+        api: bool,
+        on_no_answer: Callable[[_Try, bool], Awaitable[bool]] | None = None,
+    ) -> tuple[_Try, list[Attempt], str | None]:
+        """Try until an answer is final; returns the last try, the attempts and why it
+        gave up (None when the last answer is the one to judge)."""
+        attempts: list[Attempt] = []
+        started = time.monotonic()
+        retry = 0
+        while True:
+            async with gate:
+                if api:
+                    await self.limiter.wait()
+                began = time.monotonic()
+                tried = await self._try(client, request)
+            retry += 1
+            status = tried.response.status_code if tried.response is not None else None
+            attempt = Attempt(
+                started_s=round(began - started, 3),
+                elapsed_s=round(time.monotonic() - began, 3),
+                status=status,
+                error=tried.error,
+            )
+            attempts.append(attempt)
+            if tried.response is not None:
+                if api and status is not None and status < 500 and status != 429:
+                    self.counters.healthy += 1
+                decision = after_answer(
+                    self.retry,
+                    kind=kind,
+                    status=tried.response.status_code,
+                    headers=list(tried.response.headers.multi_items()),
+                    body=tried.body,
+                    retry=retry,
+                    rng=self.rng,
+                )
+            else:
+                decision = after_failure(
+                    self.retry,
+                    transient=tried.transient,
+                    timeout=tried.timeout,
+                    retry=retry,
+                    rng=self.rng,
+                )
+                again = decision.action == "retry"
+                if on_no_answer is not None and not await on_no_answer(tried, again):
+                    return (
+                        tried,
+                        attempts,
+                        f"{_lost(tried, attempts)}; the budget cannot cover a retry",
+                    )
+            if decision.action == "final":
+                return tried, attempts, None
+            if decision.action == "give-up":
+                if tried.response is None:
+                    return tried, attempts, _lost(tried, attempts)
+                return tried, attempts, _gave_up(attempts, decision.reason)
+            attempt.wait_s = round(decision.wait_s, 3)
+            self.counters.retries += 1
+            await asyncio.sleep(decision.wait_s)
+
+    # -- probes ------------------------------------------------------------
+
+    async def _run_one(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, probe: Probe
+    ) -> Exchange:
         body = probe.content()
         request = client.build_request(
             "POST", self.target.endpoint, content=body, headers=self._headers(probe)
         )
         exchange = Exchange(probe_key=probe.key, request=self._record_request(request, body))
+        reserve = probe.potential_images
+        if not await self.budget.acquire(reserve):
+            exchange.skipped = (
+                f"budget: it could bill {reserve} image(s) and "
+                f"{self.budget.spent} of {self.budget.limit} are spent"
+            )
+            return exchange
+        held = reserve
+
+        async def no_answer(tried: _Try, again: bool) -> bool:
+            """A request lost on the way may still have been billed: charge it, and
+            reserve again before a retry (False when the budget cannot)."""
+            nonlocal held
+            if tried.reached and held:
+                await self.budget.settle(held, held)
+                self.counters.uncertain += held
+                held = 0
+            if again and not held and reserve:
+                if not await self.budget.acquire(reserve):
+                    return False
+                held = reserve
+            return True
+
+        billed = 0
         exchange.sent_at = time.time()
         started = time.monotonic()
         try:
-            response, raw, truncated = await asyncio.wait_for(
-                self._exchange(client, request), timeout=self.timeouts.total_s
+            tried, exchange.attempts, gave_up = await self._attempts(
+                client,
+                gate,
+                request,
+                # A request sent to be refused: its refusal (even a 5xx) is the answer.
+                kind="bad-input" if probe.kind in ("invalid", "balance") else "well-formed",
+                api=True,
+                on_no_answer=no_answer,
             )
-        except BodyTooLarge as exc:
-            exchange.error = str(exc)
-        except (httpx.HTTPError, TimeoutError, OSError) as exc:
-            exchange.error = self.redactor.text(_describe(exc, self.target.endpoint))
-        else:
-            exchange.response = self._record_response(response, raw, truncated)
-        exchange.elapsed_s = time.monotonic() - started
-        return exchange
-
-    async def _fetch_images(self, client: httpx.AsyncClient, exchange: Exchange) -> None:
-        for url in image_urls(exchange.response):
-            exchange.fetches.append(await self._fetch(client, url))
-
-    async def _fetch(self, client: httpx.AsyncClient, url: str) -> Fetch:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return Fetch(url=url, refused=f"not an absolute http(s) URL: {url[:200]!r}")
-        # Image links never get the API key: they may point anywhere.
-        request = client.build_request("GET", url, headers={"User-Agent": USER_AGENT})
-        try:
-            response, raw, truncated = await asyncio.wait_for(
-                self._exchange(client, request), timeout=self.timeouts.total_s
-            )
-        except BodyTooLarge as exc:
-            return Fetch(url=url, error=str(exc))
-        except (httpx.HTTPError, TimeoutError, OSError) as exc:
-            return Fetch(url=url, error=self.redactor.text(_describe(exc, url)))
-        return Fetch(url=url, response=self._record_response(response, raw, truncated))
-
-    async def _run_one(
-        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, probe: Probe
-    ) -> Exchange:
-        reserve = probe.potential_images
-        if not await self.budget.acquire(reserve):
-            body = probe.content()
-            request = client.build_request(
-                "POST", self.target.endpoint, content=body, headers=self._headers(probe)
-            )
-            return Exchange(
-                probe_key=probe.key,
-                request=self._record_request(request, body),
-                skipped=(
-                    f"budget: it could bill {reserve} image(s) and "
-                    f"{self.budget.spent} of {self.budget.limit} are spent"
-                ),
-            )
-        billed = 0
-        try:
-            async with gate:
-                exchange = await self._send_probe(client, probe)
-            billed = billed_images(exchange.response, reserve)
-            exchange.billed = billed
+            if tried.response is not None:
+                exchange.response = self._record_response(tried.response, tried.body)
+                billed = billed_images(exchange.response, reserve)
+            exchange.error = gave_up or tried.error
         finally:
-            await self.budget.settle(reserve, billed)
-        if exchange.response is not None and 200 <= exchange.response.status < 300:
-            async with gate:
-                await self._fetch_images(client, exchange)
+            exchange.elapsed_s = time.monotonic() - started
+            await self.budget.settle(held, billed if held else 0)
+        exchange.billed = billed
+        self.counters.billed += billed
+        answered = exchange.response if exchange.error is None else None
+        if answered is not None and 200 <= answered.status < 300:
+            for url in image_urls(answered):
+                exchange.fetches.append(await self._fetch(client, gate, url))
         return exchange
+
+    # -- image links -------------------------------------------------------
+
+    async def _fetch(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, url: str) -> Fetch:
+        """GET an image link without credentials, following at most a few redirects,
+        each hop checked by the address rule."""
+        current = url
+        hops: list[str] = []
+        while True:
+            refusal = await self.guard.refusal(current)
+            if refusal is not None:
+                via = f" (redirected from {url[:200]})" if hops else ""
+                return Fetch(url=url, refused=self.redactor.text(refusal + via), redirects=hops)
+            # Image links never get the API key: they may point anywhere.
+            request = client.build_request(
+                "GET",
+                current,
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+            )
+            tried, _, gave_up = await self._attempts(
+                client, gate, request, kind="well-formed", api=False
+            )
+            response = tried.response
+            if response is None or gave_up:
+                error = gave_up or tried.error or "no answer"
+                return Fetch(url=url, error=self.redactor.text(error), redirects=hops)
+            location = response.headers.get("location")
+            if response.status_code in REDIRECTS and location:
+                hops.append(current)
+                if len(hops) > MAX_IMAGE_REDIRECTS:
+                    return Fetch(
+                        url=url,
+                        refused=f"more than {MAX_IMAGE_REDIRECTS} redirects (a redirect loop?)",
+                        redirects=hops,
+                    )
+                current = str(response.url.join(location))
+                continue
+            return Fetch(
+                url=url, response=self._record_response(response, tried.body), redirects=hops
+            )
+
+    # -- the run -----------------------------------------------------------
 
     def _client(self) -> httpx.AsyncClient:
         timeout = httpx.Timeout(
@@ -266,14 +427,55 @@ class Transport:
             timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
         )
 
+    def _judge_5xx_to_bad_input(
+        self, exchanges: Sequence[Exchange], probes: Sequence[Probe]
+    ) -> None:
+        """A 5xx to bad input is a verdict only from a server that answers otherwise."""
+        if self.counters.healthy:
+            return
+        for probe, exchange in zip(probes, exchanges, strict=True):
+            response = exchange.response
+            if (
+                probe.kind == "invalid"
+                and exchange.error is None
+                and response is not None
+                and response.status >= 500
+            ):
+                exchange.error = (
+                    f"HTTP {response.status}, and every request of this run got a 5xx or "
+                    "429: the server is down or overloaded, so the run could not judge"
+                )
+
     async def run_async(self, probes: Sequence[Probe]) -> dict[str, Exchange]:
         gate = asyncio.Semaphore(self.concurrency)
         async with self._client() as client:
             exchanges = await asyncio.gather(*(self._run_one(client, gate, p) for p in probes))
+        self._judge_5xx_to_bad_input(exchanges, probes)
         return {e.probe_key: e for e in exchanges}
 
     def run(self, probes: Iterable[Probe]) -> dict[str, Exchange]:
         return asyncio.run(self.run_async(list(probes)))
+
+
+def _lost(tried: _Try, attempts: Sequence[Attempt]) -> str:
+    """Why an attempt got no answer, and how many tries it took."""
+    error = tried.error or "no answer"
+    return f"{error} (after {len(attempts)} attempts)" if len(attempts) > 1 else error
+
+
+def _gave_up(attempts: Sequence[Attempt], reason: str) -> str:
+    """Why the run could not judge, naming what every attempt got."""
+    last = attempts[-1]
+    got = f"HTTP {last.status}" if last.status is not None else (last.error or "no answer")
+    if last.status == 429:
+        got += " (rate limited)"
+    count = len(attempts)
+    if count > 1:
+        same = all(a.status == last.status and a.error == last.error for a in attempts)
+        got += f" on each of {count} attempts" if same else f" on the last of {count} attempts"
+    return (
+        f"{got}: {reason}" if reason else f"{got}; retries exhausted (--retries), could not judge"
+    )
 
 
 def image_urls(response: RecordedResponse | None) -> list[str]:

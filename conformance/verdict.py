@@ -98,7 +98,8 @@ def judge(
             result = Result("skipped", "not sent in this run")
         elif exchange.skipped:
             result = Result("skipped", exchange.skipped)
-        elif exchange.response is None:
+        elif exchange.response is None or exchange.error is not None:
+            # An answer kept only as evidence (e.g. 503 until retries ran out) is not judged.
             result = Result("error", exchange.error or "no answer")
         else:
             try:

@@ -38,6 +38,7 @@ def test_default_run_writes_all_three_reports(run_cli: RunCli) -> None:
         (["--budget", "lots"], "--budget 'lots': expected a whole number"),
         (["--view", "sideways"], "--view 'sideways'"),
         (["--fault", "nosuch-fault"], "unknown fault 'nosuch-fault'"),
+        (["--rate-limit", "fast"], "--rate-limit 'fast': expected N/s, N/m or N/h"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_4(run_cli: RunCli, args: list[str], says: str) -> None:

@@ -47,10 +47,19 @@ def echo_credentials(app: Asgi) -> Asgi:
     return wrapped
 
 
+# Tracebacks with local variables, and httpcore's debug log (which quotes every
+# header it receives, the echoed key included) live on the terminal.
+VERBOSE = ("--showlocals", "-o", "log_cli=true", "--log-cli-level=DEBUG", "--log-level=DEBUG")
+
+
 @pytest.mark.parametrize(
-    "faults", [(), ("error-html", "b64-data-uri", "created-ms")], ids=["passing-run", "failing-run"]
+    ("faults", "extra"),
+    [((), ()), (("error-html", "b64-data-uri", "created-ms"), VERBOSE)],
+    ids=["passing-run", "failing-run"],
 )
-def test_canary_key_never_leaks(run_cli: Callable[..., SuiteRun], faults: tuple[str, ...]) -> None:
+def test_canary_key_never_leaks(
+    run_cli: Callable[..., SuiteRun], faults: tuple[str, ...], extra: tuple[str, ...]
+) -> None:
     server = ReferenceServer(load_profile("openai"), faults=faults, api_key=CANARY)
     server.app = echo_credentials(server.app)  # type: ignore[assignment]
     with server:
@@ -63,6 +72,7 @@ def test_canary_key_never_leaks(run_cli: Callable[..., SuiteRun], faults: tuple[
             "-v",
             "--tb=long",
             "-rA",
+            *extra,
             env={"IGC_CANARY": CANARY},
         )
     assert run.exit_code == (1 if faults else 0), run.output[-3000:]
@@ -71,3 +81,21 @@ def test_canary_key_never_leaks(run_cli: Callable[..., SuiteRun], faults: tuple[
     for name, text in run.files().items():
         assert CANARY not in text, f"the key leaked into {name}"
     assert {"report.html", "results.json", "junit.xml"} <= set(run.files())
+
+
+def test_plain_http_to_another_host_is_refused_before_the_key_is_read(
+    run_cli: Callable[..., SuiteRun],
+) -> None:
+    run = run_cli(
+        "run",
+        "--base-url",
+        "http://api.example.com/v1",
+        "--api-key-env",
+        "IGC_CANARY",
+        env={"IGC_CANARY": CANARY},
+    )
+    assert run.exit_code == 4
+    assert run.output.strip().splitlines() == [
+        "ERROR: --base-url http://api.example.com/v1 would send the API key over plain http "
+        "to api.example.com; use https, or pass --allow-insecure-http if you mean it"
+    ]

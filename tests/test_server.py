@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -424,6 +425,14 @@ def _case_balance_403(srv: ReferenceServer) -> None:
     assert r.json()["error"]["code"] == "insufficient_user_quota"
 
 
+def _case_json_truncated(srv: ReferenceServer) -> None:
+    r = _ok(srv)
+    assert r.headers["content-type"] == "application/json"
+    assert r.text.startswith('{"created":')
+    with pytest.raises(ValueError, match=r"Unterminated|Expecting"):
+        r.json()
+
+
 def _case_created_ms(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["created"] > 10**11
 
@@ -507,6 +516,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "usage-sum": _case_usage_sum,
     "usage-missing": _case_usage_missing,
     "balance-403": _case_balance_403,
+    "json-truncated": _case_json_truncated,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
     "n-ignored": _case_n_ignored,
@@ -639,3 +649,29 @@ def test_serve_prints_its_url_and_serves() -> None:
             assert len(r.json()["data"]) == 1
         finally:
             proc.terminate()
+
+
+# --- server options ---------------------------------------------------------------
+
+
+def test_latency_applies_to_generations_only() -> None:
+    with ReferenceServer(PROFILE, latency_s=0.3) as srv:
+        started = time.monotonic()
+        assert _refused(srv).status_code == 400
+        refused_s = time.monotonic() - started
+        started = time.monotonic()
+        assert _ok(srv).status_code == 200
+        assert time.monotonic() - started >= 0.3
+    assert refused_s < 0.3
+
+
+def test_flaky_answers_are_429_with_retry_after_or_503_and_bill_nothing() -> None:
+    with ReferenceServer(PROFILE, flaky=1.0, seed=7) as srv:
+        answers = [_ok(srv) for _ in range(12)]
+        stats = srv.stats()
+    assert {r.status_code for r in answers} == {429, 503}
+    assert all(r.headers["retry-after"] == "1" for r in answers if r.status_code == 429)
+    assert stats["flaky_answers"] == 12
+    assert stats["generations"] == 0
+    with pytest.raises(ValueError, match="flaky"):
+        create_app(PROFILE, "k", flaky=1.5)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
 
-from conformance.exchange import Exchange, RecordedResponse
+from conformance.exchange import Exchange, RecordedResponse, header
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, Profile
 
@@ -155,6 +156,21 @@ def answer_items(ctx: Context) -> list[Any] | Result:
 
 def describe_status(response: RecordedResponse) -> str:
     return f"HTTP {response.status} ({response.content_type or 'no content type'})"
+
+
+def redirect_note(ctx: Context) -> str:
+    """For a 3xx answer: where it pointed, and that it was not followed."""
+    response = ctx.response
+    location = header(response.headers, "location")
+    if not 300 <= response.status < 400 or not location:
+        return ""
+    sent_to = urlsplit(ctx.exchange.request.url)
+    target = urljoin(ctx.exchange.request.url, location)
+    where = "the same host" if urlsplit(target).netloc == sent_to.netloc else "another host"
+    return (
+        f"; a redirect to {where} ({target[:120]}), not followed: the API is judged at "
+        "the configured URL and the key never leaves its origin"
+    )
 
 
 def error_text(response: RecordedResponse, limit: int = 160) -> str:

@@ -16,6 +16,7 @@ from conformance.checks.base import (
     kind_is,
     not_a_success,
     passed,
+    redirect_note,
 )
 from conformance.spec import schema_errors
 
@@ -33,7 +34,7 @@ def status(ctx: Context) -> Result:
         return passed("answered 200")
     return failed(
         f"answered {ctx.status} to a valid request ({ctx.probe.title}): "
-        f"{error_text(ctx.response, 120)!r}"
+        f"{error_text(ctx.response, 120)!r}{redirect_note(ctx)}"
     )
 
 

@@ -14,6 +14,7 @@ from conformance.checks.base import (
     failed,
     kind_is,
     passed,
+    redirect_note,
     skipped,
 )
 
@@ -39,11 +40,13 @@ def rejected(ctx: Context) -> Result:
             + (f" and billed {billed} image(s)" if billed else "")
         )
     if status >= 500:
+        tries = len(ctx.exchange.attempts)
+        every = f" on each of {tries} attempts" if tries > 1 else ""
         return failed(
-            f"answered {status} to {ctx.probe.title}: invalid input must get a 4xx; "
+            f"answered {status}{every} to {ctx.probe.title}: invalid input must get a 4xx; "
             f"clients retry a 5xx ({error_text(ctx.response, 80)!r})"
         )
-    return failed(f"answered {status} to {ctx.probe.title}; expected a 4xx")
+    return failed(f"answered {status} to {ctx.probe.title}; expected a 4xx{redirect_note(ctx)}")
 
 
 @check(

@@ -288,6 +288,11 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
         f"billable images: {session.billed} (budget {cfg.budget}), retries: {session.retries}"
         + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
+    if session.uncertain:
+        lines.append(
+            f"  possibly billed: {session.uncertain} image(s) for requests that got no "
+            "answer (charged to the budget)"
+        )
     if session.server_stats is not None:
         lines.append(
             f"  reference server counted {session.server_stats.get('generations')} "

@@ -6,9 +6,11 @@ one rule (see ``faults.py``) so the suite can prove its checks notice.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
+import random
 import threading
 import time
 import uuid
@@ -61,8 +63,16 @@ class ReferenceState:
         public_base_url: str | None = None,
         store_limit: int = STORE_LIMIT,
         zero_balance_key: str | None = None,
+        latency_s: float = 0.0,
+        flaky: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.profile = profile
+        # Server options, not faults: how slow and how unreliable the server is,
+        # while every answer it does give stays conformant.
+        self.latency_s = latency_s
+        self.flaky = flaky
+        self._rng = random.Random(seed)
         self.api_key = api_key
         # A valid key whose balance is empty: answered as the profile documents.
         self.zero_balance_key = zero_balance_key
@@ -77,6 +87,7 @@ class ReferenceState:
         self._requests = 0
         self._generations = 0
         self._billed_requests = 0
+        self._flaky_answers = 0
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -84,6 +95,16 @@ class ReferenceState:
     def count_request(self) -> None:
         with self._lock:
             self._requests += 1
+
+    def flaky_status(self) -> int | None:
+        """429 or 503 for a ``flaky`` fraction of requests, else None."""
+        if not self.flaky:
+            return None
+        with self._lock:
+            if self._rng.random() >= self.flaky:
+                return None
+            self._flaky_answers += 1
+            return self._rng.choice((429, 503))
 
     def count_billed(self, images: int) -> None:
         with self._lock:
@@ -109,6 +130,7 @@ class ReferenceState:
                 "requests": self._requests,
                 "generations": self._generations,
                 "billed_requests": self._billed_requests,
+                "flaky_answers": self._flaky_answers,
                 "faults": sorted(self.faults),
             }
 
@@ -311,6 +333,8 @@ def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Respo
     if usage is not None:
         payload["usage"] = usage
     content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    if state.has("json-truncated"):
+        content = content[: len(content) // 2]
     if state.has("content-type-text"):
         return Response(content, media_type="text/plain; charset=utf-8")
     return Response(content, media_type="application/json")
@@ -331,9 +355,35 @@ def _read_body(raw: bytes, state: ReferenceState) -> dict[str, Any] | Violation:
     return body
 
 
+def _transient(status: int) -> Response:
+    """A hiccup, in the envelope OpenAI uses: nothing is generated or billed."""
+    if status == 429:
+        body = {
+            "error": {
+                "message": "Rate limit reached for requests. Please try again in 1s.",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            }
+        }
+        return JSONResponse(body, status_code=429, headers={"Retry-After": "1"})
+    body = {
+        "error": {
+            "message": "The server is overloaded or not ready yet.",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
+    }
+    return JSONResponse(body, status_code=status)
+
+
 async def generations(request: Request) -> Response:
     state = _state(request)
     state.count_request()
+    hiccup = state.flaky_status()
+    if hiccup is not None:
+        return _transient(hiccup)
     refusal = _auth_refusal(request, state)
     if refusal is not None:
         return refusal
@@ -346,6 +396,8 @@ async def generations(request: Request) -> Response:
     if state.has("reject-hd") and body.get("quality") == "hd":
         return _validation_error(state, _hd_refusal(outcome))
     # Drawing is CPU work; off the event loop it does not stall parallel requests.
+    if state.latency_s:
+        await asyncio.sleep(state.latency_s)  # a generation takes time; others go on meanwhile
     items = await run_in_threadpool(_make_items, state, outcome, _base_url(request, state))
     state.count_billed(len(items))
     return _success(state, outcome, items)
@@ -377,11 +429,17 @@ def create_app(
     *,
     public_base_url: str | None = None,
     zero_balance_key: str | None = None,
+    latency_s: float = 0.0,
+    flaky: float = 0.0,
+    seed: int | None = None,
 ) -> Starlette:
     """The reference server for ``profile``, with the named faults switched on.
 
     ``public_base_url`` is the server's root as clients reach it (image URLs are
-    built from it); by default the root each request came in on.
+    built from it); by default the root each request came in on. Server options:
+    ``latency_s`` seconds before each generation is answered, and a ``flaky``
+    fraction (0-1) of generation requests answered 429 (Retry-After: 1) or 503
+    instead, at random (``seed`` makes the draw repeatable).
     """
     names = tuple(faults)
     unknown = unknown_faults(names)
@@ -389,6 +447,8 @@ def create_app(
         raise ValueError(
             f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}"
         )
+    if latency_s < 0 or not 0 <= flaky <= 1:
+        raise ValueError(f"latency {latency_s} must be ≥ 0 and flaky {flaky} within 0-1")
     app = Starlette(
         routes=[
             Route("/v1/images/generations", generations, methods=["POST"]),
@@ -402,5 +462,8 @@ def create_app(
         frozenset(names),
         public_base_url=public_base_url,
         zero_balance_key=zero_balance_key,
+        latency_s=latency_s,
+        flaky=flaky,
+        seed=seed,
     )
     return app

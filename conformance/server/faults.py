@@ -130,6 +130,12 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "generation.usage",
         'successful answers carry "usage": {"total_tokens": "many"}',
     ),
+    Fault(
+        "json-truncated",
+        "generation.schema",
+        "successful answers stop halfway through the JSON (still application/json)",
+        also=("sdk.parses",),
+    ),
     Fault("created-ms", "generation.created", "created is in milliseconds"),
     Fault("created-null", "sdk.parses", "created is null"),
     Fault("n-ignored", "generation.count", "one image is returned (and billed) whatever n is"),

@@ -36,9 +36,17 @@ def new_api_key() -> str:
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # Named TCP explicitly: connections accepted from it inherit the protocol, and
+    # only then does asyncio switch Nagle off on them (TCP_NODELAY). Without it
+    # every answer written in two pieces waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen()
+        return sock
     except OSError as exc:
+        sock.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
@@ -75,6 +83,9 @@ class ReferenceServer:
         api_key: str | None = None,
         *,
         public_base_url: str | None = None,
+        latency_s: float = 0.0,
+        flaky: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.profile = profile
         self.api_key = api_key or new_api_key()
@@ -87,6 +98,9 @@ class ReferenceServer:
             self.faults,
             public_base_url=public_base_url,
             zero_balance_key=self.zero_balance_key,
+            latency_s=latency_s,
+            flaky=flaky,
+            seed=seed,
         )
         self.state: ReferenceState = self.app.state.reference
         self._server: uvicorn.Server | None = None
@@ -174,12 +188,23 @@ class ReferenceServer:
         self.stop()
 
 
-def serve(profile: Profile, host: str, port: int, api_key: str, faults: Sequence[str]) -> None:
+def serve(
+    profile: Profile,
+    host: str,
+    port: int,
+    api_key: str,
+    faults: Sequence[str],
+    *,
+    latency_s: float = 0.0,
+    flaky: float = 0.0,
+) -> None:
     """Run the reference server in the foreground until interrupted (Ctrl+C)."""
-    app = create_app(profile, api_key, faults)
+    app = create_app(profile, api_key, faults, latency_s=latency_s, flaky=flaky)
     sock = _listen(host, port)
     url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/v1"
     active = ", ".join(faults) if faults else "none"
+    if latency_s or flaky:
+        active += f"  latency: {latency_s:g} s  flaky: {flaky:g}"
     # The key is a throwaway local test key, so printing it is the point.
     print(
         f"reference server ({profile.name}) at {url}  "

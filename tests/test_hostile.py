@@ -1,0 +1,268 @@
+"""Hostile or broken servers: every behaviour ends the run in time, with a verdict naming
+the cause, and under 500 MB of memory.
+
+Each case runs `python -m conformance run` in a subprocess (peak memory is that
+process's own, from wait4) against a purpose-built loopback server from
+tests/hostile.py, or the reference server with its image links pointed at one.
+Selecting a few tests with -k sends only their probes, so each run is short.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.profile import load_profile
+from conformance.server import ReferenceServer
+from tests import hostile
+from tests.hostile import RawServer, Request
+
+MEMORY_LIMIT_KIB = 500_000_000 // 1024  # 500 MB
+HANG_GUARD_S = 120
+KEY = "sk-hostile-test-key-0123456789abcdef"
+# The six valid probes: four in flight at once (the default concurrency), the worst
+# case for memory.
+API_PROBES = ("-k", "generation.status")
+URL_PROBES = ("-k", "dall-e-2 and images.url")  # the two that answer with url
+
+
+@dataclass
+class Measured:
+    exit_code: int
+    output: str
+    results: dict[str, Any]
+    elapsed_s: float
+    peak_rss_kib: int
+
+    def verdicts(self, check_id: str) -> list[tuple[str, str]]:
+        return [
+            (c["outcome"], c["message"])
+            for c in self.results["checks"]
+            if c["id"].split("[")[0] == check_id
+        ]
+
+
+def run_measured(tmp_path: Path, *args: str) -> Measured:
+    """The CLI in a subprocess; its own peak RSS comes from wait4."""
+    out = tmp_path / "output.txt"
+    started = time.monotonic()
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--report-dir", str(tmp_path), *args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env={**os.environ, "IGC_KEY": KEY},
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() - started > HANG_GUARD_S:  # a hang guard, not a speed test
+                proc.kill()
+            time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    results = json.loads((tmp_path / "results.json").read_text())
+    return Measured(
+        proc.returncode,
+        out.read_text(errors="replace"),
+        results,
+        elapsed,
+        usage.ru_maxrss,
+    )
+
+
+def _assert_contained(run: Measured) -> None:
+    assert run.elapsed_s < HANG_GUARD_S, "the run did not finish"
+    assert run.peak_rss_kib < MEMORY_LIMIT_KIB, f"peak RSS {run.peak_rss_kib} KiB"
+    assert "Traceback" not in run.output
+    assert KEY not in run.output
+
+
+# --- the API answer itself -------------------------------------------------
+
+
+def _same_place(request: Request) -> str:
+    return request.path
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    behaviour: hostile.Behaviour
+    args: tuple[str, ...]
+    outcome: str
+    says: str
+
+
+API_CASES = {
+    "huge-declared-body": ApiCase(
+        hostile.huge_declared,
+        (),
+        "error",
+        "answer declares a 10737418240-byte body, larger than the 67108864-byte cap (--max-body)",
+    ),
+    "endless-stream": ApiCase(
+        hostile.endless, (), "error", "answer body larger than the 67108864-byte cap (--max-body)"
+    ),
+    "gzip-bomb": ApiCase(
+        hostile.gzip_bombing,
+        (),
+        "error",
+        "answer body (gzip-decoded) larger than the 67108864-byte cap (--max-body)",
+    ),
+    "trickle": ApiCase(
+        hostile.trickle,
+        ("--deadline", "1.5"),
+        "error",
+        "did not finish answering within the 1.5 s deadline (--deadline) (after 2 attempts)",
+    ),
+    "silence": ApiCase(
+        hostile.silent,
+        ("--read-timeout", "1"),
+        "error",
+        "sent nothing for 1 s (--read-timeout) (after 2 attempts)",
+    ),
+    # A reset may come after the server billed: each is charged to the budget, so
+    # some probes stop early with "the budget cannot cover a retry".
+    "connection-reset": ApiCase(
+        hostile.reset, ("--retries", "2"), "error", "connection reset by peer (after "
+    ),
+    "redirect-loop": ApiCase(
+        hostile.redirect_to(_same_place),
+        (),
+        "failed",
+        "answered 307 to a valid request",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(API_CASES))
+def test_hostile_api_answer(tmp_path: Path, name: str) -> None:
+    case = API_CASES[name]
+    with RawServer(case.behaviour) as server:
+        run = run_measured(
+            tmp_path,
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "IGC_KEY",
+            *API_PROBES,
+            *case.args,
+        )
+    _assert_contained(run)
+    assert run.exit_code == 1
+    verdicts = run.verdicts("generation.status")
+    assert len(verdicts) == 6
+    for outcome, message in verdicts:
+        assert outcome == case.outcome, message
+        assert case.says in message
+
+
+def test_a_server_that_never_accepts_the_connection(tmp_path: Path) -> None:
+    with hostile.full_backlog() as base_url:
+        run = run_measured(
+            tmp_path,
+            *("--base-url", base_url, "--api-key-env", "IGC_KEY", "--connect-timeout", "0.5"),
+            *API_PROBES,
+        )
+    _assert_contained(run)
+    for outcome, message in run.verdicts("generation.status"):
+        assert outcome == "error"
+        assert "within the 0.5 s connect timeout (--connect-timeout) (after 2 attempts)" in message
+
+
+def test_redirect_to_another_host_is_not_followed_with_the_key(tmp_path: Path) -> None:
+    # 127.0.0.2 is loopback too, but another host: the key must never reach it.
+    with RawServer(hostile.recorded_ok, host="127.0.0.2") as other:
+        elsewhere = hostile.redirect_to(lambda r: f"{other.root}{r.path}")
+        with RawServer(elsewhere) as server:
+            run = run_measured(
+                tmp_path, "--base-url", server.base_url, "--api-key-env", "IGC_KEY", *API_PROBES
+            )
+    _assert_contained(run)
+    assert other.seen == [], "the redirect was followed"
+    for outcome, message in run.verdicts("generation.status"):
+        assert outcome == "failed"
+        assert "a redirect to another host" in message
+        assert "not followed" in message
+
+
+def test_invalid_json_fails_the_schema_check(tmp_path: Path) -> None:
+    run = run_measured(tmp_path, "--fault", "json-truncated", *API_PROBES, "-k", "schema or status")
+    _assert_contained(run)
+    assert ("failed", "the body is not JSON") in run.verdicts("generation.schema")
+
+
+# --- image links --------------------------------------------------------------
+
+
+@contextmanager
+def _images_at(link_root: str | Callable[[ExitStack], str]) -> Iterator[ReferenceServer]:
+    """The reference server, answering with image links under ``link_root``."""
+    with ExitStack() as stack:
+        root = link_root(stack) if callable(link_root) else link_root
+        server = ReferenceServer(load_profile("openai"), api_key=KEY, public_base_url=root)
+        yield stack.enter_context(server)
+
+
+def _raw(behaviour: hostile.Behaviour, host: str = "127.0.0.1") -> Callable[[ExitStack], str]:
+    def start(stack: ExitStack) -> str:
+        return stack.enter_context(RawServer(behaviour, host=host)).root + "/"
+
+    return start
+
+
+def _loop_forever(request: Request) -> str:
+    return request.path + "x"
+
+
+IMAGE_CASES: dict[str, tuple[str | Callable[[ExitStack], str], str, str]] = {
+    "private-address": ("http://10.1.2.3:9/", "failed", "10.1.2.3 is a private address"),
+    "link-local-address": (
+        "http://169.254.169.254/",
+        "failed",
+        "169.254.169.254 is a link-local address",
+    ),
+    "not-http": ("ftp://127.0.0.1/", "failed", "is not an absolute http(s) URL"),
+    "redirect-loop": (
+        _raw(hostile.redirect_to(_loop_forever, "302 Found")),
+        "failed",
+        "more than 5 redirects (a redirect loop?)",
+    ),
+    "redirect-to-a-private-host": (
+        _raw(hostile.redirect_to(lambda r: f"http://127.0.0.2:9{r.path}", "302 Found")),
+        "failed",
+        "127.0.0.2 is a loopback address",
+    ),
+    "endless-image": (
+        _raw(hostile.endless),
+        "error",
+        "answer body larger than the 67108864-byte cap (--max-body)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(IMAGE_CASES))
+def test_hostile_image_link(tmp_path: Path, name: str) -> None:
+    root, outcome, says = IMAGE_CASES[name]
+    with _images_at(root) as server:
+        run = run_measured(
+            tmp_path, "--base-url", server.base_url, "--api-key-env", "IGC_KEY", *URL_PROBES
+        )
+    _assert_contained(run)
+    verdicts = run.verdicts("images.url")
+    assert len(verdicts) == 2
+    for got, message in verdicts:
+        assert got == outcome, message
+        assert says in message
