@@ -40,6 +40,8 @@ ERROR_ANSWERS = REFUSED | d2("missing-key", "wrong-key")
 # ImagesResponse, which is what Prism is for.
 _PRISM_STATIC_200 = {
     "generation.created": VALID,
+    # Its example usage counts 0 tokens for the image it returns.
+    "generation.usage": VALID,
     "generation.format": VALID,
     "generation.count": SEVERAL,
     "images.b64": B64,
@@ -58,6 +60,7 @@ _PRISM_PASSES = {
 # links to example.com cannot be fetched offline: an error too, not a failure.
 _PRISM_ERRORS = {
     "errors.envelope": d2("malformed-json"),
+    "errors.fields": d2("malformed-json"),
     "validation.rejected": d2("malformed-json"),
     "validation.status": d2("malformed-json"),
     "images.url": URL,
@@ -121,6 +124,10 @@ LITELLM = Golden(
         "validation.param": d2("style-unknown", "model-unknown"),
         # Every unused key sent as null (may: reported, not failing the run).
         "generation.nulls": VALID,
+        # Its error bodies carry "param": "None" and the status as the code ("400").
+        "errors.fields": ERROR_ANSWERS,
+        # It adds a usage counting 0 tokens to every answer (OpenAI's dall-e sends none).
+        "generation.usage": VALID,
     },
     passed={
         "auth.rejected": d2("missing-key"),  # 401

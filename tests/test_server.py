@@ -433,6 +433,17 @@ def _case_json_truncated(srv: ReferenceServer) -> None:
         r.json()
 
 
+def _case_usage_zero(srv: ReferenceServer) -> None:
+    assert _ok(srv).json()["usage"]["total_tokens"] == 0
+
+
+def _case_error_stringly(srv: ReferenceServer) -> None:
+    err = post(srv, {"prompt": ""}).json()["error"]
+    assert err["code"] == "400"
+    assert err["param"] == "prompt"
+    assert post(srv, {"prompt": "x", "n": "2"}).json()["error"]["code"] == "400"
+
+
 def _case_created_ms(srv: ReferenceServer) -> None:
     assert _ok(srv).json()["created"] > 10**11
 
@@ -517,6 +528,8 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "usage-missing": _case_usage_missing,
     "balance-403": _case_balance_403,
     "json-truncated": _case_json_truncated,
+    "usage-zero": _case_usage_zero,
+    "error-stringly": _case_error_stringly,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
     "n-ignored": _case_n_ignored,

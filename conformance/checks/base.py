@@ -73,6 +73,11 @@ class Context:
     def payload(self) -> Any:
         return self.response.json_or_none()
 
+    @property
+    def openai_rules(self) -> bool:
+        """Whether this view judges by OpenAI's own contract (drop-in, or OpenAI itself)."""
+        return self.view == "drop-in" or self.profile.name == "openai"
+
     def expected_error(self) -> tuple[tuple[int, ...], str | None]:
         """Statuses (and code) this view's rules document for the probe's refusal.
 

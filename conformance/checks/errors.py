@@ -61,3 +61,34 @@ def envelope(ctx: Context) -> Result:
     if problems:
         return failed("; ".join(problems))
     return passed("error, message, type, param and code as OpenAI sends them")
+
+
+# What a gateway writes when it stringifies a missing value.
+_STRINGIFIED_NULLS = frozenset({"None", "none", "null", "nil", "undefined", ""})
+
+
+@check(
+    "errors.fields",
+    title="error param and code are real values, not placeholders",
+    severity="should",
+    applies=kind_is("auth", "invalid", "balance"),
+)
+def fields(ctx: Context) -> Result:
+    """Clients branch on ``error.code`` and test ``if error.param``: a stringified
+    null ("None") or the HTTP status as the code ("400") misleads both."""
+    response = ctx.response
+    if response.status < 400:
+        return skipped(f"answered {response.status}, not an error")
+    payload = ctx.payload
+    err = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(err, dict):
+        return skipped("no error object (judged by errors.envelope)")
+    problems = []
+    param, code = err.get("param"), err.get("code")
+    if isinstance(param, str) and param in _STRINGIFIED_NULLS:
+        problems.append(f"error.param is the string {param!r} where null means no parameter")
+    if isinstance(code, str) and code.isdigit():
+        problems.append(f"error.code is {code!r}, an HTTP status, not an error code")
+    if problems:
+        return failed("; ".join(problems))
+    return passed(f"param {param!r}, code {code!r}")

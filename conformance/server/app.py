@@ -183,6 +183,10 @@ def _error(
         }
     elif state.has("error-no-param-code"):
         body = {"error": {"message": message, "type": type_}}
+    elif state.has("error-stringly"):
+        body = {
+            "error": {"message": message, "type": type_, "param": str(param), "code": str(status)}
+        }
     else:
         body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
     return JSONResponse(body, status_code=status)
@@ -304,6 +308,13 @@ def _usage(state: ReferenceState, gen: Generation, images: int) -> Json | None:
     if state.has("usage-missing"):
         return None
     text, output = len(gen.prompt.split()), _OUTPUT_TOKENS_PER_IMAGE * images
+    if state.has("usage-zero"):
+        return {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "total_tokens": 0,
+            "input_tokens_details": {"text_tokens": 0, "image_tokens": 0},
+        }
     if state.has("usage-sum"):
         return {
             "input_tokens": text,

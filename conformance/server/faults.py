@@ -106,6 +106,11 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "error bodies lack the param and code keys, one-api middleware style",
     ),
     Fault(
+        "error-stringly",
+        "errors.fields",
+        'error bodies carry "param": "None" and the status as the code ("400"), LiteLLM style',
+    ),
+    Fault(
         "error-html",
         "errors.envelope",
         "error answers are an HTML page (text/html) with the same status",
@@ -164,6 +169,11 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "usage-sum",
         "generation.usage",
         "usage in OpenAI's shape whose total_tokens is not input_tokens + output_tokens",
+    ),
+    Fault(
+        "usage-zero",
+        "generation.usage",
+        "usage in OpenAI's shape counting 0 tokens for the images it returns",
     ),
     Fault(
         "usage-missing",
