@@ -60,8 +60,8 @@ class Target:
     api_key: str | None = field(default=None, repr=False)
     key_env: str = "OPENAI_API_KEY"
     headers: Mapping[str, str] = field(default_factory=dict)
-    # A valid key whose balance is empty, for the balance probe.
-    zero_balance_key: str | None = None
+    # A valid key whose balance is empty, for the balance probe; never in a repr either.
+    zero_balance_key: str | None = field(default=None, repr=False)
 
     @property
     def endpoint(self) -> str:
