@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from conformance.budget import Budget
@@ -46,8 +47,6 @@ def cases_for(plan: Plan, checks: Iterable[Check] | None = None) -> list[Case]:
 @dataclass
 class SuiteSession:
     config: RunConfig
-    plan: Plan = field(init=False)
-    cases: list[Case] = field(init=False)
     rules: dict[str, Profile] = field(init=False)
     redactor: Redactor = field(default_factory=Redactor)
     exchanges: dict[str, Exchange] = field(default_factory=dict)
@@ -64,12 +63,20 @@ class SuiteSession:
     _executed: bool = False
 
     def __post_init__(self) -> None:
-        self.plan = build_plan(self.config.profile, self.config.models)
-        self.cases = cases_for(self.plan)
         self.rules = view_rules(self.config.profile)
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.started_monotonic = time.monotonic()
         self.base_url = self.config.base_url
+
+    @cached_property
+    def plan(self) -> Plan:
+        """Built on first use (pytest's collection), not while pytest starts up."""
+        cfg = self.config
+        return build_plan(cfg.profile, cfg.models, fuzz=cfg.fuzzed, fixed=cfg.fixed)
+
+    @cached_property
+    def cases(self) -> list[Case]:
+        return cases_for(self.plan)
 
     # -- execution ---------------------------------------------------------
 
