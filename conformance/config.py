@@ -41,6 +41,15 @@ class RunConfig:
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
 
     @property
+    def profile_ref(self) -> str:
+        """How to name this profile again on a command line."""
+        from conformance.resources import bundled_profiles
+
+        return (
+            self.profile.name if self.profile.name in bundled_profiles() else str(self.profile.path)
+        )
+
+    @property
     def fixed(self) -> bool:
         return self.probes in ("all", "fixed")
 

@@ -31,7 +31,7 @@ class FuzzSettings:
     positive: int = 1  # valid (billable) cases per model
 
 
-def _expect_refusal(profile: Profile, c: Classification) -> Expectation:
+def expect_refusal(profile: Profile, c: Classification) -> Expectation:
     kinds = list(dict.fromkeys(r.kind for r in c.reasons))
     statuses = tuple(dict.fromkeys(s for k in kinds for s in profile.errors[k].status))
     kind = kinds[0] if len(kinds) == 1 else "invalid_request"
@@ -54,7 +54,7 @@ def negative_probes(profile: Profile, model: ModelSpec, fuzz: FuzzSettings) -> l
                 model=model.name,
                 title=_refusal_title(drawn),
                 kind="invalid",
-                expect=_expect_refusal(profile, c),
+                expect=expect_refusal(profile, c),
                 body=drawn.fields,
                 raw_body=drawn.content,
                 potential_images=potential_images(drawn.fields),
