@@ -78,7 +78,7 @@ def _coverage_cases(model: ModelSpec, mode: Mode) -> list[Any]:
     return [case.body for case in cases if case.method.upper() == OPERATION[1]]
 
 
-def _draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
+def draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
     """``size`` bodies exactly as schemathesis generated them, in order."""
     import schemathesis
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -181,7 +181,7 @@ def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[An
     yield from _coverage_cases(model, mode)
     for index in range(_MAX_BATCHES):
         seed_ = derive_seed(seed, model.name, mode, index)
-        yield from cache.batch(model, mode, batch, seed_, _draw_batch)
+        yield from cache.batch(model, mode, batch, seed_, draw_batch)
 
 
 _CACHE: dict[tuple[str, str, str, int, int], tuple[Drawn, ...]] = {}
