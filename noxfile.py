@@ -1,4 +1,4 @@
-"""Sessions: conformance (the suite), tests (self-tests), lint, serve.
+"""Sessions: conformance (the suite), tests (self-tests), lint, serve, bench.
 
 Every session installs with constraints.txt, so CI and a laptop get the same
 versions. `nox -s conformance -- --profile openai` passes options to the suite.
@@ -48,3 +48,10 @@ def serve(session: nox.Session) -> None:
     """The reference server in the foreground: `nox -s serve -- --port 8080 --fault NAME`."""
     install(session)
     session.run("python", "-m", "conformance", "serve", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not in CI): `nox -s bench -- fuzz` runs one section."""
+    install(session)
+    session.run("python", "-m", "bench", *session.posargs)

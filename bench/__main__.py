@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Section name -> module. Each module: `def run() -> Section`.
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {"fuzz": "bench.fuzz"}
 
 OUT = Path("reports") / "bench.json"
 

@@ -4,9 +4,10 @@ Each documented value of each parameter (size, response_format, quality, style)
 appears in at least one request of the model, values are combined so the set
 is as long as the longest list (pairwise where it pays: once a shorter list is
 used up, its value in each further request is the one that makes the most
-pairs of values not yet seen together, at no extra request), ``n > 1`` rides along once on the cheapest
-size where the model allows it, and a value equal to the documented default is
-left out of one request so the default itself is exercised.
+pairs of values not yet seen together, at no extra request), ``n > 1`` rides
+along once on the cheapest size where the model allows it, and a value equal to
+the documented default is left out of one request so the default itself is
+exercised.
 """
 
 from __future__ import annotations
