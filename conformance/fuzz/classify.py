@@ -5,7 +5,8 @@ fuzz probe expects. Whatever the contract does not settle is *ambiguous* and
 never sent, so a fuzz verdict can never rest on a guess: a whole-number float
 ``n`` (JSON Schema calls ``2.0`` an integer, Python does not), a prompt of
 only whitespace, a prompt whose length sits on the limit in one way of
-counting characters (code points) and over it in another (UTF-16 units).
+counting characters (code points) and over it in another (UTF-16 units), a
+size the docs do not list where they list only examples.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class Classification:
         return params.pop() if len(params) == 1 else None
 
 
+def exhaustive_sizes(model: ModelSpec) -> bool:
+    """Whether the profile lists every size (not only examples of sizes)."""
+    return bool(getattr(model, "sizes_exhaustive", True))
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -74,7 +80,9 @@ def _prompt(value: Any, model: ModelSpec) -> Reason | None:
         return Reason("prompt", "empty")
     if not value.strip():
         raise _Ambiguous("a prompt of only whitespace")
-    limit = model.prompt_max_chars
+    limit: int | None = model.prompt_max_chars
+    if limit is None:  # the docs give no limit: no length is wrong
+        return None
     points, units = len(value), _utf16_len(value)
     if points > limit:
         return Reason("prompt", "too long")
@@ -102,6 +110,8 @@ def _size(value: Any, model: ModelSpec) -> Reason | None:
         return None
     if not isinstance(value, str):
         return Reason("size", "wrong type")
+    if not exhaustive_sizes(model):
+        raise _Ambiguous("a size the docs do not list, where they list only examples")
     return Reason("size", "unsupported")
 
 

@@ -102,11 +102,7 @@ def draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
     def collect(case: Any) -> None:
         bodies.append(case.body)
 
-    with warnings.catch_warnings():
-        # A plan may be built while pytest starts (``--plan``): drawing then is
-        # on purpose, not the accidental import-time work this warning is about.
-        warnings.filterwarnings("ignore", message="Slow code in plugin")
-        collect()
+    collect()
     return bodies
 
 
@@ -202,5 +198,10 @@ def draw(
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:
-            cached = _CACHE[key] = tuple(_draw(profile, model, mode, count, seed))
+            with warnings.catch_warnings():
+                # Plans are built while pytest starts up (the plugin's configure,
+                # --plan): drawing then is on purpose, not the accidental
+                # import-time work hypothesis warns about.
+                warnings.filterwarnings("ignore", message="Slow code in plugin")
+                cached = _CACHE[key] = tuple(_draw(profile, model, mode, count, seed))
     return cached

@@ -28,6 +28,14 @@ def _nullable_enum(values: tuple[str, ...], nullable: bool) -> dict[str, Any]:
     return {"type": "string", "enum": list(values)}
 
 
+def _prompt(model: ModelSpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": _NOT_BLANK}
+    limit: int | None = model.prompt_max_chars
+    if limit is not None:  # None: the docs give no limit
+        schema["maxLength"] = limit
+    return schema
+
+
 def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
     """``CreateImageRequest`` for one model.
 
@@ -39,13 +47,10 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
     n_max = min(model.n_max, max(model.n_min, 1)) if mode == "positive" else model.n_max
     properties: dict[str, Any] = {
         "model": {"type": "string", "enum": [model.name]},
-        "prompt": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": model.prompt_max_chars,
-            "pattern": _NOT_BLANK,
-        },
+        "prompt": _prompt(model),
         "n": {"type": ["integer", "null"], "minimum": model.n_min, "maximum": n_max},
+        # Where the docs list only example sizes, an unlisted one is ambiguous
+        # (classify drops it); the documented ones are still the valid values.
         "size": _nullable_enum(model.sizes, model.default_size is not None),
         "response_format": _nullable_enum(model.response_formats, nullable=True),
         "quality": _nullable_enum(model.qualities, nullable=True),

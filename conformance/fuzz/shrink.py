@@ -60,10 +60,11 @@ def _witness(reason: Reason, model: ModelSpec) -> Any:
     """The plainest value that breaks ``reason``'s rule, as the fixed probes use."""
     if reason.rule == "wrong type":
         return 1 if reason.param != "n" else str(model.n_min)
+    limit: int | None = model.prompt_max_chars
     plain: dict[tuple[str | None, str], Any] = {
         ("n", "above maximum"): model.n_max + 1,
         ("n", "below minimum"): model.n_min - 1,
-        ("prompt", "too long"): "a" * (model.prompt_max_chars + 1),
+        ("prompt", "too long"): "a" * (limit + 1) if limit is not None else "x",
         ("prompt", "empty"): "",
         ("size", "unsupported"): "1x1",
         ("model", "unknown model"): "x",
