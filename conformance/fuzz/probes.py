@@ -128,6 +128,17 @@ def fuzz_probes(
     return valid, invalid
 
 
+def summary(fuzz: FuzzSettings, probes: Sequence[Probe]) -> str:
+    """One line for reports: the seed (to reproduce the run) and what was drawn."""
+    drawn = [p for p in probes if p.origin == "fuzz"]
+    invalid = sum(1 for p in drawn if p.kind == "invalid")
+    return (
+        f"seed {fuzz.seed}: {invalid} invalid and {len(drawn) - invalid} valid "
+        f"property-based request(s) (--fuzz-examples {fuzz.negative}, "
+        f"--fuzz-valid {fuzz.positive})"
+    )
+
+
 def shown(content: bytes) -> str:
     """A request body cut for one line of a plan."""
     text = content.decode("utf-8", "replace")

@@ -21,6 +21,7 @@ from conformance import __version__
 from conformance.checks.base import SEVERITIES, Context
 from conformance.checks.images import FoundImage, found_images
 from conformance.exchange import Exchange
+from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.results import evidence
 from conformance.session import SuiteSession
 from conformance.verdict import OUTCOMES, Verdict
@@ -217,6 +218,8 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
             f"  reference server counted {session.server_stats.get('generations')} "
             f"generated image(s) in {session.server_stats.get('requests')} request(s)"
         )
+    if session.plan.fuzz is not None:
+        lines.append(f"  fuzz: {fuzz_summary(session.plan.fuzz, session.plan.probes)}")
     errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
     for message, n in errors.most_common(5):
         lines.append(f"  error ({n} check(s)): {message}")
