@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.fuzz.classify import parse
 from conformance.fuzz.generate import DEFAULT_SEED, draw_batch
 from conformance.fuzz.probes import FuzzSettings
 from conformance.plan import build_plan
+from conformance.probes import potential_images
 from conformance.profile import load_profile
 from conformance.server.contract import Violation, check_request, parse_body
 from tests.conftest import SuiteRun
@@ -59,6 +61,9 @@ def test_invalid_cases_stay_cheap() -> None:
     """An invalid n is one past the maximum at most, so the budget never skips it."""
     for probe in _fuzz_plan(positive=0).probes:
         assert probe.potential_images <= OPENAI.models[probe.model].n_max + 1, probe.key
+        sent = parse(probe.content())
+        if isinstance(sent, dict):  # the bytes sent ask for no more than is reserved
+            assert potential_images(sent) <= probe.potential_images, probe.key
 
 
 def test_the_fuzzer_breaks_each_rule_alone() -> None:

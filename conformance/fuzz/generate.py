@@ -155,9 +155,10 @@ def _draw(profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int)
         classification = classify(body, profile)
         if not accept(classification):
             continue
-        if mode == "negative":
-            body = cheapen(body, classification)
-            classification = classify(body, profile)
+        cheap = cheapen(body, classification) if mode == "negative" else body
+        if cheap is not body:
+            # Sent as re-serialized: the bytes must ask for no more than is reserved.
+            body, classification, raw = cheap, classify(cheap, profile), cheap
         content = raw if isinstance(raw, bytes) else _content(body)
         if content is None:
             continue
