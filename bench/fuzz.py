@@ -114,6 +114,7 @@ def _schemathesis(faults: tuple[str, ...]) -> Measured:
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
     server, log = _serve(faults)
     with server, tempfile.TemporaryDirectory() as out:
+        report_dir = Path(out) / "report"
         started = time.monotonic()
         subprocess.run(
             [
@@ -128,16 +129,19 @@ def _schemathesis(faults: tuple[str, ...]) -> Measured:
                 "--report",
                 "json",
                 "--report-dir",
-                out,
+                str(report_dir),
                 "--no-color",
             ],
             capture_output=True,
             text=True,
             timeout=900,
             check=False,
+            # A fresh directory each run: schemathesis replays the failures it
+            # cached in ./.schemathesis, which would make runs depend on each other.
+            cwd=out,
         )
         seconds = time.monotonic() - started
-        reports = sorted(Path(out).glob("*.json"))
+        reports = sorted(report_dir.glob("*.json"))
         report = json.loads(reports[-1].read_text()) if reports else {"failures": []}
         stats = server.stats()
     return Measured(

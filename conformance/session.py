@@ -18,7 +18,7 @@ from conformance.checks import all_checks
 from conformance.checks.base import Check
 from conformance.config import RunConfig
 from conformance.exchange import Exchange
-from conformance.fuzz.followup import shrink_failures, with_reproducer
+from conformance.fuzz.followup import live_sender, shrink_failures, with_reproducer
 from conformance.fuzz.shrink import GroupKey, Minimal
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
@@ -119,7 +119,7 @@ class SuiteSession:
         self.retries = transport.counters.retries
         self.billed = transport.budget.spent
         if self.plan.fuzz is not None:
-            self.minimal = shrink_failures(self, target)
+            self.minimal = shrink_failures(self, live_sender(self, target))
         if self._server is not None:
             self.server_stats = self._server.stats()
 

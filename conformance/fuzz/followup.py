@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from conformance.budget import Budget
 from conformance.checks import all_checks
 from conformance.curl import curl_command
 from conformance.exchange import Exchange
-from conformance.fuzz.shrink import GroupKey, Minimal, group_key, shrink_all
+from conformance.fuzz.shrink import GroupKey, Minimal, Send, group_key, shrink_all
 from conformance.probes import Probe
 from conformance.transport import Target, Transport
 from conformance.verdict import Verdict, judge
@@ -40,16 +41,13 @@ def _failures(session: SuiteSession) -> list[tuple[Probe, str]]:
     return out
 
 
-def shrink_failures(session: SuiteSession, target: Target) -> dict[GroupKey, Minimal]:
-    """Shrink failing fuzz cases with what is left of the budget (see fuzz/shrink.py).
+def live_sender(session: SuiteSession, target: Target) -> Send:
+    """Send a shrinking candidate with what is left of the run's budget.
 
     Each candidate goes through a transport of its own whose budget is what the
-    run has left, and what it sends and bills is added to the run's counters.
+    run has left; what it sends and bills is added to the run's counters, and
+    its exchange is kept with the run's (so a recording holds it too).
     """
-    failures = _failures(session)
-    if not failures:
-        return {}
-    checks = {c.id: c for c in all_checks()}
     config = session.config
 
     def send(probe: Probe) -> Exchange | None:
@@ -65,13 +63,35 @@ def shrink_failures(session: SuiteSession, target: Target) -> dict[GroupKey, Min
         session.requests_total += transport.counters.total
         session.retries += transport.counters.retries
         session.billed += budget.spent
+        session.exchanges[probe.key] = exchange
         return None if exchange.skipped else exchange
+
+    return send
+
+
+def recorded_sender(recorded: Mapping[str, Exchange]) -> Send:
+    """For a replay: the candidates' answers as recorded (shrinking is deterministic
+    given the same answers, so a replay finds the same minimal request)."""
+
+    def send(probe: Probe) -> Exchange | None:
+        exchange = recorded.get(probe.key)
+        return None if exchange is None or exchange.skipped else exchange
+
+    return send
+
+
+def shrink_failures(session: SuiteSession, send: Send) -> dict[GroupKey, Minimal]:
+    """Shrink the run's failing fuzz cases (see fuzz/shrink.py)."""
+    failures = _failures(session)
+    if not failures:
+        return {}
+    checks = {c.id: c for c in all_checks()}
 
     def fails(check: str, probe: Probe, exchange: Exchange) -> bool:
         verdict = judge(checks[check], probe, exchange, session.rules)
-        return verdict.result(config.view).outcome == "failed"
+        return verdict.result(session.config.view).outcome == "failed"
 
-    return shrink_all(failures, session.exchanges, config.profile, send, fails)
+    return shrink_all(failures, session.exchanges, session.config.profile, send, fails)
 
 
 def rerun_command(session: SuiteSession, probe: Probe) -> str:
