@@ -121,7 +121,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fuzz-valid",
         dest="conformance_fuzz_valid",
         metavar="N",
-        help="valid (billable, one image each) property-based requests per model (default 1)",
+        help="valid (billable, one image each) property-based requests in the run, dealt "
+        "round the models cheapest first (default 1)",
     )
     group.addoption(
         "--seed",

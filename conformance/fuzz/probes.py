@@ -28,7 +28,7 @@ class FuzzSettings:
 
     seed: int = DEFAULT_SEED
     negative: int = 160  # distinct invalid cases per model
-    positive: int = 1  # valid (billable) cases per model
+    positive: int = 1  # valid (billable) cases in the run, cheapest models first
 
 
 def expect_refusal(profile: Profile, c: Classification) -> Expectation:
@@ -88,13 +88,15 @@ def _covers(body: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def positive_probes(profile: Profile, model: ModelSpec, fuzz: FuzzSettings) -> list[Probe]:
-    if fuzz.positive <= 0:
+def positive_probes(
+    profile: Profile, model: ModelSpec, count: int, fuzz: FuzzSettings
+) -> list[Probe]:
+    if count <= 0:
         return []
-    pool = draw(profile, model, "positive", fuzz.positive * _POSITIVE_POOL, fuzz.seed)
+    pool = draw(profile, model, "positive", count * _POSITIVE_POOL, fuzz.seed)
     bodies = [d for d in pool if d.fields is not None]
     # Stable: equal richness keeps drawing order.
-    chosen = sorted(bodies, key=lambda d: _richness(d.fields or {}), reverse=True)[: fuzz.positive]
+    chosen = sorted(bodies, key=lambda d: _richness(d.fields or {}), reverse=True)[:count]
     probes = []
     for i, drawn in enumerate(chosen, 1):
         body = drawn.fields or {}
@@ -119,11 +121,29 @@ def positive_probes(profile: Profile, model: ModelSpec, fuzz: FuzzSettings) -> l
     return probes
 
 
+def valid_counts(models: Sequence[ModelSpec], total: int) -> dict[str, int]:
+    """Valid fuzz cases per model: ``total`` dealt round the models, cheapest first.
+
+    Each costs an image; the covering set already pays for every documented
+    value, so by default one case on the cheapest model buys what fuzzing adds
+    (drawn prompts, explicit nulls, ``user``) at the lowest price.
+    """
+    order = sorted(
+        models,
+        key=lambda m: m.price_per_image if m.price_per_image is not None else float("inf"),
+    )
+    counts = dict.fromkeys((m.name for m in models), 0)
+    for i in range(total):
+        counts[order[i % len(order)].name] += 1
+    return counts
+
+
 def fuzz_probes(
     profile: Profile, models: Sequence[ModelSpec], fuzz: FuzzSettings
 ) -> tuple[list[Probe], list[Probe]]:
     """(valid, invalid) fuzz probes for the models, in plan order."""
-    valid = [p for m in models for p in positive_probes(profile, m, fuzz)]
+    counts = valid_counts(models, fuzz.positive)
+    valid = [p for m in models for p in positive_probes(profile, m, counts[m.name], fuzz)]
     invalid = [p for m in models for p in negative_probes(profile, m, fuzz)]
     return valid, invalid
 
