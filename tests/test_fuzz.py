@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -79,12 +80,16 @@ def test_the_fuzzer_breaks_each_rule_alone() -> None:
             assert f"{field}: wrong type" in single, (model, field)
 
 
-def test_the_same_seed_draws_the_same_cases() -> None:
+def test_the_same_seed_draws_the_same_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Drawn afresh (no cache): hypothesis with a fixed seed, no database, no shrinking."""
+    monkeypatch.chdir(tmp_path)
     model = OPENAI.models["dall-e-2"]
     first = draw_batch(model, "negative", 40, 7)
     assert first == draw_batch(model, "negative", 40, 7)
     assert first != draw_batch(model, "negative", 40, 8)
+    assert not (tmp_path / ".hypothesis").exists(), "drawing must not litter the directory"
 
 
 def test_the_default_run_sends_300_invalid_cases_and_bills_what_the_server_counts(

@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,30 @@ def directory() -> Path | None:
         return Path(setting)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "imagegen-conformance" / "fuzz"
+
+
+@contextmanager
+def hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps its own caches (unicode tables, constants) in ./.hypothesis
+    by default: drawing a plan must not litter the directory a run starts in.
+
+    Pointed at this cache (or a temporary directory) while drawing, unless the
+    user chose a place (HYPOTHESIS_STORAGE_DIRECTORY), and restored afterwards.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    from hypothesis import configuration
+
+    saved = getattr(configuration, "__hypothesis_home_directory", None)
+    where = directory()
+    with tempfile.TemporaryDirectory() as scratch:
+        home = where.parent / "hypothesis" if where is not None else Path(scratch)
+        configuration.set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(saved)
 
 
 def _key(model: ModelSpec, mode: Mode, size: int, seed: int) -> str:

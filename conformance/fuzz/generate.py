@@ -70,12 +70,13 @@ def _coverage_cases(model: ModelSpec, mode: Mode) -> list[Any]:
 
     schema, operation = _operation(model, mode)
     config = schema.config.generation_for(operation=operation)
-    cases = schema.iter_coverage_cases(
-        operation,
-        generation_modes=[schemathesis.GenerationMode(mode)],
-        generation_config=config,
-    )
-    return [case.body for case in cases if case.method.upper() == OPERATION[1]]
+    with cache.hypothesis_home():
+        cases = schema.iter_coverage_cases(
+            operation,
+            generation_modes=[schemathesis.GenerationMode(mode)],
+            generation_config=config,
+        )
+        return [case.body for case in cases if case.method.upper() == OPERATION[1]]
 
 
 def draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
@@ -102,7 +103,8 @@ def draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
     def collect(case: Any) -> None:
         bodies.append(case.body)
 
-    collect()
+    with cache.hypothesis_home():
+        collect()
     return bodies
 
 
