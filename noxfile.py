@@ -69,6 +69,6 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: prints tables, writes reports/bench.json (`nox -s bench -- transport`)."""
+    """Benchmarks (not in CI), tables and reports/bench.json: `nox -s bench -- fuzz`."""
     install(session)
     session.run("python", "-m", "bench", *session.posargs)

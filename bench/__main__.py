@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Section name -> module. Each module: `def run() -> Section`.
-SECTIONS: dict[str, str] = {"transport": "bench.transport"}
+SECTIONS: dict[str, str] = {"transport": "bench.transport", "fuzz": "bench.fuzz"}
 
 OUT = Path("reports") / "bench.json"
 

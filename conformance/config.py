@@ -14,6 +14,7 @@ import httpx
 from conformance.bodies import DEFAULT_MAX_BODY
 from conformance.checks.base import SEVERITIES
 from conformance.errors import ConfigError
+from conformance.fuzz.probes import FuzzSettings
 from conformance.netguard import is_loopback_host
 from conformance.profile import Profile, load_profile
 from conformance.ratelimit import Rate, parse_rate
@@ -22,6 +23,8 @@ from conformance.transport import Timeouts
 from conformance.verdict import VIEWS
 
 DEFAULT_PROFILE = "openai"
+# Which probes a run sends: both kinds, only the hand-written ones, only the fuzzed ones.
+PROBE_SETS = ("all", "fixed", "fuzz")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,26 @@ class RunConfig:
     rate_limit: Rate | None = None
     max_body: int = DEFAULT_MAX_BODY
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    probes: str = "all"
+    fuzz: FuzzSettings = field(default_factory=FuzzSettings)
+
+    @property
+    def profile_ref(self) -> str:
+        """How to name this profile again on a command line."""
+        from conformance.resources import bundled_profiles
+
+        return (
+            self.profile.name if self.profile.name in bundled_profiles() else str(self.profile.path)
+        )
+
+    @property
+    def fixed(self) -> bool:
+        return self.probes in ("all", "fixed")
+
+    @property
+    def fuzzed(self) -> FuzzSettings | None:
+        """The fuzz settings, or None when this run sends no property-based probes."""
+        return self.fuzz if self.probes in ("all", "fuzz") else None
 
     @property
     def uses_reference_server(self) -> bool:
@@ -177,6 +200,23 @@ def _headers(raw: list[str] | None, profile: Profile) -> dict[str, str]:
     return headers
 
 
+def _fuzz(options: Mapping[str, Any]) -> tuple[str, FuzzSettings]:
+    default = FuzzSettings()
+    probes = options.get("probes") or "all"
+    if probes not in PROBE_SETS:
+        raise ConfigError(f"--probes {probes!r}: use one of {', '.join(PROBE_SETS)}")
+    fuzz = FuzzSettings(
+        seed=_count(options.get("seed"), "--seed", default.seed, minimum=0),
+        negative=_count(
+            options.get("fuzz_examples"), "--fuzz-examples", default.negative, minimum=0
+        ),
+        positive=_count(options.get("fuzz_valid"), "--fuzz-valid", default.positive, minimum=0),
+    )
+    if probes == "fuzz" and fuzz.negative == fuzz.positive == 0:
+        raise ConfigError("--probes fuzz with --fuzz-examples 0 and --fuzz-valid 0 sends nothing")
+    return probes, fuzz
+
+
 def resolve(options: Mapping[str, Any]) -> RunConfig:
     """Build a RunConfig from option values (the pytest plugin's or a test's)."""
     profile = load_profile(options.get("profile") or DEFAULT_PROFILE)
@@ -252,6 +292,7 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         options.get("concurrency"), "--concurrency", profile.concurrency, minimum=1
     )
     report_dir = options.get("report_dir")
+    probes, fuzz = _fuzz(options)
     return RunConfig(
         profile=profile,
         base_url=base_url,
@@ -273,4 +314,6 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         retry=RetryPolicy(
             retries=_count(options.get("retries"), "--retries", RetryPolicy().retries, minimum=0)
         ),
+        probes=probes,
+        fuzz=fuzz,
     )

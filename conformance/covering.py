@@ -2,9 +2,12 @@
 
 Each documented value of each parameter (size, response_format, quality, style)
 appears in at least one request of the model, values are combined so the set
-is as long as the longest list, ``n > 1`` rides along once on the cheapest
-size where the model allows it, and a value equal to the documented default is
-left out of one request so the default itself is exercised.
+is as long as the longest list (pairwise where it pays: once a shorter list is
+used up, its value in each further request is the one that makes the most
+pairs of values not yet seen together, at no extra request), ``n > 1`` rides
+along once on the cheapest size where the model allows it, and a value equal to
+the documented default is left out of one request so the default itself is
+exercised.
 """
 
 from __future__ import annotations
@@ -42,6 +45,32 @@ def _probe_id(row_values: dict[str, Any], n: int) -> str:
     return "gen-" + "-".join(parts)
 
 
+def _row(
+    axes: dict[str, list[str]],
+    i: int,
+    seen: set[frozenset[tuple[str, str]]],
+    unexercised: dict[str, str | None],
+) -> dict[str, str]:
+    """Row ``i``: each list's ``i``-th value while it lasts, then the value that
+    pairs with the most values of this row not yet seen together. A default not
+    yet exercised by omission counts as one more pair (it gets left out), ties
+    go to list order."""
+    row: dict[str, str] = {}
+    for axis, values in axes.items():
+        if i < len(values):
+            row[axis] = values[i]
+            continue
+
+        def new_pairs(value: str, axis: str = axis) -> int:
+            pairs = sum(frozenset({(a, v), (axis, value)}) not in seen for a, v in row.items())
+            return pairs + (unexercised.get(axis) == value)
+
+        row[axis] = max(values, key=lambda v: (new_pairs(v), -values.index(v)))
+    items = list(row.items())
+    seen.update(frozenset({x, y}) for n, x in enumerate(items) for y in items[n + 1 :])
+    return row
+
+
 def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
     """``(probe id, row)`` pairs for one model, cheapest first."""
     sizes = sorted(model.sizes, key=_area)
@@ -59,8 +88,10 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
     count = max(len(values) for values in axes.values())
     omitted: set[str] = set()
     rows: list[tuple[str, Row]] = []
+    seen: set[frozenset[tuple[str, str]]] = set()
     for i in range(count):
-        chosen = {axis: values[i % len(values)] for axis, values in axes.items()}
+        unexercised = {a: d for a, d in defaults.items() if a not in omitted} if i > 0 else {}
+        chosen = _row(axes, i, seen, unexercised)
         n = 2 if i == 0 and model.n_max >= 2 else 1
         body: dict[str, Any] = {"model": model.name, "prompt": PROMPT}
         covers = []

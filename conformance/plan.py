@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
+from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ErrorKind, ModelSpec, Profile
 
@@ -25,6 +26,8 @@ class Plan:
     models: tuple[str, ...]
     probes: tuple[Probe, ...]
     notes: tuple[str, ...] = field(default=())
+    # None: no property-based probes in this plan.
+    fuzz: FuzzSettings | None = None
 
     def by_key(self) -> dict[str, Probe]:
         return {p.key: p for p in self.probes}
@@ -301,24 +304,42 @@ def example_probes(profile: Profile) -> list[Probe]:
 
 
 def build_plan(
-    profile: Profile, models: Sequence[str] | None = None, *, zero_balance: bool = False
+    profile: Profile,
+    models: Sequence[str] | None = None,
+    *,
+    zero_balance: bool = False,
+    fuzz: FuzzSettings | None = None,
+    fixed: bool = True,
 ) -> Plan:
     """Valid probes first: they claim the budget before refused ones could waste it.
 
     ``zero_balance``: a key with an empty balance is at hand (always, for the
     reference server; with --zero-balance-key-env for a vendor).
+    ``fixed=False`` leaves out the hand-written probes (covering set, auth,
+    refused, empty balance), so a run shows what the property-based ones catch on
+    their own. The docs' example answers are always judged: they cost nothing.
     """
     chosen = tuple(models) if models else tuple(profile.models)
     specs = [profile.models[name] for name in chosen]
     shared_model = (
         profile.models[profile.default_model] if profile.default_model in chosen else specs[0]
     )
-    valid = [p for spec in specs for p in valid_probes(spec)]
-    auth = auth_probes(profile, shared_model)
-    if zero_balance:
-        auth.append(balance_probe(profile, shared_model))
-    refused = [
-        p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
-    ]
+    fuzz_valid, fuzz_invalid = fuzz_probes(profile, specs, fuzz) if fuzz else ([], [])
+    valid: list[Probe] = []
+    auth: list[Probe] = []
+    refused: list[Probe] = []
+    if fixed:
+        valid = [p for spec in specs for p in valid_probes(spec)]
+        auth = auth_probes(profile, shared_model)
+        if zero_balance:
+            auth.append(balance_probe(profile, shared_model))
+        refused = [
+            p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
+        ]
     examples = [p for p in example_probes(profile) if p.model in chosen]
-    return Plan(profile=profile, models=chosen, probes=tuple(valid + auth + refused + examples))
+    return Plan(
+        profile=profile,
+        models=chosen,
+        probes=tuple(valid + fuzz_valid + auth + refused + fuzz_invalid + examples),
+        fuzz=fuzz,
+    )

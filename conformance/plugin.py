@@ -152,6 +152,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="allow sending the key over plain http to a host other than loopback",
     )
     group.addoption(
+        "--probes",
+        dest="conformance_probes",
+        metavar="all|fixed|fuzz",
+        help="which probes to send: all (default), only the fixed (hand-written) ones, "
+        "or only the property-based (fuzz) ones",
+    )
+    group.addoption(
+        "--fuzz-examples",
+        dest="conformance_fuzz_examples",
+        metavar="N",
+        help="distinct invalid (free) property-based requests per model (default 160)",
+    )
+    group.addoption(
+        "--fuzz-valid",
+        dest="conformance_fuzz_valid",
+        metavar="N",
+        help="valid (billable, one image each) property-based requests in the run, dealt "
+        "round the models cheapest first (default 1)",
+    )
+    group.addoption(
+        "--seed",
+        dest="conformance_seed",
+        metavar="N",
+        help="seed of the property-based requests (default 4242); the same seed, "
+        "profile and versions give the same requests",
+    )
+    group.addoption(
+        "--plan",
+        dest="conformance_plan",
+        action="store_true",
+        default=False,
+        help="print the probes the run would send, how many are billable and the "
+        "estimated cost, and send nothing",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",
@@ -197,8 +232,33 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "retries",
         "max_body",
         "allow_insecure_http",
+        "probes",
+        "fuzz_examples",
+        "fuzz_valid",
+        "seed",
     )
     return {name: config.getoption(f"conformance_{name}") for name in names}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """``--plan``: print what the run would send, send nothing, run no test."""
+    if not config.getoption("conformance_plan") or not is_suite_run(config):
+        return None
+    from conformance.config import resolve
+    from conformance.errors import ConfigError
+    from conformance.plan import build_plan
+    from conformance.planview import plan_text
+
+    try:
+        run_config = resolve(_options(config))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    plan = build_plan(
+        run_config.profile, run_config.models, fuzz=run_config.fuzzed, fixed=run_config.fixed
+    )
+    print(plan_text(plan, budget=run_config.budget), end="")
+    return 0
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -15,6 +15,7 @@ import pytest
 
 from conformance.config import RunConfig
 from conformance.errors import HarnessError
+from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
 from conformance.report import html as html_report
 from conformance.results import build_results, write_json
@@ -94,6 +95,9 @@ class SuitePlugin:
         metadata.clear()
         metadata.update(keep)
         metadata.update(html_report.provenance(self.session))
+        plan = self.session.plan
+        if plan.fuzz is not None:
+            metadata["Fuzz"] = fuzz_summary(plan.fuzz, plan.probes)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

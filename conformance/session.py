@@ -20,6 +20,13 @@ from conformance.checks.base import Check
 from conformance.config import RunConfig
 from conformance.examples import example_exchange
 from conformance.exchange import Exchange
+from conformance.fuzz.followup import (
+    live_sender,
+    recorded_sender,
+    shrink_failures,
+    with_reproducer,
+)
+from conformance.fuzz.shrink import GroupKey, Minimal
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import Profile
@@ -64,18 +71,23 @@ class SuiteSession:
     # Images requests that got no answer may have cost (charged to the budget).
     uncertain: int = 0
     server_stats: dict[str, Any] | None = None
+    # Minimal failing requests found by shrinking fuzz failures after the run.
+    minimal: dict[GroupKey, Minimal] = field(default_factory=dict)
     _stack: ExitStack = field(default_factory=ExitStack)
     _server: Any = None
     _executed: bool = False
     replayed: Recording | None = None
 
     def __post_init__(self) -> None:
-        zero_balance = self.config.has_zero_balance_key
-        if self.config.replay_dir is not None:
+        cfg = self.config
+        zero_balance = cfg.has_zero_balance_key
+        if cfg.replay_dir is not None:
             # A replay plans what was recorded: the balance probe only if it was sent.
-            self.replayed = read_recording(self.config.replay_dir)
+            self.replayed = read_recording(cfg.replay_dir)
             zero_balance = any(k.endswith("/insufficient-balance") for k in self.replayed.exchanges)
-        self.plan = build_plan(self.config.profile, self.config.models, zero_balance=zero_balance)
+        self.plan = build_plan(
+            cfg.profile, cfg.models, zero_balance=zero_balance, fuzz=cfg.fuzzed, fixed=cfg.fixed
+        )
         self.cases = cases_for(self.plan)
         self.rules = view_rules(self.config.profile)
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -122,8 +134,9 @@ class SuiteSession:
             return
         if not probes:
             return
+        target = self._target()
         transport = Transport(
-            self._target(),
+            target,
             budget=Budget(self.config.budget),
             redactor=self.redactor,
             concurrency=self.config.concurrency,
@@ -137,6 +150,8 @@ class SuiteSession:
         self.retries = transport.counters.retries
         self.billed = transport.counters.billed
         self.uncertain = transport.counters.uncertain
+        if self.plan.fuzz is not None:
+            self.minimal = shrink_failures(self, live_sender(self, target))
         if self._server is not None:
             self.server_stats = self._server.stats()
 
@@ -149,13 +164,17 @@ class SuiteSession:
         self.requests_total = recording.requests.get("total", 0)
         self.retries = recording.requests.get("retries", 0)
         self.billed = recording.requests.get("billable", 0)
+        if self.plan.fuzz is not None:
+            # Shrinking is deterministic given the same answers: the same minimal request.
+            self.minimal = shrink_failures(self, recorded_sender(recording.exchanges))
 
     def record(self) -> Path | None:
         """Write the exchanges this run sent, when --record asked for it."""
         if self.config.record_dir is None or self.config.replay_dir is not None:
             return None
-        keys = {p.key for p in self.plan.sent}
-        sent = {key: e for key, e in self.exchanges.items() if key in keys}
+        # Everything sent, shrinking candidates included, so a replay shrinks alike.
+        examples = {p.key for p in self.plan.probes if not p.sent}
+        sent = {key: e for key, e in self.exchanges.items() if key not in examples}
         return write_recording(
             self.config.record_dir,
             profile=self.config.profile.name,
@@ -184,6 +203,7 @@ class SuiteSession:
             for c in chosen
         ]
         apply_deviations(verdicts, self.rules)
+        verdicts = [with_reproducer(self, v) for v in verdicts]
         for case, verdict in zip(chosen, verdicts, strict=True):
             self.verdicts[case.id] = verdict
         return verdicts

@@ -25,7 +25,8 @@ def test_every_check_has_a_fault_that_breaks_it() -> None:
 
 
 def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
-    run = run_suite()
+    # The fixed probes; the fuzz ones against the clean server: tests/test_fuzz.py.
+    run = run_suite("--probes", "fixed")
     results = run.results
     assert run.exit_code == 0
     assert results["summary"]["passed"] == len(results["checks"]) > 150
@@ -35,7 +36,16 @@ def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_fails_its_check(run_suite: RunSuite, fault: str) -> None:
-    run = run_suite("--fault", fault, "--fail-on", "may", "--profile", FAULTS[fault].profile)
+    run = run_suite(
+        "--fault",
+        fault,
+        "--fail-on",
+        "may",
+        "--probes",
+        "fixed",
+        "--profile",
+        FAULTS[fault].profile,
+    )
     failed = [c["id"] for c in run.results["checks"] if c["outcome"] == "failed"]
     for target in FAULTS[fault].checks:
         assert any(f.split("[")[0] == target for f in failed), f"{fault} must fail {target}"
@@ -46,6 +56,7 @@ def test_fault_fails_its_check(run_suite: RunSuite, fault: str) -> None:
 
 
 def test_failures_below_fail_on_are_reported_but_do_not_fail_the_run(run_suite: RunSuite) -> None:
-    run = run_suite("--fault", "null-fields")  # generation.nulls is a `may` check
+    # generation.nulls is a `may` check
+    run = run_suite("--fault", "null-fields", "--probes", "fixed")
     assert "failed" in run.outcomes("generation.nulls")
     assert run.exit_code == 0

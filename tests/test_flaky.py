@@ -26,9 +26,16 @@ def key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _run(server: ReferenceServer, **options: str) -> SuiteSession:
-    # The rate limiter is tested on its own; here it would only add waiting.
+    # The rate limiter is tested on its own; here it would only add waiting. The
+    # fixed probes are the transport's test; fuzzing has its own.
     config = resolve(
-        {"base_url": server.base_url, "api_key_env": KEY_ENV, "rate_limit": "none", **options}
+        {
+            "base_url": server.base_url,
+            "api_key_env": KEY_ENV,
+            "rate_limit": "none",
+            "probes": "fixed",
+            **options,
+        }
     )
     session = SuiteSession(config)
     session.run()

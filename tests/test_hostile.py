@@ -32,8 +32,8 @@ HANG_GUARD_S = 120
 KEY = "sk-hostile-test-key-0123456789abcdef"
 # The six valid probes: four in flight at once (the default concurrency), the worst
 # case for memory.
-API_PROBES = ("-k", "generation.status")
-URL_PROBES = ("-k", "dall-e-2 and images.url")  # the two that answer with url
+API_PROBES = ("--probes", "fixed", "-k", "generation.status")
+URL_PROBES = ("--probes", "fixed", "-k", "dall-e-2 and images.url")  # the two url answers
 
 
 @dataclass

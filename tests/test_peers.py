@@ -186,6 +186,11 @@ def judge(
         # Enough for every probe a lax peer accepts, so none is skipped for budget.
         "--budget",
         "100",
+        # The goldens speak of the fixed probes; a local peer needs no politeness.
+        "--probes",
+        "fixed",
+        "--rate-limit",
+        "none",
         *peer.suite_args,
         *extra,
     )

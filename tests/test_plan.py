@@ -60,3 +60,16 @@ def test_a_refused_probe_reserves_what_it_could_bill() -> None:
     by_id = {p.id: p for p in plan.probes}
     assert by_id["n-above-max"].potential_images == 11
     assert by_id["n-zero"].potential_images == 1
+
+
+def test_spare_requests_of_the_covering_set_combine_values_not_yet_seen_together() -> None:
+    """Pairwise where it pays: dall-e-3's third request repeats no combination."""
+    plan = build_plan(load_profile("openai"), ["dall-e-3"])
+    rows = [
+        tuple(c.split("=")[1].removesuffix(" (default)") for c in p.covers[1:4])
+        for p in plan.billable
+    ]
+    assert len(rows) == 3
+    assert len(set(rows)) == 3
+    pairs = {(a, b) for row in rows for a in row for b in row if a < b}
+    assert len(pairs) >= 8  # 2 + 3 + 3: each spare value makes new pairs

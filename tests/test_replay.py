@@ -17,7 +17,14 @@ def test_a_replay_sends_nothing_and_gives_the_same_verdicts(
     recording = f"{tmp_path}/recording"
     with ReferenceServer(load_profile("openai"), faults=["created-ms", "wrong-param"]) as server:
         monkeypatch.setenv("IGC_REPLAY_KEY", server.api_key)
-        target = ["--base-url", server.base_url, "--api-key-env", "IGC_REPLAY_KEY"]
+        target = [
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "IGC_REPLAY_KEY",
+            "--rate-limit",
+            "none",
+        ]
         first = run_suite(*target, "--record", recording)
         after_recording = server.stats()
         replay = run_suite(*target, "--replay", recording)

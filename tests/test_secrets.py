@@ -69,6 +69,9 @@ def test_canary_key_never_leaks(
             server.base_url,
             "--api-key-env",
             "IGC_CANARY",
+            # Every probe, fuzz and its shrinking included: more output to leak into.
+            "--rate-limit",
+            "none",
             "-v",
             "--tb=long",
             "-rA",

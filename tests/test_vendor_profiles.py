@@ -100,6 +100,8 @@ def test_a_deviation_that_stops_is_reported_fixed(
             server.base_url,
             "--api-key-env",
             "IGC_YESCALE_KEY",
+            "--rate-limit",
+            "none",
         )
     nulls = {
         c["outcome"] for c in run.results["checks"] if c["id"].startswith("generation.nulls[gen-")

@@ -21,6 +21,7 @@ from conformance import __version__
 from conformance.checks.base import SEVERITIES, Context
 from conformance.checks.images import FoundImage, found_images
 from conformance.exchange import Exchange
+from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.results import evidence
 from conformance.session import SuiteSession
 from conformance.verdict import OUTCOMES, Verdict
@@ -250,10 +251,17 @@ def extras_for(
         parts.append(f"<p>Other view — {escape('; '.join(other))}</p>")
     if ev["curl"]:
         parts.append(_pre("Reproduce", ev["curl"]))
-    if ev["request"]:
-        parts.append(_pre("Request", ev["request"]))
-    if ev["response"]:
-        parts.append(_pre("Response", ev["response"]))
+    # Full evidence where a person will read it; results.json keeps it for every check.
+    if result.outcome != "passed":
+        if ev["request"]:
+            parts.append(_pre("Request", ev["request"]))
+        if ev["response"]:
+            parts.append(_pre("Response", ev["response"]))
+    elif ev["response"]:
+        parts.append(
+            f"<p>Answered {escape(str(ev['response'].get('status')))}; the full "
+            "exchange is in results.json.</p>"
+        )
     if (
         verdict.check.id == "images.dimensions"
         and exchange is not None
@@ -306,6 +314,8 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
             f"  the vendor's docs examples: {len(examples)} finding(s), reported only "
             "(they never fail the run)"
         )
+    if session.plan.fuzz is not None:
+        lines.append(f"  fuzz: {fuzz_summary(session.plan.fuzz, session.plan.probes)}")
     errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
     for message, n in errors.most_common(5):
         lines.append(f"  error ({n} check(s)): {message}")

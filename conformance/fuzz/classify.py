@@ -1,0 +1,159 @@
+"""Is a drawn body valid for the profile, invalid (and why), or ambiguous?
+
+Written from the profile, not from the reference server: it decides what a
+fuzz probe expects. Whatever the contract does not settle is *ambiguous* and
+never sent, so a fuzz verdict can never rest on a guess: a whole-number float
+``n`` (JSON Schema calls ``2.0`` an integer, Python does not), a prompt of
+only whitespace, a prompt whose length sits on the limit in one way of
+counting characters (code points) and over it in another (UTF-16 units), a
+size the docs do not list where they list only examples.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.profile import ModelSpec, Profile
+
+Verdict = Literal["valid", "invalid", "ambiguous"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One broken rule: the field (None for the body itself) and what is wrong."""
+
+    param: str | None
+    rule: str
+    # Which of the profile's error kinds (so which statuses) it calls for.
+    kind: str = "invalid_request"
+
+    def __str__(self) -> str:
+        return f"{self.param or 'body'}: {self.rule}"
+
+
+@dataclass(frozen=True)
+class Classification:
+    verdict: Verdict
+    model: ModelSpec | None
+    reasons: tuple[Reason, ...] = ()
+    note: str = ""
+
+    @property
+    def param(self) -> str | None:
+        """The one field an error must name; None when several are wrong."""
+        params = {r.param for r in self.reasons}
+        return params.pop() if len(params) == 1 else None
+
+
+def exhaustive_sizes(model: ModelSpec) -> bool:
+    """Whether the profile lists every size (not only examples of sizes)."""
+    return bool(getattr(model, "sizes_exhaustive", True))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _enum(param: str, value: Any, allowed: tuple[str, ...]) -> Reason | None:
+    if value is None or (isinstance(value, str) and value in allowed):
+        return None
+    return Reason(param, "unknown value" if isinstance(value, str) else "wrong type")
+
+
+class _Ambiguous(Exception):
+    pass
+
+
+def _prompt(value: Any, model: ModelSpec) -> Reason | None:
+    if value is None:
+        return Reason("prompt", "missing")
+    if not isinstance(value, str):
+        return Reason("prompt", "wrong type")
+    if value == "":
+        return Reason("prompt", "empty")
+    if not value.strip():
+        raise _Ambiguous("a prompt of only whitespace")
+    limit: int | None = model.prompt_max_chars
+    if limit is None:  # the docs give no limit: no length is wrong
+        return None
+    points, units = len(value), _utf16_len(value)
+    if points > limit:
+        return Reason("prompt", "too long")
+    if units > limit:
+        raise _Ambiguous("a prompt within the limit in code points, over it in UTF-16 units")
+    return None
+
+
+def _n(value: Any, model: ModelSpec) -> Reason | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        raise _Ambiguous("a whole-number float n")
+    if not _is_int(value):
+        return Reason("n", "wrong type")
+    if value < model.n_min:
+        return Reason("n", "below minimum")
+    if value > model.n_max:
+        return Reason("n", "above maximum")
+    return None
+
+
+def _size(value: Any, model: ModelSpec) -> Reason | None:
+    if value is None or (isinstance(value, str) and value in model.sizes):
+        return None
+    if not isinstance(value, str):
+        return Reason("size", "wrong type")
+    if not exhaustive_sizes(model):
+        raise _Ambiguous("a size the docs do not list, where they list only examples")
+    return Reason("size", "unsupported")
+
+
+def _model(body: Mapping[str, Any], profile: Profile) -> tuple[ModelSpec, Reason | None]:
+    default = profile.models[profile.default_model]
+    name = body.get("model")
+    if name is None:
+        return default, None
+    if isinstance(name, str) and name in profile.models:
+        return profile.models[name], None
+    rule = "unknown model" if isinstance(name, str) else "wrong type"
+    # Judged further as the default model: whatever else is wrong is wrong there too.
+    return default, Reason("model", rule, kind="unknown_model")
+
+
+def classify(body: Any, profile: Profile) -> Classification:
+    """``body`` is the parsed JSON (or raw bytes when it is not JSON)."""
+    if not isinstance(body, dict):
+        rule = "not JSON" if isinstance(body, bytes) else "not a JSON object"
+        return Classification("invalid", None, (Reason(None, rule),))
+    model, wrong_model = _model(body, profile)
+    try:
+        found = [
+            wrong_model,
+            _prompt(body.get("prompt"), model),
+            _n(body.get("n"), model),
+            _size(body.get("size"), model),
+            _enum("response_format", body.get("response_format"), model.response_formats),
+            _enum("quality", body.get("quality"), model.qualities),
+            _enum("style", body.get("style"), model.styles),
+        ]
+    except _Ambiguous as exc:
+        return Classification("ambiguous", model, note=str(exc))
+    if model.user and "user" in body and not isinstance(body["user"], str):
+        found.append(Reason("user", "wrong type"))
+    reasons = tuple(r for r in found if r is not None)
+    return Classification("invalid" if reasons else "valid", model, reasons)
+
+
+def parse(raw: bytes) -> Any:
+    """The body as a server parses it: JSON when it is, else the raw bytes."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return raw

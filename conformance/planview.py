@@ -1,0 +1,67 @@
+"""``--plan``: what a run would send, what it could cost, and which request covers what."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from conformance.fuzz.probes import shown
+from conformance.plan import Plan
+from conformance.probes import Probe
+
+
+def _price(plan: Plan, probe: Probe, images: int) -> str:
+    price = plan.profile.models[probe.model].price_per_image
+    return f"${price * images:.2f}" if price is not None else "price unknown"
+
+
+def _refusal(probe: Probe) -> str:
+    statuses = "/".join(str(s) for s in probe.expect.statuses)
+    param = f"param {probe.expect.param}" if probe.expect.param else "no single param"
+    line = f"    {probe.id:<26} {statuses:<8} {param:<24} {probe.title}"
+    if probe.origin == "fuzz":
+        line += f"  {json.dumps(shown(probe.content()), ensure_ascii=False)}"
+    return line
+
+
+def plan_text(plan: Plan, *, budget: int) -> str:
+    """A plain-text listing of every probe of the plan; nothing is sent."""
+    profile = plan.profile
+    billable = plan.billable
+    images = plan.expected_images()
+    # Images a server that accepted every refused request would bill on top.
+    at_risk = sum(p.potential_images for p in plan.probes if not p.billable)
+    kinds = Counter((p.kind, p.origin) for p in plan.probes if not p.billable)
+    free = ", ".join(
+        f"{n} {origin} {'auth' if kind == 'auth' else 'refused'}"
+        for (kind, origin), n in sorted(kinds.items())
+    )
+    seed = f"seed {plan.fuzz.seed}" if plan.fuzz else "no property-based probes"
+    lines = [
+        f"imagegen-conformance plan: profile {profile.name}, models {', '.join(plan.models)}, "
+        f"{seed}, budget {budget} billable image(s)",
+        f"billable: {len(billable)} request(s) for {images} image(s), estimated "
+        f"${plan.estimated_cost():.2f} at the profile's prices"
+        + (" — over the budget: the last ones will be skipped" if images > budget else ""),
+        f"free: {free or 'none'} — {len(plan.probes)} request(s) in all",
+        f"worst case: a server that wrongly accepted every refused request could bill up to "
+        f"{at_risk} more image(s); the budget stops billing at {budget}",
+    ]
+    for model in plan.models:
+        spec = profile.models[model]
+        probes = [p for p in plan.probes if p.model == model]
+        price = (
+            f"${spec.price_per_image:.2f} per image"
+            if spec.price_per_image is not None
+            else "no price"
+        )
+        lines += ["", f"{model} ({price})", "  billable, and what each request covers:"]
+        for p in (p for p in probes if p.billable):
+            n = p.expect.n or 1
+            covers = ", ".join(p.covers)
+            lines.append(f"    {p.id:<40} {n} image(s) {_price(plan, p, n):>6}  {covers}")
+        refused = [p for p in probes if not p.billable]
+        if refused:
+            lines.append("  free (a conformant server refuses them):")
+            lines += [_refusal(p) for p in refused]
+    return "\n".join(lines) + "\n"
