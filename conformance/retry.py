@@ -15,9 +15,9 @@ The rule (README "Transient vs failing"):
 * Waits double from ``backoff_s`` up to ``max_backoff_s`` with jitter; a
   ``retry-after-ms`` or ``Retry-After`` header wins, up to ``max_wait_s``; a
   server that asks for longer is not retried.
-* A 429 saying the quota is exhausted is not retried: waiting will not refill it.
-  To a request sent to be refused (the empty-balance probe) it is the answer;
-  to any other, the run could not judge it.
+* A 429 saying the quota is exhausted is not retried: waiting will not refill it;
+  the run could not judge that request. To the request made with an empty-balance
+  key any 429 is the answer it was sent for.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ TRANSIENT_ALWAYS = frozenset({429, 502, 503, 504})
 # A 429 with one of these error codes will not clear by waiting.
 FINAL_429_CODES = frozenset({"insufficient_quota"})
 
-Kind = Literal["well-formed", "bad-input"]
+# well-formed: a valid or auth probe; bad-input: a request sent to be refused;
+# empty-balance: the request made with an empty-balance key, whose 429 is the answer.
+Kind = Literal["well-formed", "bad-input", "empty-balance"]
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,12 @@ def after_answer(
     """Decide after an HTTP answer; ``retry`` is the number the next try would have."""
     if status < 500 and status != 429:
         return Decision("final")
+    if status == 429 and kind == "empty-balance":
+        return Decision("final")  # the refusal it was sent for, whatever the body says
     if status == 429 and _error_code(body) in FINAL_429_CODES:
-        if kind == "bad-input":
-            return Decision("final")  # e.g. the empty-balance probe: the refusal it was sent for
         return Decision("give-up", reason=f"HTTP 429 {_error_code(body)}: the quota is exhausted")
+    if kind == "empty-balance":
+        kind = "bad-input"  # any other refusal, even a 5xx, is judged as it is
     bad_input_crash = kind == "bad-input" and status not in TRANSIENT_ALWAYS
     limit = policy.bad_input_5xx_retries if bad_input_crash else policy.retries
     if retry > limit:

@@ -83,6 +83,13 @@ class Counters:
     healthy: int = 0
 
 
+def _retry_kind(probe: Probe) -> Kind:
+    """A request sent to be refused takes its refusal (even a 5xx) as the answer."""
+    if probe.kind == "balance":
+        return "empty-balance"
+    return "bad-input" if probe.kind == "invalid" else "well-formed"
+
+
 def _root_cause(exc: BaseException) -> str | None:
     """The operating system's reason hidden in httpx's exception chain."""
     seen: BaseException | None = exc
@@ -350,8 +357,7 @@ class Transport:
                 client,
                 gate,
                 request,
-                # A request sent to be refused: its refusal (even a 5xx) is the answer.
-                kind="bad-input" if probe.kind in ("invalid", "balance") else "well-formed",
+                kind=_retry_kind(probe),
                 api=True,
                 on_no_answer=no_answer,
             )

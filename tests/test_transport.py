@@ -152,6 +152,16 @@ def test_an_exhausted_quota_is_not_retried() -> None:
     )
 
 
+def test_the_empty_balance_probe_takes_any_429_as_its_answer() -> None:
+    html = (429, {"Content-Type": "text/html"}, b"<html>quota</html>")
+    exchanges, _, _ = _run(lambda r: html, [_probe("balance")])
+    exchange = exchanges["dall-e-2/p"]
+    assert len(exchange.attempts) == 1
+    assert exchange.error is None
+    assert exchange.response is not None
+    assert exchange.response.status == 429
+
+
 def test_a_lost_request_is_charged_and_a_retry_must_fit_the_budget() -> None:
     """A timed-out generation may have been billed: it is charged, and its retry must
     reserve again — here the budget cannot cover it, so it is not sent."""
