@@ -3,8 +3,10 @@
 A row is a check on a kind of request. Refusals and auth probes are the same
 request for every provider, so each keeps its own row (``validation.rejected[n-zero]``);
 the billable covering set differs per profile, so a generation check is one row
-over all of a model's valid requests (``images.dimensions``). Answers printed in
-a vendor's docs are not server behaviour and stay out.
+over all of a model's valid requests (``images.dimensions``); property-based
+requests are drawn per profile, so a check over all of them is one row
+(``validation.rejected[fuzz]``). Answers printed in a vendor's docs are not server
+behaviour and stay out.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def row_key(entry: dict[str, Any]) -> str | None:
     if kind == "example":
         return None
     check = str(entry["id"]).split("[")[0]
+    if probe.get("origin") == "fuzz":
+        return f"{check}[fuzz]"
     return str(entry["id"]) if kind in _PER_PROBE else check
 
 

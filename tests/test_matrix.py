@@ -20,10 +20,13 @@ def expected_cells(results: dict[str, Any]) -> dict[tuple[str, str], str]:
     """(row, model) -> outcome, computed here independently of conformance.compare."""
     outcomes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for entry in results["checks"]:
-        kind = entry["probe"]["kind"]
+        kind, check = entry["probe"]["kind"], entry["id"].split("[")[0]
         if kind == "example":
             continue
-        row = entry["id"] if kind in ("auth", "invalid", "balance") else entry["id"].split("[")[0]
+        if entry["probe"]["origin"] == "fuzz":
+            row = f"{check}[fuzz]"
+        else:
+            row = entry["id"] if kind in ("auth", "invalid", "balance") else check
         outcomes[(row, entry["model"])].append(entry["outcome"])
     return {key: min(found, key=ORDER.index) for key, found in outcomes.items()}
 
