@@ -18,15 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.vocabulary import worst
 
-# Worst first: the outcome a row shows when its verdicts disagree.
-SEVERITY_OF_OUTCOME = ("error", "failed", "fixed", "known", "skipped", "passed")
-BAD = frozenset({"error", "failed", "fixed", "known"})
 _PER_PROBE = frozenset({"auth", "invalid", "balance"})
-
-
-def worst(outcomes: list[str]) -> str:
-    return min(outcomes, key=SEVERITY_OF_OUTCOME.index)
 
 
 def row_key(entry: dict[str, Any]) -> str | None:

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 
 from conformance.bodies import DEFAULT_MAX_BODY
-from conformance.checks.base import SEVERITIES
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
 from conformance.netguard import is_loopback_host
@@ -20,7 +19,7 @@ from conformance.profile import Profile, load_profile
 from conformance.ratelimit import Rate, parse_rate
 from conformance.retry import RetryPolicy
 from conformance.transport import Timeouts
-from conformance.verdict import VIEWS
+from conformance.vocabulary import SEVERITIES, VIEWS, Severity, View
 
 DEFAULT_PROFILE = "openai"
 # Which probes a run sends: both kinds, only the hand-written ones, only the fuzzed ones.
@@ -36,8 +35,8 @@ class RunConfig:
     models: tuple[str, ...]
     budget: int
     report_dir: Path
-    view: str = "docs"
-    fail_on: str = "should"
+    view: View = "docs"
+    fail_on: Severity = "should"
     faults: tuple[str, ...] = ()
     concurrency: int = 4
     headers: Mapping[str, str] = field(default_factory=dict)

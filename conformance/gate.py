@@ -20,9 +20,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance.compare import BAD, Column, columns, in_view, load_results
+from conformance.compare import Column, columns, in_view, load_results
 from conformance.errors import ConfigError
 from conformance.resources import app_schema_path
+from conformance.vocabulary import BAD, Severity, View
 
 PARAMS = {
     "sizes": "size",
@@ -42,8 +43,8 @@ class Uses:
 @dataclass(frozen=True)
 class AppRequirements:
     name: str
-    view: str
-    cannot_live_with: tuple[str, ...]
+    view: View
+    cannot_live_with: tuple[Severity, ...]
     models: dict[str, Uses]
 
 

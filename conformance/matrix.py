@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.compare import BAD, SEVERITY_OF_OUTCOME, Column, columns, worst
+from conformance.compare import Column, columns
 from conformance.errors import ConfigError
+from conformance.vocabulary import BAD, SEVERITIES, WORST_FIRST, worst
 
-SEVERITIES = ("must", "should", "may")
 # Glyphs every font has (emoji are missing from many headless and CI fonts).
 SYMBOL = {
     "passed": "✓",
@@ -75,7 +75,7 @@ def build(paths: Sequence[Path]) -> Matrix:
 
     def row_worst(key: str) -> int:
         outcomes = [c.cells[key].outcome for c in cols if key in c.cells]
-        return SEVERITY_OF_OUTCOME.index(worst(outcomes)) if outcomes else len(SEVERITY_OF_OUTCOME)
+        return WORST_FIRST.index(worst(outcomes)) if outcomes else len(WORST_FIRST)
 
     groups: dict[tuple[str, str], list[str]] = {}
     for key, info in meta.items():

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
 from conformance.resources import bundled_profiles, profile_schema_path
-
-Severity = str  # "must" | "should" | "may"
+from conformance.vocabulary import Severity, View
 
 
 @dataclass(frozen=True)
@@ -70,11 +69,12 @@ class Deviation:
     check: str
     reason: str
     model: str | None = None
-    view: str = "drop-in"
+    # Which view the deviation is known in: one of them, or both.
+    view: View | Literal["both"] = "drop-in"
     severity: Severity | None = None
     source: str | None = None
 
-    def matches(self, check_id: str, probe_id: str, model: str | None, view: str) -> bool:
+    def matches(self, check_id: str, probe_id: str, model: str | None, view: View) -> bool:
         if self.view not in (view, "both"):
             return False
         if self.model is not None and self.model != model:

@@ -21,11 +21,12 @@ from conformance.report import html as html_report
 from conformance.results import build_results, write_json
 from conformance.session import Case, SuiteSession
 from conformance.verdict import Verdict, fails_run
+from conformance.vocabulary import View
 
 VERDICT_KEY = pytest.StashKey[Verdict]()
 
 
-def enforce(verdict: Verdict, view: str) -> None:
+def enforce(verdict: Verdict, view: View) -> None:
     """Turn a verdict into the pytest outcome of its test (call phase)."""
     result = verdict.result(view)
     tag = f"[{verdict.check.severity}] {verdict.check.id}"
@@ -45,7 +46,7 @@ class SuitePlugin:
         self._restore_logging = redact_log_records(self.session.redactor)
 
     @property
-    def view(self) -> str:
+    def view(self) -> View:
         return self.run_config.view
 
     # -- collection --------------------------------------------------------

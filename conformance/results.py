@@ -20,7 +20,8 @@ from conformance.exchange import Exchange, RecordedResponse
 from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.redact import Redactor
-from conformance.verdict import OUTCOMES, Verdict, ViewResult
+from conformance.verdict import Verdict, ViewResult
+from conformance.vocabulary import OUTCOMES, View
 
 SCHEMA_VERSION = 1
 _LONG = 240
@@ -138,7 +139,7 @@ def build_results(
     *,
     verdicts: Iterable[Verdict],
     exchanges: dict[str, Exchange],
-    view: str,
+    view: View,
     profile: Profile,
     base_url: str | None,
     models: Iterable[str],

@@ -34,6 +34,7 @@ from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
 from conformance.transport import Target, Transport
 from conformance.verdict import Verdict, apply_deviations, judge, view_rules
+from conformance.vocabulary import View
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class SuiteSession:
     config: RunConfig
     plan: Plan = field(init=False)
     cases: list[Case] = field(init=False)
-    rules: dict[str, Profile] = field(init=False)
+    rules: dict[View, Profile] = field(init=False)
     redactor: Redactor = field(default_factory=Redactor)
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     verdicts: dict[str, Verdict] = field(default_factory=dict)

@@ -13,22 +13,18 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
-from conformance.checks.base import SEVERITIES, Check, Context, Result
+from conformance.checks.base import Check, Context, Result
 from conformance.exchange import Exchange
 from conformance.probes import Probe
 from conformance.profile import Deviation, Profile, load_profile
 from conformance.redact import Redactor
-
-View = Literal["docs", "drop-in"]
-VIEWS: tuple[View, ...] = ("docs", "drop-in")
-OUTCOMES = ("passed", "failed", "known", "fixed", "skipped", "error")
+from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
 
 @dataclass(frozen=True)
 class ViewResult:
-    outcome: str
+    outcome: Outcome
     message: str
     deviation: Deviation | None = None
 
@@ -38,7 +34,7 @@ class Verdict:
     check: Check
     probe: Probe
     # Filled per view by judge(); apply_deviations() may then rewrite an entry.
-    views: dict[str, ViewResult]
+    views: dict[View, ViewResult]
 
     @property
     def id(self) -> str:
@@ -52,7 +48,7 @@ class Verdict:
     def model(self) -> str:
         return self.probe.model
 
-    def result(self, view: str) -> ViewResult:
+    def result(self, view: View) -> ViewResult:
         return self.views[view]
 
 
@@ -80,7 +76,7 @@ def drop_in_rules(profile: Profile) -> Profile:
     )
 
 
-def view_rules(profile: Profile) -> dict[str, Profile]:
+def view_rules(profile: Profile) -> dict[View, Profile]:
     return {"docs": profile, "drop-in": drop_in_rules(profile)}
 
 
@@ -88,11 +84,11 @@ def judge(
     check: Check,
     probe: Probe,
     exchange: Exchange | None,
-    rules: Mapping[str, Profile],
+    rules: Mapping[View, Profile],
     redactor: Redactor | None = None,
 ) -> Verdict:
     """Judge one check on one probe's exchange in every view."""
-    views: dict[str, ViewResult] = {}
+    views: dict[View, ViewResult] = {}
     for view, profile in rules.items():
         if exchange is None:
             result = Result("skipped", "not sent in this run")
@@ -119,7 +115,7 @@ def judge(
     return Verdict(check=check, probe=probe, views=views)
 
 
-def apply_deviations(verdicts: list[Verdict], rules: Mapping[str, Profile]) -> None:
+def apply_deviations(verdicts: list[Verdict], rules: Mapping[View, Profile]) -> None:
     """Known deviations, judged over every verdict a deviation covers.
 
     While any covered verdict fails, the failures are ``known`` (the rest pass);
@@ -151,11 +147,11 @@ def apply_deviations(verdicts: list[Verdict], rules: Mapping[str, Profile]) -> N
                     )
 
 
-def severity_rank(severity: str) -> int:
+def severity_rank(severity: Severity) -> int:
     return SEVERITIES.index(severity)
 
 
-def fails_run(verdict: Verdict, view: str, fail_on: str) -> bool:
+def fails_run(verdict: Verdict, view: View, fail_on: Severity) -> bool:
     """Whether this verdict makes the run exit 1 under ``--fail-on``."""
     if verdict.probe.kind == "example":
         return False  # the vendor's docs are wrong, not its server: reported only

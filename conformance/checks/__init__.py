@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conformance.checks import auth, balance, errors, generation, images, sdk, usage, validation
-from conformance.checks.base import REGISTRY, SEVERITIES, Check, Context, Result
+from conformance.checks.base import REGISTRY, Check, Context, Result
 
-__all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Result", "all_checks"]
+__all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
 _MODULES = (auth, balance, validation, errors, generation, images, sdk, usage)
 

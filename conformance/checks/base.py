@@ -11,22 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.exchange import Exchange, RecordedResponse, header
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, Profile
-
-Severity = Literal["must", "should", "may"]
-SEVERITIES: tuple[Severity, ...] = ("must", "should", "may")
-# "error": the harness could not get what it needed to judge (never the vendor's fault).
-Outcome = Literal["passed", "failed", "skipped", "error"]
+from conformance.vocabulary import CheckOutcome, Severity, View
 
 
 @dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    outcome: CheckOutcome
     message: str = ""
 
 
@@ -53,7 +49,7 @@ class Context:
     probe: Probe
     exchange: Exchange
     profile: Profile
-    view: str
+    view: View
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property

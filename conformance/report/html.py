@@ -18,13 +18,14 @@ from typing import Any
 from PIL import Image
 
 from conformance import __version__
-from conformance.checks.base import SEVERITIES, Context
+from conformance.checks.base import Context
 from conformance.checks.images import FoundImage, found_images
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.results import evidence
 from conformance.session import SuiteSession
-from conformance.verdict import OUTCOMES, Verdict
+from conformance.verdict import Verdict
+from conformance.vocabulary import OUTCOMES, SEVERITIES, VIEWS, View
 
 _STYLE = """
 <style>
@@ -62,7 +63,7 @@ def provenance(session: SuiteSession) -> dict[str, str]:
     }
 
 
-def _counts(verdicts: list[Verdict], view: str) -> dict[tuple[str, str], Counter[str]]:
+def _counts(verdicts: list[Verdict], view: View) -> dict[tuple[str, str], Counter[str]]:
     table: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for v in verdicts:
         table[(v.check.feature, v.check.severity)][v.result(view).outcome] += 1
@@ -126,9 +127,9 @@ def gallery_html(session: SuiteSession) -> str:
     return f'<div class="igc-gallery">{"".join(figures)}</div>'
 
 
-def views_html(verdicts: list[Verdict], view: str) -> str:
+def views_html(verdicts: list[Verdict], view: View) -> str:
     rows = []
-    for name in ("docs", "drop-in"):
+    for name in VIEWS:
         counts = Counter(v.result(name).outcome for v in verdicts if name in v.views)
         label = {"docs": "vendor docs", "drop-in": "OpenAI drop-in"}[name]
         mark = " (sets the exit code)" if name == view else ""
@@ -144,7 +145,7 @@ def deviations_html(session: SuiteSession) -> str:
         return ""
     rows = []
     for dev in profile.deviations:
-        views = ("docs", "drop-in") if dev.view == "both" else (dev.view,)
+        views = VIEWS if dev.view == "both" else (dev.view,)
         status = Counter(
             v.result(name).outcome
             for v in session.verdicts.values()
@@ -164,7 +165,7 @@ def deviations_html(session: SuiteSession) -> str:
     )
 
 
-def facts_html(session: SuiteSession, view: str) -> str:
+def facts_html(session: SuiteSession, view: View) -> str:
     profile = session.config.profile
     parts = []
     if profile.facts:
@@ -193,7 +194,7 @@ def facts_html(session: SuiteSession, view: str) -> str:
     return "".join(parts)
 
 
-def summary_html(session: SuiteSession, view: str) -> str:
+def summary_html(session: SuiteSession, view: View) -> str:
     verdicts = list(session.verdicts.values())
     cfg = session.config
     rows = []
@@ -277,7 +278,7 @@ def extras_for(
     return [extras.html(html)]
 
 
-def terminal_lines(session: SuiteSession, view: str) -> list[str]:
+def terminal_lines(session: SuiteSession, view: View) -> list[str]:
     cfg = session.config
     verdicts = list(session.verdicts.values())
     total = Counter(v.result(view).outcome for v in verdicts)

@@ -7,6 +7,7 @@ import pytest
 from conformance.pytest_suite import SuitePlugin
 from conformance.session import Case, SuiteSession
 from conformance.verdict import Verdict
+from conformance.vocabulary import View
 
 
 def _plugin(config: pytest.Config) -> SuitePlugin:
@@ -31,6 +32,6 @@ def conformance_verdict(
 
 
 @pytest.fixture(scope="session")
-def conformance_view(request: pytest.FixtureRequest) -> str:
+def conformance_view(request: pytest.FixtureRequest) -> View:
     """The view (docs or drop-in) whose verdicts decide pass and fail."""
     return _plugin(request.config).view
