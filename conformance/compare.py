@@ -28,7 +28,7 @@ def row_key(entry: dict[str, Any]) -> str | None:
     kind = probe.get("kind")
     if kind == "example":
         return None
-    check = str(entry["id"]).split("[")[0]
+    check = str(entry["check"])
     if probe.get("origin") == "fuzz":
         return f"{check}[fuzz]"
     return str(entry["id"]) if kind in _PER_PROBE else check
@@ -100,6 +100,9 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("schema_version") != 1 or "checks" not in data:
         raise ConfigError(f"{path}: not a results.json of schema_version 1")
+    for entry in data["checks"]:
+        # Written before results carried the check's id on its own: the id without its probe.
+        entry.setdefault("check", str(entry["id"]).partition("[")[0])
     return data
 
 

@@ -122,7 +122,7 @@ def _blocking(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> lis
 
 
 def _works(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> bool:
-    status = [e for e in entries if e["id"].startswith("generation.status[")]
+    status = [e for e in entries if e["check"] == "generation.status"]
     return bool(status) and status[0]["outcome"] == "passed" and not _blocking(entries, severities)
 
 
@@ -154,7 +154,7 @@ def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
                     continue
                 es = next(iter(asked.values()))
                 bad = _blocking(es, app.cannot_live_with) or [
-                    e for e in es if e["id"].startswith("generation.status[")
+                    e for e in es if e["check"] == "generation.status"
                 ]
                 yield f"{label} fails: {_describe(bad[0])}"
         for entry in _blocking(

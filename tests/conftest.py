@@ -29,7 +29,7 @@ class SuiteRun:
 
     def outcomes(self, check_id: str) -> list[str]:
         """Outcomes of every verdict of one check (all probes, all models)."""
-        return [c["outcome"] for c in self.results["checks"] if c["id"].split("[")[0] == check_id]
+        return [c["outcome"] for c in self.results["checks"] if c["check"] == check_id]
 
     def files(self) -> dict[str, str]:
         return {

@@ -46,9 +46,7 @@ class Measured:
 
     def verdicts(self, check_id: str) -> list[tuple[str, str]]:
         return [
-            (c["outcome"], c["message"])
-            for c in self.results["checks"]
-            if c["id"].split("[")[0] == check_id
+            (c["outcome"], c["message"]) for c in self.results["checks"] if c["check"] == check_id
         ]
 
 

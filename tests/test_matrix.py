@@ -20,7 +20,7 @@ def expected_cells(results: dict[str, Any]) -> dict[tuple[str, str], str]:
     """(row, model) -> outcome, computed here independently of conformance.compare."""
     outcomes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for entry in results["checks"]:
-        kind, check = entry["probe"]["kind"], entry["id"].split("[")[0]
+        kind, check = entry["probe"]["kind"], entry["check"]
         if kind == "example":
             continue
         if entry["probe"]["origin"] == "fuzz":

@@ -73,8 +73,8 @@ def verdicts(results: Mapping[str, Any]) -> dict[Key, tuple[str, str]]:
     fixed = {p.key for p in _probes()}
     out = {}
     for c in results["checks"]:
-        check, _, probe = c["id"].partition("[")
-        key = f"{c['model']}/{probe.rstrip(']')}"
+        check, probe = c["check"], c["probe"]["id"]
+        key = f"{c['model']}/{probe}"
         if key in fixed:
             out[(check, key)] = (c["outcome"], c["message"])
     return out
