@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import ConfigError
+import jsonschema
+
+from conformance.errors import ConfigError, schema_problem
+from conformance.resources import results_schema_path
 from conformance.vocabulary import worst
 
 _PER_PROBE = frozenset({"auth", "invalid", "balance"})
@@ -91,15 +95,27 @@ class Column:
         }
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(results_schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
 def load_results(path: Path) -> dict[str, Any]:
+    """A results file, validated by its schema: a bad one is one line (exit 4)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != 1 or "checks" not in data:
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
         raise ConfigError(f"{path}: not a results.json of schema_version 1")
+    problem = schema_problem(_validator(), data)
+    if problem is not None:
+        raise ConfigError(
+            f"{path}: not a valid results.json (schemas/results.schema.json): {problem}"
+        )
     for entry in data["checks"]:
         # Written before results carried the check's id on its own: the id without its probe.
         entry.setdefault("check", str(entry["id"]).partition("[")[0])

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from conformance import __version__
-from conformance.errors import ConfigError
+from conformance.errors import ConfigError, schema_problem
 from conformance.exchange import Exchange
 from conformance.redact import Redactor
+from conformance.resources import recording_schema_path
 
 FILE = "recording.json"
 SCHEMA_VERSION = 1
@@ -59,7 +63,14 @@ def write_recording(
     return path
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(recording_schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
 def read_recording(directory: Path) -> Recording:
+    """A recording, validated by schemas/recording.schema.json: a bad one is one line."""
     path = directory / FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -69,6 +80,12 @@ def read_recording(directory: Path) -> Recording:
         raise ConfigError(f"--replay {directory}: {FILE} is not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ConfigError(f"--replay {directory}: not a version-{SCHEMA_VERSION} recording")
+    problem = schema_problem(_validator(), data)
+    if problem is not None:
+        raise ConfigError(
+            f"--replay {directory}: {FILE} is not a valid recording "
+            f"(schemas/recording.schema.json): {problem}"
+        )
     try:
         exchanges = [Exchange.from_dict(e) for e in data["exchanges"]]
         return Recording(

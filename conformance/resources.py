@@ -31,6 +31,14 @@ def app_schema_path() -> Path:
     return _PACKAGE / "schemas" / "app.schema.json"
 
 
+def results_schema_path() -> Path:
+    return _PACKAGE / "schemas" / "results.schema.json"
+
+
+def recording_schema_path() -> Path:
+    return _PACKAGE / "schemas" / "recording.schema.json"
+
+
 def bundled_profiles() -> dict[str, Path]:
     """Profile name -> file, for every profile shipped with the suite."""
     return {

@@ -33,7 +33,8 @@ def test_wheel_ships_specs_and_profiles_as_package_data(tmp_path: Path) -> None:
     assert "conformance/_data/specs/openai-images.yaml" in names
     for profile in ("openai", "modelmax", "ezmodel", "yescale", "TEMPLATE"):
         assert f"conformance/_data/profiles/{profile}.yaml" in names
-    assert "conformance/schemas/profile.schema.json" in names
+    for schema in ("profile", "app", "results", "recording"):
+        assert f"conformance/schemas/{schema}.schema.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]" in text
