@@ -124,7 +124,7 @@ def serve(argv: Sequence[str]) -> int:
 
 
 def matrix(argv: Sequence[str]) -> int:
-    from conformance.matrix import build, write
+    from conformance.report.matrix import build, write
 
     parser = _Parser(
         prog="python -m conformance matrix",
@@ -149,8 +149,8 @@ def matrix(argv: Sequence[str]) -> int:
 
 
 def gate(argv: Sequence[str]) -> int:
-    from conformance.gate import gate as run_gate
-    from conformance.gate import load_app
+    from conformance.report.gate import gate as run_gate
+    from conformance.report.gate import load_app
 
     parser = _Parser(
         prog="python -m conformance gate",

@@ -248,7 +248,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     from conformance.config import resolve
     from conformance.errors import ConfigError
     from conformance.plan import build_plan
-    from conformance.planview import plan_text
+    from conformance.report.planview import plan_text
 
     try:
         run_config = resolve(_options(config))

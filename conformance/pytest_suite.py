@@ -18,7 +18,7 @@ from conformance.errors import HarnessError
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
 from conformance.report import html as html_report
-from conformance.results import build_results, write_json
+from conformance.report.results import build_results, write_json
 from conformance.session import Case, SuiteSession
 from conformance.verdict import Verdict, fails_run
 from conformance.vocabulary import View

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conformance.matrix import build, write
+from conformance.report.matrix import build, write
 from tests.conftest import REPO, SuiteRun
 
 pytestmark = pytest.mark.browser

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from conformance.matrix import build, write
+from conformance.report.matrix import build, write
 from tests.conftest import SuiteRun
 
 ORDER = ("error", "failed", "fixed", "known", "skipped", "passed")
 
 
 def expected_cells(results: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """(row, model) -> outcome, computed here independently of conformance.compare."""
+    """(row, model) -> outcome, computed here independently of conformance.report.rows."""
     outcomes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for entry in results["checks"]:
         kind, check = entry["probe"]["kind"], entry["check"]

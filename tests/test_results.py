@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance.compare import load_results
+from conformance.report.rows import load_results
 from conformance.resources import recording_schema_path, results_schema_path
 from tests.conftest import SuiteRun
 

@@ -20,8 +20,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance.compare import Column, columns, in_view, load_results
 from conformance.errors import ConfigError
+from conformance.report.rows import Column, columns, in_view, load_results
 from conformance.resources import app_schema_path
 from conformance.vocabulary import BAD, Severity, View
 

@@ -22,7 +22,7 @@ from conformance.checks.base import Context
 from conformance.checks.images import FoundImage, found_images
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
-from conformance.results import evidence
+from conformance.report.results import evidence
 from conformance.session import SuiteSession
 from conformance.verdict import Verdict
 from conformance.vocabulary import OUTCOMES, SEVERITIES, VIEWS, View

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.compare import Column, columns
 from conformance.errors import ConfigError
+from conformance.report.rows import Column, columns
 from conformance.vocabulary import BAD, SEVERITIES, WORST_FIRST, worst
 
 # Glyphs every font has (emoji are missing from many headless and CI fonts).
