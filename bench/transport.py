@@ -109,9 +109,9 @@ def latency_bound() -> dict[str, Any]:
     return {
         "latency_s": LATENCY_S,
         "concurrency": CONCURRENCY,
-        "requests": session.requests_total,
+        "requests": session.counters.total,
         "billable_requests": billable,
-        "billed_images": session.billed,
+        "billed_images": session.counters.billed,
         "non_billable_alone_s": round(non_billable_s, 3),
         "wall_s": round(wall_s, 3),
         "lower_bound_s": round(lower, 3),

@@ -20,19 +20,14 @@ from conformance.checks.base import Check
 from conformance.config import RunConfig
 from conformance.examples import example_exchange
 from conformance.exchange import Exchange
-from conformance.fuzz.followup import (
-    live_sender,
-    recorded_sender,
-    shrink_failures,
-    with_reproducer,
-)
-from conformance.fuzz.shrink import GroupKey, Minimal
+from conformance.fuzz.followup import Rerun, recorded_sender, shrink_failures, with_reproducer
+from conformance.fuzz.shrink import GroupKey, Minimal, Send
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
-from conformance.transport import Target, Transport
+from conformance.transport import Counters, Target, Transport
 from conformance.verdict import Verdict, apply_deviations, judge, view_rules
 from conformance.vocabulary import View
 
@@ -66,11 +61,9 @@ class SuiteSession:
     started_at: str = ""
     started_monotonic: float = 0.0
     base_url: str | None = None
-    requests_total: int = 0
-    retries: int = 0
-    billed: int = 0
-    # Images requests that got no answer may have cost (charged to the budget).
-    uncertain: int = 0
+    # Everything the run sent: requests, retries, images billed, and images that
+    # requests which got no answer may have cost (charged to the budget).
+    counters: Counters = field(default_factory=Counters)
     server_stats: dict[str, Any] | None = None
     # Minimal failing requests found by shrinking fuzz failures after the run.
     minimal: dict[GroupKey, Minimal] = field(default_factory=dict)
@@ -147,14 +140,50 @@ class SuiteSession:
             rate=self.config.rate_limit,
         )
         self.exchanges.update(transport.run(probes))
-        self.requests_total = transport.counters.total
-        self.retries = transport.counters.retries
-        self.billed = transport.counters.billed
-        self.uncertain = transport.counters.uncertain
+        self.counters.add(transport.counters)
         if self.plan.fuzz is not None:
-            self.minimal = shrink_failures(self, live_sender(self, target))
+            self.minimal = self._shrink(self._candidate_sender(target))
         if self._server is not None:
             self.server_stats = self._server.stats()
+
+    def _candidate_sender(self, target: Target) -> Send:
+        """Send a shrinking candidate with what is left of the run's budget.
+
+        Each candidate goes through a transport of its own whose budget is what the
+        run has left; what it sends and bills is counted with the run's, and its
+        exchange is kept with the run's (so a recording holds it too).
+        """
+        config = self.config
+
+        def send(probe: Probe) -> Exchange | None:
+            # Images lost in flight may have been billed: they count against what is left.
+            left = config.budget - self.counters.billed - self.counters.uncertain
+            transport = Transport(
+                target,
+                budget=Budget(max(left, 0)),
+                redactor=self.redactor,
+                concurrency=1,
+                timeouts=config.timeouts,
+                max_body=config.max_body,
+                retry=config.retry,
+                rate=config.rate_limit,
+            )
+            exchange = transport.run([probe])[probe.key]
+            self.counters.add(transport.counters)
+            self.exchanges[probe.key] = exchange
+            return None if exchange.skipped else exchange
+
+        return send
+
+    def _shrink(self, send: Send) -> dict[GroupKey, Minimal]:
+        return shrink_failures(
+            [(case.check, case.probe) for case in self.cases],
+            self.exchanges,
+            profile=self.config.profile,
+            rules=self.rules,
+            view=self.config.view,
+            send=send,
+        )
 
     def _replay(self, probes: list[Probe], directory: Path) -> None:
         recording = self.replayed or read_recording(directory)
@@ -162,12 +191,14 @@ class SuiteSession:
         for probe in probes:
             if probe.key in recording.exchanges:
                 self.exchanges[probe.key] = recording.exchanges[probe.key]
-        self.requests_total = recording.requests.get("total", 0)
-        self.retries = recording.requests.get("retries", 0)
-        self.billed = recording.requests.get("billable", 0)
+        self.counters = Counters(
+            total=recording.requests.get("total", 0),
+            retries=recording.requests.get("retries", 0),
+            billed=recording.requests.get("billable", 0),
+        )
         if self.plan.fuzz is not None:
             # Shrinking is deterministic given the same answers: the same minimal request.
-            self.minimal = shrink_failures(self, recorded_sender(recording.exchanges))
+            self.minimal = self._shrink(recorded_sender(recording.exchanges))
 
     def record(self) -> Path | None:
         """Write the exchanges this run sent, when --record asked for it."""
@@ -183,9 +214,9 @@ class SuiteSession:
             base_url=self.base_url,
             models=self.config.models,
             requests={
-                "total": self.requests_total,
-                "billable": self.billed,
-                "retries": self.retries,
+                "total": self.counters.total,
+                "billable": self.counters.billed,
+                "retries": self.counters.retries,
             },
             exchanges=sent,
             redactor=self.redactor,
@@ -204,7 +235,13 @@ class SuiteSession:
             for c in chosen
         ]
         apply_deviations(verdicts, self.rules)
-        verdicts = [with_reproducer(self, v) for v in verdicts]
+        rerun = Rerun(
+            profile_ref=self.config.profile_ref,
+            fuzz=self.plan.fuzz,
+            base_url=None if self.config.uses_reference_server else (self.base_url or ""),
+        )
+        key_env = self.config.api_key_env
+        verdicts = [with_reproducer(v, self.minimal, rerun, key_env) for v in verdicts]
         for case, verdict in zip(chosen, verdicts, strict=True):
             self.verdicts[case.id] = verdict
         return verdicts

@@ -82,6 +82,14 @@ class Counters:
     # API answers that were neither 429 nor 5xx: the server is otherwise healthy.
     healthy: int = 0
 
+    def add(self, other: Counters) -> None:
+        """Count what another transport sent into these: a run keeps one set."""
+        self.total += other.total
+        self.retries += other.retries
+        self.billed += other.billed
+        self.uncertain += other.uncertain
+        self.healthy += other.healthy
+
 
 def _retry_kind(probe: Probe) -> Kind:
     """A request sent to be refused takes its refusal (even a 5xx) as the answer."""

@@ -62,12 +62,12 @@ def test_ten_runs_against_a_flaky_server_judge_like_a_clean_one(key: str) -> Non
             if o != expected[k]
         }
         assert differing == {}, f"run {number}"
-        assert session.billed == clean.billed <= session.config.budget
-        assert session.uncertain == 0
+        assert session.counters.billed == clean.counters.billed <= session.config.budget
+        assert session.counters.uncertain == 0
     assert stats["flaky_answers"] > 0
-    assert sum(s.retries for s in sessions) >= stats["flaky_answers"]
+    assert sum(s.counters.retries for s in sessions) >= stats["flaky_answers"]
     # Only the answers that generated were billed, and the suite counted exactly those.
-    assert stats["generations"] == sum(s.billed for s in sessions)
+    assert stats["generations"] == sum(s.counters.billed for s in sessions)
 
 
 def test_a_server_that_is_down_gets_errors_never_failures(key: str) -> None:
@@ -75,4 +75,4 @@ def test_a_server_that_is_down_gets_errors_never_failures(key: str) -> None:
         session = _run(server, retries="1")
     outcomes = set(_outcomes(session).values())
     assert outcomes == {"error"}
-    assert session.billed == 0
+    assert session.counters.billed == 0

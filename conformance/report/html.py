@@ -206,15 +206,17 @@ def summary_html(session: SuiteSession, view: View) -> str:
     total = Counter(v.result(view).outcome for v in verdicts)
     head = "".join(f"<th>{o}</th>" for o in OUTCOMES)
     totals = "".join(_cell(o, total[o]) for o in OUTCOMES)
-    cost = session.billed * max((m.price_per_image or 0.0) for m in cfg.profile.models.values())
+    cost = session.counters.billed * max(
+        (m.price_per_image or 0.0) for m in cfg.profile.models.values()
+    )
     info = (
         f"<p><b>Profile</b> {escape(cfg.profile.title)} · <b>target</b> "
         f"{escape(session.base_url or '')}"
         f"{' (embedded reference server)' if cfg.uses_reference_server else ''} · "
         f"<b>view</b> {escape(view)} · <b>fail on</b> {escape(cfg.fail_on)} and above</p>"
-        f"<p><b>Requests</b> {session.requests_total} · <b>billable images</b> "
-        f"{session.billed} of a budget of {cfg.budget} (at most ${cost:.2f} at list price) · "
-        f"<b>retries</b> {session.retries}</p>"
+        f"<p><b>Requests</b> {session.counters.total} · <b>billable images</b> "
+        f"{session.counters.billed} of a budget of {cfg.budget} "
+        f"(at most ${cost:.2f} at list price) · <b>retries</b> {session.counters.retries}</p>"
     )
     faults = ""
     if cfg.faults:
@@ -293,13 +295,14 @@ def terminal_lines(session: SuiteSession, view: View) -> list[str]:
         f"imagegen-conformance {__version__}: profile {cfg.profile.name}, view {view}, "
         f"target {where}",
         f"  verdicts: {counts or 'none'}",
-        f"  {'recorded run: ' if cfg.replay_dir else ''}requests: {session.requests_total}, "
-        f"billable images: {session.billed} (budget {cfg.budget}), retries: {session.retries}"
+        f"  {'recorded run: ' if cfg.replay_dir else ''}requests: {session.counters.total}, "
+        f"billable images: {session.counters.billed} (budget {cfg.budget}), "
+        f"retries: {session.counters.retries}"
         + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
-    if session.uncertain:
+    if session.counters.uncertain:
         lines.append(
-            f"  possibly billed: {session.uncertain} image(s) for requests that got no "
+            f"  possibly billed: {session.counters.uncertain} image(s) for requests that got no "
             "answer (charged to the budget)"
         )
     if session.server_stats is not None:
