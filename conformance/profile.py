@@ -299,3 +299,9 @@ def resolve_profile_path(ref: str) -> Path:
 
 def load_profile(ref: str) -> Profile:
     return load_profile_file(resolve_profile_path(ref))
+
+
+@cache
+def openai_baseline() -> Profile:
+    """OpenAI's own profile: the rules of the drop-in view, loaded once."""
+    return load_profile("openai")

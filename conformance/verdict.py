@@ -12,12 +12,11 @@ import dataclasses
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 from conformance.checks.base import Check, Context, Result
 from conformance.exchange import Exchange
 from conformance.probes import Probe
-from conformance.profile import Deviation, Profile, load_profile
+from conformance.profile import Deviation, Profile, openai_baseline
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -50,11 +49,6 @@ class Verdict:
 
     def result(self, view: View) -> ViewResult:
         return self.views[view]
-
-
-@cache
-def openai_baseline() -> Profile:
-    return load_profile("openai")
 
 
 def drop_in_rules(profile: Profile) -> Profile:

@@ -17,6 +17,7 @@ from conformance.checks.base import (
     skipped,
 )
 from conformance.imaging import Decoded, decode_b64, decode_image
+from conformance.profile import openai_baseline
 
 
 def _expects(fmt: str) -> Any:
@@ -155,8 +156,6 @@ _DALL_E_SIZES = ("256x256", "512x512", "1024x1024", "1792x1024", "1024x1792")
 
 
 def openai_sizes(model: str) -> tuple[str, ...]:
-    from conformance.verdict import openai_baseline  # the baseline profile, loaded once
-
     baseline = openai_baseline().models.get(model)
     return baseline.sizes if baseline is not None else _DALL_E_SIZES
 
