@@ -40,7 +40,3 @@ class Budget:
             self._reserved -= reserved
             self.spent += billed
             self._changed.notify_all()
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.spent, 0)

@@ -7,7 +7,7 @@ and many; valid probes are billable and few, chosen by :mod:`covering`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
@@ -25,16 +25,11 @@ class Plan:
     profile: Profile
     models: tuple[str, ...]
     probes: tuple[Probe, ...]
-    notes: tuple[str, ...] = field(default=())
     # None: no property-based probes in this plan.
     fuzz: FuzzSettings | None = None
 
     def by_key(self) -> dict[str, Probe]:
         return {p.key: p for p in self.probes}
-
-    @property
-    def sent(self) -> tuple[Probe, ...]:
-        return tuple(p for p in self.probes if p.sent)
 
     @property
     def billable(self) -> tuple[Probe, ...]:

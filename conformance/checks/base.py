@@ -9,7 +9,7 @@ judges one exchange under one view's rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -50,7 +50,6 @@ class Context:
     exchange: Exchange
     profile: Profile
     view: View
-    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model(self) -> ModelSpec | None:
@@ -105,6 +104,7 @@ class Check:
     severity: Severity
     applies: Applies
     run: CheckFn
+    # The function's docstring: why the rule matters (the report shows it beside a failure).
     doc: str = ""
 
 

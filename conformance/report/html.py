@@ -247,6 +247,9 @@ def extras_for(
         f"{escape(verdict.check.feature)}): {escape(result.outcome)} — "
         f"{escape(result.message)}</p>"
     ]
+    if result.outcome != "passed" and verdict.check.doc:
+        # The check's own docstring: why the rule matters, for whoever reads a failure.
+        parts.append(f"<p>Why: {escape(' '.join(verdict.check.doc.split()))}</p>")
     other = [
         f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
     ]
