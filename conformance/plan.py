@@ -16,7 +16,7 @@ from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ErrorKind, ModelSpec, Profile
 
 # Not valid JSON: the object is never closed.
-MALFORMED_JSON = b'{"model": "%s", "prompt": "A red cube", "n": 1'
+UNCLOSED_JSON_BODY = b'{"model": "%s", "prompt": "A red cube", "n": 1'
 UNKNOWN_MODEL = "imagegen-conformance-no-such-model"
 
 
@@ -182,7 +182,7 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
                 model=model.name,
                 title="body that is not valid JSON",
                 kind="invalid",
-                raw_body=MALFORMED_JSON % model.name.encode(),
+                raw_body=UNCLOSED_JSON_BODY % model.name.encode(),
                 expect=Expectation(statuses=error.status, error_kind="invalid_request"),
             )
         )

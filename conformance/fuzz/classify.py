@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from conformance.profile import ModelSpec, Profile
 
-Verdict = Literal["valid", "invalid", "ambiguous"]
+# Whether a drawn body is one the profile accepts; not a verdict on a server.
+Validity = Literal["valid", "invalid", "ambiguous"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Classification:
-    verdict: Verdict
+    verdict: Validity
     model: ModelSpec | None
     reasons: tuple[Reason, ...] = ()
     note: str = ""
