@@ -606,6 +606,14 @@ def test_create_app_rejects_unknown_fault() -> None:
     assert unknown_faults(["x", "n-ignored", "x"]) == ["x"]
 
 
+def test_a_fault_name_the_server_does_not_know_fails_loudly() -> None:
+    state = ReferenceState(PROFILE, "k", frozenset({"n-ignored"}))
+    assert state.has("n-ignored")
+    assert not state.has("created-ms")
+    with pytest.raises(KeyError, match="n-ignore"):
+        state.has("n-ignore")
+
+
 def test_server_api_key_and_urls() -> None:
     srv = ReferenceServer(PROFILE)
     assert srv.api_key.startswith("sk-ref-")

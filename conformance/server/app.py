@@ -90,6 +90,10 @@ class ReferenceState:
         self._flaky_answers = 0
 
     def has(self, fault: str) -> bool:
+        """Whether ``fault`` is on. A name that is no fault is a mistake in the server,
+        not a fault that happens to be off: it fails loudly."""
+        if fault not in FAULTS:
+            raise KeyError(f"the reference server asked for {fault!r}, which is no fault")
         return fault in self.faults
 
     def count_request(self) -> None:
