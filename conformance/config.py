@@ -28,6 +28,31 @@ PROBE_SETS = ("all", "fixed", "fuzz")
 
 @dataclass(frozen=True)
 class RunConfig:
+    """Everything a run was told, checked once by :func:`resolve` and then only read.
+
+    Where each field comes from (an option, else the profile, else a default):
+
+    - ``profile``: ``--profile`` (a bundled name or a file; default openai)
+    - ``base_url``: ``--base-url``; ``profile`` takes the profile's; none: the
+      embedded reference server
+    - ``api_key_env``: ``--api-key-env``, else the profile's ``auth.key_env``
+      (only the variable's name: the key is read from the environment when sent)
+    - ``models``: ``--models``, else every model of the profile
+    - ``budget``, ``concurrency``: ``--budget``, ``--concurrency``, else the
+      profile's ``limits``
+    - ``rate_limit``: ``--rate-limit``, else the profile's ``limits.rate_limit``
+      (none against the embedded reference server)
+    - ``headers``: the profile's ``headers``, then each ``--header``
+    - ``timeouts``: ``--connect-timeout``, ``--read-timeout``, ``--deadline``
+    - ``max_body``, ``retry``: ``--max-body``, ``--retries``
+    - ``report_dir``: ``--report-dir``, else ``reports/<profile>``
+    - ``view``, ``fail_on``: ``--view`` (docs), ``--fail-on`` (should)
+    - ``faults``: ``--fault`` (the embedded reference server only)
+    - ``zero_balance_key_env``: ``--zero-balance-key-env``
+    - ``record_dir``, ``replay_dir``: ``--record``, ``--replay``
+    - ``probes``, ``fuzz``: ``--probes``; ``--seed``, ``--fuzz-examples``, ``--fuzz-valid``
+    """
+
     profile: Profile
     # None: start the reference server emulating the profile (never a paid vendor).
     base_url: str | None

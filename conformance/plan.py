@@ -22,6 +22,14 @@ UNKNOWN_MODEL = "imagegen-conformance-no-such-model"
 
 @dataclass(frozen=True)
 class Plan:
+    """The probes of one run, in the order they are sent, as plain data.
+
+    Valid (billable) probes come first so that they claim the budget, then the
+    auth, refused and property-based ones; the docs' example answers, judged
+    without a server, come last. The session sends it, the checks judge its
+    probes, ``--plan`` prints it.
+    """
+
     profile: Profile
     models: tuple[str, ...]
     probes: tuple[Probe, ...]
@@ -248,7 +256,7 @@ def valid_probes(model: ModelSpec) -> list[Probe]:
 
 
 # What an empty balance gets when the profile documents nothing: OpenAI's 429
-# insufficient_quota, or the 402 several resellers use (catalog D26).
+# insufficient_quota, or the 402 several resellers use.
 UNDOCUMENTED_BALANCE = ErrorKind(status=(402, 429))
 
 

@@ -51,6 +51,15 @@ def cases_for(plan: Plan, checks: Iterable[Check] | None = None) -> list[Case]:
 
 @dataclass
 class SuiteSession:
+    """One run: its plan, the exchanges it sent (or replayed), its counters, its verdicts.
+
+    The pytest plugin makes one per pytest run and drives it: :meth:`execute` once
+    with the probes the selected tests need, then :meth:`judge` on those tests;
+    self-tests and benchmarks call :meth:`run`. It owns all the sending: it starts
+    the embedded reference server when the run has no URL, sends the plan through
+    one transport, and sends the fuzz follow-up's shrinking candidates.
+    """
+
     config: RunConfig
     plan: Plan = field(init=False)
     cases: list[Case] = field(init=False)

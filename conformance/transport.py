@@ -155,6 +155,15 @@ class _Try:
 
 
 class Transport:
+    """Sends a batch of probes to one target and records what came back.
+
+    httpx with bounded concurrency and a rate limit; retries only transient
+    answers; reserves budget before anything billable goes out; caps bodies and
+    time; redacts every exchange as it is recorded; fetches image links without
+    credentials; counts what it sent in :attr:`counters`. The run uses one for
+    its plan, and one per shrinking candidate.
+    """
+
     def __init__(
         self,
         target: Target,

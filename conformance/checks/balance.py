@@ -2,8 +2,8 @@
 
 Only with a key whose balance is empty (the reference server has one;
 for a vendor, --zero-balance-key-env). OpenAI answers 429 with code
-insufficient_quota, which its SDK maps to RateLimitError (and retries); other
-vendors document 402 (catalog D26).
+insufficient_quota, which its SDK maps to RateLimitError (and retries); several
+resellers document 402 instead.
 """
 
 from __future__ import annotations

@@ -48,10 +48,15 @@ Json = dict[str, Any]
 
 
 class ReferenceState:
-    """Configuration, counters and the image store of one app.
+    """Configuration, counters and the image store of one reference server app.
 
-    Handlers run on uvicorn's event loop thread (and its thread pool) while
-    tests read the counters from their own thread, hence the lock.
+    What the handlers read: the profile whose contract it serves, the key it
+    accepts (and an empty-balance one), the faults switched on (and so the
+    validation rules skipped), and how slow and flaky it is. What it keeps: the
+    images it generated (for ``/v1/files``) and what it counted, which
+    ``/_reference/stats`` and the tests read. Handlers run on uvicorn's event
+    loop thread (and its thread pool) while tests read the counters from their
+    own thread, hence the lock.
     """
 
     def __init__(

@@ -3,8 +3,7 @@
 The suite's self-tests run every check against a server with the fault that
 ``breaks`` names switched on, and the check must then fail. A check with no
 fault that makes it fail is a check nobody has seen fail, hence this registry.
-Most faults mirror a deviation seen in real gateways
-(/work/shared/reference/real-world-deviations.md).
+Most faults mirror a deviation seen in real gateways and resellers.
 """
 
 from __future__ import annotations
