@@ -35,7 +35,6 @@ from typing import Any
 
 import httpx
 
-from conformance.budget import Budget
 from conformance.config import resolve
 from conformance.plan import build_plan
 from conformance.probes import Probe
@@ -43,6 +42,7 @@ from conformance.profile import load_profile
 from conformance.redact import Redactor
 from conformance.session import SuiteSession
 from conformance.transport import Target, Transport
+from conformance.transport.budget import Budget
 
 KEY_ENV = "BENCH_REFERENCE_KEY"
 LATENCY_S = 1.0

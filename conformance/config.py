@@ -11,14 +11,14 @@ from typing import Any
 
 import httpx
 
-from conformance.bodies import DEFAULT_MAX_BODY
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
-from conformance.netguard import is_loopback_host
 from conformance.profile import Profile, load_profile
-from conformance.ratelimit import Rate, parse_rate
-from conformance.retry import RetryPolicy
 from conformance.transport import Timeouts
+from conformance.transport.bodies import DEFAULT_MAX_BODY
+from conformance.transport.netguard import is_loopback_host
+from conformance.transport.ratelimit import Rate, parse_rate
+from conformance.transport.retry import RetryPolicy
 from conformance.vocabulary import SEVERITIES, VIEWS, Severity, View
 
 DEFAULT_PROFILE = "openai"

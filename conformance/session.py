@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conformance.budget import Budget
 from conformance.checks import all_checks
 from conformance.checks.base import Check
 from conformance.config import RunConfig
@@ -28,6 +27,7 @@ from conformance.profile import Profile
 from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
 from conformance.transport import Counters, Target, Transport
+from conformance.transport.budget import Budget
 from conformance.verdict import Verdict, apply_deviations, judge, view_rules
 from conformance.vocabulary import View
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.budget import Budget
 from conformance.server.faults import FAULTS
+from conformance.transport.budget import Budget
 from tests.conftest import SuiteRun
 
 # A server that accepts (and bills) every request it gets.

@@ -12,19 +12,19 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from conformance.bodies import BodyTooLarge, BodyUndecodable, read_capped
-from conformance.budget import Budget
 from conformance.checks import REGISTRY
 from conformance.errors import ConfigError
 from conformance.exchange import Exchange
-from conformance.netguard import AddressGuard
 from conformance.plan import build_plan
 from conformance.probes import Expectation, Probe
 from conformance.profile import load_profile
-from conformance.ratelimit import Rate, RateLimiter, parse_rate
 from conformance.redact import Redactor
-from conformance.retry import RetryPolicy, retry_after
 from conformance.transport import Target, Timeouts, Transport
+from conformance.transport.bodies import BodyTooLarge, BodyUndecodable, read_capped
+from conformance.transport.budget import Budget
+from conformance.transport.netguard import AddressGuard
+from conformance.transport.ratelimit import Rate, RateLimiter, parse_rate
+from conformance.transport.retry import RetryPolicy, retry_after
 from conformance.verdict import judge, view_rules
 from tests.hostile import Answer, RawServer, Request, scripted
 

@@ -21,20 +21,20 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance import __version__
-from conformance.bodies import (
+from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
+from conformance.probes import WRONG_KEY, Probe
+from conformance.redact import Redactor
+from conformance.transport.bodies import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_BODY,
     BodyTooLarge,
     BodyUndecodable,
     read_capped,
 )
-from conformance.budget import Budget
-from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
-from conformance.netguard import AddressGuard
-from conformance.probes import WRONG_KEY, Probe
-from conformance.ratelimit import Rate, RateLimiter
-from conformance.redact import Redactor
-from conformance.retry import Kind, RetryPolicy, after_answer, after_failure
+from conformance.transport.budget import Budget
+from conformance.transport.netguard import AddressGuard
+from conformance.transport.ratelimit import Rate, RateLimiter
+from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
 
 GENERATIONS_PATH = "/images/generations"
 USER_AGENT = f"imagegen-conformance/{__version__}"

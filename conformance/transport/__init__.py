@@ -1,0 +1,11 @@
+"""The sending stack: the one way the suite talks to a server.
+
+``client`` sends probes (:class:`Transport`); ``budget`` caps billable images;
+``bodies`` reads answers up to a size cap; ``retry`` decides what is retried;
+``ratelimit`` paces requests; ``netguard`` keeps image fetches off private
+addresses. Nothing here judges: exchanges go to the checks as recorded.
+"""
+
+from conformance.transport.client import Counters, Target, Timeouts, Transport
+
+__all__ = ["Counters", "Target", "Timeouts", "Transport"]
