@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -34,61 +32,13 @@ from conformance.transport.bodies import (
 from conformance.transport.budget import Budget
 from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter
+from conformance.transport.reasons import describe, gave_up, lost, root_cause
 from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
+from conformance.transport.values import Counters, Target, Timeouts
 
-GENERATIONS_PATH = "/images/generations"
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_IMAGE_REDIRECTS = 5
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Defaults suit slow image generation: minutes per answer are normal."""
-
-    connect_s: float = 10.0
-    read_s: float = 300.0
-    total_s: float = 600.0
-
-
-@dataclass(frozen=True)
-class Target:
-    base_url: str
-    auth_header: str = "Authorization"
-    auth_scheme: str = "Bearer"
-    # Never in a repr: a traceback that shows locals must not show the key.
-    api_key: str | None = field(default=None, repr=False)
-    key_env: str = "OPENAI_API_KEY"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    # A valid key whose balance is empty, for the balance probe; never in a repr either.
-    zero_balance_key: str | None = field(default=None, repr=False)
-
-    @property
-    def endpoint(self) -> str:
-        return self.base_url.rstrip("/") + GENERATIONS_PATH
-
-    def auth_value(self, key: str) -> str:
-        return f"{self.auth_scheme} {key}" if self.auth_scheme else key
-
-
-@dataclass
-class Counters:
-    total: int = 0
-    retries: int = 0
-    # Images the server billed (2xx answers), and images it may have billed for
-    # requests that got no answer (charged to the budget, never to the vendor).
-    billed: int = 0
-    uncertain: int = 0
-    # API answers that were neither 429 nor 5xx: the server is otherwise healthy.
-    healthy: int = 0
-
-    def add(self, other: Counters) -> None:
-        """Count what another transport sent into these: a run keeps one set."""
-        self.total += other.total
-        self.retries += other.retries
-        self.billed += other.billed
-        self.uncertain += other.uncertain
-        self.healthy += other.healthy
 
 
 def _retry_kind(probe: Probe) -> Kind:
@@ -96,49 +46,6 @@ def _retry_kind(probe: Probe) -> Kind:
     if probe.kind == "balance":
         return "empty-balance"
     return "bad-input" if probe.kind == "invalid" else "well-formed"
-
-
-def _root_cause(exc: BaseException) -> str | None:
-    """The operating system's reason hidden in httpx's exception chain."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(seen, ConnectionResetError):
-            return "connection reset by peer"
-        if isinstance(seen, socket.gaierror):
-            return f"cannot resolve the host name ({seen.strerror})"
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def _describe(exc: BaseException, url: str, timeouts: Timeouts) -> str:
-    """A short reason naming the cause, for an attempt that got no answer."""
-    where = urlsplit(url).netloc
-    if isinstance(exc, httpx.ConnectTimeout):
-        return (
-            f"timeout: no connection to {where} within the "
-            f"{timeouts.connect_s:g} s connect timeout (--connect-timeout)"
-        )
-    if isinstance(exc, httpx.ReadTimeout):
-        return f"timeout: {where} sent nothing for {timeouts.read_s:g} s (--read-timeout)"
-    if isinstance(exc, TimeoutError):
-        return (
-            f"timeout: {where} did not finish answering within the "
-            f"{timeouts.total_s:g} s deadline (--deadline)"
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timeout: {where} ({type(exc).__name__})"
-    cause = _root_cause(exc)
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {where}: {cause or exc or 'connection failed'}"
-    if cause == "connection reset by peer":
-        return f"{where}: connection reset by peer"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"{where} broke the HTTP exchange: {exc}"
-    if isinstance(exc, httpx.HTTPError):
-        return f"{type(exc).__name__} talking to {where}: {exc}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -249,7 +156,7 @@ class Transport:
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             timeout = isinstance(exc, (httpx.TimeoutException, TimeoutError))
             refused = isinstance(exc, httpx.ConnectError) and (
-                _root_cause(exc) != "connection reset by peer"
+                root_cause(exc) != "connection reset by peer"
             )
             broken = (
                 httpx.ConnectError,
@@ -259,7 +166,7 @@ class Transport:
             )
             transient = timeout or (isinstance(exc, broken) and not refused)
             return _Try(
-                error=self.redactor.text(_describe(exc, url, self.timeouts)),
+                error=self.redactor.text(describe(exc, url, self.timeouts)),
                 transient=transient,
                 timeout=timeout,
                 reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
@@ -321,14 +228,14 @@ class Transport:
                     return (
                         tried,
                         attempts,
-                        f"{_lost(tried, attempts)}; the budget cannot cover a retry",
+                        f"{lost(tried.error, attempts)}; the budget cannot cover a retry",
                     )
             if decision.action == "final":
                 return tried, attempts, None
             if decision.action == "give-up":
                 if tried.response is None:
-                    return tried, attempts, _lost(tried, attempts)
-                return tried, attempts, _gave_up(attempts, decision.reason)
+                    return tried, attempts, lost(tried.error, attempts)
+                return tried, attempts, gave_up(attempts, decision.reason)
             attempt.wait_s = round(decision.wait_s, 3)
             self.counters.retries += 1
             await asyncio.sleep(decision.wait_s)
@@ -478,27 +385,6 @@ class Transport:
 
     def run(self, probes: Iterable[Probe]) -> dict[str, Exchange]:
         return asyncio.run(self.run_async(list(probes)))
-
-
-def _lost(tried: _Try, attempts: Sequence[Attempt]) -> str:
-    """Why an attempt got no answer, and how many tries it took."""
-    error = tried.error or "no answer"
-    return f"{error} (after {len(attempts)} attempts)" if len(attempts) > 1 else error
-
-
-def _gave_up(attempts: Sequence[Attempt], reason: str) -> str:
-    """Why the run could not judge, naming what every attempt got."""
-    last = attempts[-1]
-    got = f"HTTP {last.status}" if last.status is not None else (last.error or "no answer")
-    if last.status == 429:
-        got += " (rate limited)"
-    count = len(attempts)
-    if count > 1:
-        same = all(a.status == last.status and a.error == last.error for a in attempts)
-        got += f" on each of {count} attempts" if same else f" on the last of {count} attempts"
-    return (
-        f"{got}: {reason}" if reason else f"{got}; retries exhausted (--retries), could not judge"
-    )
 
 
 def image_urls(response: RecordedResponse | None) -> list[str]:
