@@ -35,14 +35,13 @@ from typing import Any
 
 import httpx
 
-from conformance.config import resolve
+from conformance.config import RunConfig, resolve
 from conformance.plan import build_plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
 from conformance.redact import Redactor
 from conformance.session import SuiteSession
 from conformance.transport import Target, Transport
-from conformance.transport.budget import Budget
 
 KEY_ENV = "BENCH_REFERENCE_KEY"
 LATENCY_S = 1.0
@@ -146,22 +145,29 @@ def overhead() -> dict[str, Any]:
     probes = _copies(free, OVERHEAD_ROUNDS)
     key = os.environ[KEY_ENV]
 
-    def transport(url: str) -> Transport:
-        return Transport(
-            Target(base_url=url, api_key=key, key_env=KEY_ENV),
-            budget=Budget(10**6),
-            redactor=Redactor(),
-            concurrency=CONCURRENCY,
-        )
+    def transport(url: str, settings: RunConfig) -> Transport:
+        target = Target(base_url=url, api_key=key, key_env=KEY_ENV)
+        return Transport.for_run(target, settings, budget=10**6, redactor=Redactor())
 
     ours: list[float] = []
     bare: list[float] = []
     with reference_server(0.0) as url:
-        requests = [(transport(url)._headers(p), p.content()) for p in probes]
+        # The run's defaults (timeouts, body cap, retries), without a rate limit.
+        settings = resolve(
+            {
+                "base_url": url,
+                "api_key_env": KEY_ENV,
+                "profile": "openai",
+                "concurrency": str(CONCURRENCY),
+                "rate_limit": "none",
+            }
+        )
+        headers = transport(url, settings)._headers
+        requests = [(headers(p), p.content()) for p in probes]
         asyncio.run(_bare_loop(url, requests[:50]))  # warm up
         for _ in range(REPEATS):
             started = time.perf_counter()
-            exchanges = transport(url).run(probes)
+            exchanges = transport(url, settings).run(probes)
             ours.append(time.perf_counter() - started)
             bare.append(asyncio.run(_bare_loop(url, requests)))
     if any(e.error for e in exchanges.values()):

@@ -27,8 +27,13 @@ from conformance.profile import Profile
 from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
 from conformance.transport import Counters, Target, Transport
-from conformance.transport.budget import Budget
-from conformance.verdict import Verdict, apply_deviations, judge, view_rules
+from conformance.verdict import (
+    Verdict,
+    apply_deviations,
+    judge,
+    no_verdict_from_a_down_server,
+    view_rules,
+)
 from conformance.vocabulary import View
 
 
@@ -138,17 +143,12 @@ class SuiteSession:
         if not probes:
             return
         target = self._target()
-        transport = Transport(
-            target,
-            budget=Budget(self.config.budget),
-            redactor=self.redactor,
-            concurrency=self.config.concurrency,
-            timeouts=self.config.timeouts,
-            max_body=self.config.max_body,
-            retry=self.config.retry,
-            rate=self.config.rate_limit,
+        transport = Transport.for_run(
+            target, self.config, budget=self.config.budget, redactor=self.redactor
         )
-        self.exchanges.update(transport.run(probes))
+        sent = transport.run(probes)
+        no_verdict_from_a_down_server(probes, sent, healthy=transport.counters.healthy)
+        self.exchanges.update(sent)
         self.counters.add(transport.counters)
         if self.plan.fuzz is not None:
             self.minimal = self._shrink(self._candidate_sender(target))
@@ -167,17 +167,12 @@ class SuiteSession:
         def send(probe: Probe) -> Exchange | None:
             # Images lost in flight may have been billed: they count against what is left.
             left = config.budget - self.counters.billed - self.counters.uncertain
-            transport = Transport(
-                target,
-                budget=Budget(max(left, 0)),
-                redactor=self.redactor,
-                concurrency=1,
-                timeouts=config.timeouts,
-                max_body=config.max_body,
-                retry=config.retry,
-                rate=config.rate_limit,
+            transport = Transport.for_run(
+                target, config, budget=max(left, 0), redactor=self.redactor, concurrency=1
             )
-            exchange = transport.run([probe])[probe.key]
+            sent = transport.run([probe])
+            no_verdict_from_a_down_server([probe], sent, healthy=transport.counters.healthy)
+            exchange = sent[probe.key]
             self.counters.add(transport.counters)
             self.exchanges[probe.key] = exchange
             return None if exchange.skipped else exchange

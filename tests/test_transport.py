@@ -25,7 +25,7 @@ from conformance.transport.budget import Budget
 from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter, parse_rate
 from conformance.transport.retry import RetryPolicy, retry_after
-from conformance.verdict import judge, view_rules
+from conformance.verdict import judge, no_verdict_from_a_down_server, view_rules
 from tests.hostile import Answer, RawServer, Request, scripted
 
 PROFILE = load_profile("openai")
@@ -124,8 +124,10 @@ def test_bad_input_answered_5xx_every_time_fails_its_check(status: int, attempts
 
 def test_a_server_that_answers_everything_5xx_gets_errors_not_failures() -> None:
     invalid = _probe("invalid", 0, "n-zero")
-    exchanges, transport, _ = _run(lambda r: _json(500), [_probe(), invalid])
+    probes = [_probe(), invalid]
+    exchanges, transport, _ = _run(lambda r: _json(500), probes)
     assert transport.counters.healthy == 0
+    no_verdict_from_a_down_server(probes, exchanges, healthy=transport.counters.healthy)
     exchange = exchanges["dall-e-2/n-zero"]
     assert exchange.error is not None
     assert "every request of this run got a 5xx or 429" in exchange.error

@@ -34,7 +34,7 @@ from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter
 from conformance.transport.reasons import describe, gave_up, lost, root_cause
 from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
-from conformance.transport.values import Counters, Target, Timeouts
+from conformance.transport.values import Counters, Settings, Target, Timeouts
 
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -98,6 +98,33 @@ class Transport:
         for secret in (target.api_key, target.zero_balance_key):
             if secret:
                 redactor.add(secret)
+
+    @classmethod
+    def for_run(
+        cls,
+        target: Target,
+        settings: Settings,
+        *,
+        budget: int,
+        redactor: Redactor,
+        concurrency: int | None = None,
+    ) -> Transport:
+        """The transport a run's configuration asks for (a RunConfig is ``settings``).
+
+        The one place a run hands over its concurrency, timeouts, body cap, retries
+        and rate limit. ``budget``: the most images this transport may bill;
+        ``concurrency`` overrides the run's (a shrinking candidate goes alone).
+        """
+        return cls(
+            target,
+            budget=Budget(budget),
+            redactor=redactor,
+            concurrency=settings.concurrency if concurrency is None else concurrency,
+            timeouts=settings.timeouts,
+            max_body=settings.max_body,
+            retry=settings.retry,
+            rate=settings.rate_limit,
+        )
 
     # -- building requests -------------------------------------------------
 
@@ -357,30 +384,10 @@ class Transport:
             timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
         )
 
-    def _judge_5xx_to_bad_input(
-        self, exchanges: Sequence[Exchange], probes: Sequence[Probe]
-    ) -> None:
-        """A 5xx to bad input is a verdict only from a server that answers otherwise."""
-        if self.counters.healthy:
-            return
-        for probe, exchange in zip(probes, exchanges, strict=True):
-            response = exchange.response
-            if (
-                probe.kind == "invalid"
-                and exchange.error is None
-                and response is not None
-                and response.status >= 500
-            ):
-                exchange.error = (
-                    f"HTTP {response.status}, and every request of this run got a 5xx or "
-                    "429: the server is down or overloaded, so the run could not judge"
-                )
-
     async def run_async(self, probes: Sequence[Probe]) -> dict[str, Exchange]:
         gate = asyncio.Semaphore(self.concurrency)
         async with self._client() as client:
             exchanges = await asyncio.gather(*(self._run_one(client, gate, p) for p in probes))
-        self._judge_5xx_to_bad_input(exchanges, probes)
         return {e.probe_key: e for e in exchanges}
 
     def run(self, probes: Iterable[Probe]) -> dict[str, Exchange]:
