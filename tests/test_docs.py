@@ -39,3 +39,17 @@ def test_readme_starts_with_the_two_commands() -> None:
     first_block = README.split("```")[1]
     assert "nox -s conformance" in first_block
     assert "nox -s tests" in first_block
+
+
+def test_the_layout_names_every_module_of_the_package() -> None:
+    block = README.split("### Layout")[1].split("```text")[1].split("```")[0]
+    package = REPO / "conformance"
+    present = {
+        p.name + ("/" if p.is_dir() else "")
+        for p in package.iterdir()
+        if not p.name.startswith(("_", ".")) and (p.is_dir() or p.suffix == ".py")
+    }
+    described = set(re.findall(r"^  (\w+(?:\.py|/))", block, re.M))
+    assert described <= present, "the README describes what the package does not have"
+    missing = {name for name in present if not re.search(rf"(?<![\w/]){re.escape(name)}", block)}
+    assert missing == set(), "the README's layout leaves these out"
