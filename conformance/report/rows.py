@@ -22,7 +22,7 @@ import jsonschema
 
 from conformance.errors import ConfigError, schema_problem
 from conformance.resources import results_schema_path
-from conformance.vocabulary import worst
+from conformance.vocabulary import View, worst
 
 _PER_PROBE = frozenset({"auth", "invalid", "balance"})
 
@@ -122,7 +122,7 @@ def load_results(path: Path) -> dict[str, Any]:
     return data
 
 
-def in_view(entry: dict[str, Any], view: str | None) -> dict[str, Any]:
+def in_view(entry: dict[str, Any], view: View | None) -> dict[str, Any]:
     """The entry as judged in ``view`` (the run's own view when None or absent)."""
     judged = (entry.get("views") or {}).get(view) if view else None
     if not judged:
@@ -131,7 +131,7 @@ def in_view(entry: dict[str, Any], view: str | None) -> dict[str, Any]:
 
 
 def columns(
-    path: Path, data: dict[str, Any] | None = None, *, view: str | None = None
+    path: Path, data: dict[str, Any] | None = None, *, view: View | None = None
 ) -> list[Column]:
     """One column per model of a results file, rows aggregated (in ``view`` if given)."""
     data = load_results(path) if data is None else data
