@@ -1,130 +1,94 @@
-"""Drop-in client: the official ``openai`` SDK, fed the server's recorded answers.
+"""The clients people use, as oracles: ``client.<client>.<behaviour>``.
 
-The SDK sends its own request for the probe's parameters into a replay transport
-that answers with exactly what the server answered, so what the SDK makes of it
-is what a drop-in client would see — judged offline, at no extra cost, and the
-same on a replayed run. Strict response validation is on and retries are off.
+Each recorded answer is replayed into each client (conformance/clients/):
+openai-python in its default and strict modes, openai-node and the Vercel AI
+SDK. A check per client and app behaviour judges what the app got: its image
+(``generates``), or the documented error on a refusal (``bad-request``,
+``authentication``). Severity: must for the default modes, should for strict
+mode. Offline, at no extra cost, and the same on a replayed run.
 """
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from types import ModuleType
-from typing import Any
-
-import openai
-
-from conformance.checks.base import Context, Result, check, failed, passed
-from conformance.exchange import RecordedResponse
-
-# Hop-by-hop and encoding headers describe the original wire form, not our bytes.
-_DROP = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+from conformance.checks.base import Applies, CheckFn, Context, Result, check, skipped
+from conformance.clients import BEHAVIOURS, CLIENTS, Client, check_id, judge, replay
+from conformance.clients.observation import replay_call
+from conformance.probes import Probe
 
 
-@cache
-def _http_module() -> ModuleType:
-    """The HTTP library this SDK version is built on (httpx, or httpx2 in SDK 3.x)."""
-    for base in openai.DefaultHttpxClient.__mro__[1:]:
-        root = base.__module__.split(".")[0]
-        if root.startswith("httpx"):
-            return importlib.import_module(root)
-    return importlib.import_module("httpx")
+def _streams(probe: Probe) -> bool:
+    return (probe.body or {}).get("stream") is True
 
 
-def sdk_call(ctx: Context) -> tuple[Any, BaseException | None]:
-    """Run ``client.images.generate`` against the recorded answer."""
-    http = _http_module()
-    recorded: RecordedResponse = ctx.response
-    headers = [(k, v) for k, v in recorded.headers if k.lower() not in _DROP]
+def _answers(client: Client) -> Applies:
+    def applies(probe: Probe) -> bool:
+        if probe.kind not in ("valid", "example"):
+            return False
+        if _streams(probe):
+            return client.streams
+        return (probe.expect.response_format or "b64_json") in client.formats
 
-    def answer(request: Any) -> Any:
-        return http.Response(recorded.status, headers=headers, content=recorded.body)
-
-    client = openai.OpenAI(
-        api_key="sk-replay-not-a-real-key",
-        base_url="http://replay.invalid/v1",
-        max_retries=0,
-        http_client=http.Client(transport=http.MockTransport(answer)),
-        # The drop-in view (and OpenAI's own profile) validates the SDK's types
-        # strictly; vendor docs show the SDK with its lenient default.
-        _strict_response_validation=ctx.profile.strict_types,
-    )
-    kwargs = dict(ctx.probe.body or {})
-    kwargs.setdefault("prompt", "")
-    try:
-        with client:
-            return client.images.generate(**kwargs), None
-    except Exception as exc:  # the verdict is which exception, if any
-        return None, exc
+    return applies
 
 
-def _name(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:160]}"
-
-
-@check(
-    "sdk.parses",
-    title="the openai SDK parses the answer",
-    severity="must",
-    applies=lambda p: p.kind in ("valid", "example"),
-)
-def parses(ctx: Context) -> Result:
-    result, exc = sdk_call(ctx)
-    if exc is not None:
-        return failed(f"client.images.generate raised {_name(exc)}")
-    if not isinstance(result, openai.types.ImagesResponse):
-        return failed(
-            f"client.images.generate returned {type(result).__name__}, "
-            "not ImagesResponse (a non-JSON answer)"
+def _strict_not_promised(client: Client, ctx: Context) -> Result | None:
+    """Strict mode is judged where the rules promise the SDK's types (drop-in, OpenAI)."""
+    if client.strict and not ctx.profile.strict_types:
+        return skipped(
+            "the vendor's docs show the SDK in its default mode (profile strict_types: "
+            "false); strict mode is judged in the drop-in view"
         )
-    return passed(f"ImagesResponse with {len(result.data or [])} image(s)")
+    return None
 
 
-# The exception the SDK raises for each status (openai._client._make_status_error).
-_BY_STATUS: dict[int, type[openai.APIStatusError]] = {
-    400: openai.BadRequestError,
-    401: openai.AuthenticationError,
-    403: openai.PermissionDeniedError,
-    404: openai.NotFoundError,
-    409: openai.ConflictError,
-    422: openai.UnprocessableEntityError,
-    429: openai.RateLimitError,
-}
+def _generates(client: Client) -> CheckFn:
+    def run(ctx: Context) -> Result:
+        if (why := _strict_not_promised(client, ctx)) is not None:
+            return why
+        call = replay_call(ctx.probe, ctx.response)
+        return judge.generates(replay.observe(client.name, call), call.call)
+
+    run.__doc__ = f"{client.title}: generate (or stream), then read and decode every image."
+    return run
 
 
-def _documented(ctx: Context, default: type[BaseException]) -> type[BaseException]:
-    """What the SDK raises for the status this view's rules document."""
-    statuses, _ = ctx.expected_error()
-    return _BY_STATUS.get(statuses[0], default) if statuses else default
+def _refusal(client: Client, default_status: int) -> CheckFn:
+    def run(ctx: Context) -> Result:
+        if (why := _strict_not_promised(client, ctx)) is not None:
+            return why
+        statuses = ctx.expected_error()[0] or (default_status,)
+        if client.runtime == "node" and client.error_class == "APICallError":
+            expected: tuple[str, ...] = ("APICallError",)
+        else:
+            expected = tuple(judge.openai_error_for(s) for s in statuses)
+        call = replay_call(ctx.probe, ctx.response)
+        return judge.refusal(replay.observe(client.name, call), expected, statuses)
+
+    run.__doc__ = f"{client.title}: the refusal raises {client.error_class} for its status."
+    return run
 
 
-def _raises(ctx: Context, expected: type[BaseException]) -> Result:
-    expected = _documented(ctx, expected)
-    _, exc = sdk_call(ctx)
-    if exc is None:
-        return failed(f"client.images.generate returned normally; expected {expected.__name__}")
-    if isinstance(exc, expected):
-        return passed(f"raised {_name(exc)}")
-    return failed(f"raised {_name(exc)}; expected {expected.__name__}")
+def _register(client: Client) -> None:
+    for behaviour, applies, fn in (
+        ("generates", _answers(client), _generates(client)),
+        (
+            "bad-request",
+            lambda p: p.kind == "invalid" and p.id == "prompt-empty",
+            _refusal(client, 400),
+        ),
+        (
+            "authentication",
+            lambda p: p.kind == "auth" and p.id == "wrong-key",
+            _refusal(client, 401),
+        ),
+    ):
+        check(
+            check_id(client.name, behaviour),
+            title=f"an app using {client.title} {BEHAVIOURS[behaviour]}",
+            severity=client.severity,
+            applies=applies,
+        )(fn)
 
 
-@check(
-    "sdk.bad-request",
-    title="the openai SDK raises the documented error (BadRequestError) on invalid input",
-    severity="must",
-    applies=lambda p: p.kind == "invalid" and p.id == "prompt-empty",
-)
-def bad_request(ctx: Context) -> Result:
-    return _raises(ctx, openai.BadRequestError)
-
-
-@check(
-    "sdk.authentication",
-    title="the openai SDK raises the documented error (AuthenticationError) on a wrong key",
-    severity="must",
-    applies=lambda p: p.kind == "auth" and p.id == "wrong-key",
-)
-def authentication(ctx: Context) -> Result:
-    return _raises(ctx, openai.AuthenticationError)
+for _client in CLIENTS.values():
+    _register(_client)
