@@ -20,6 +20,8 @@ from PIL import Image
 from conformance import __version__
 from conformance.checks.base import SEVERITIES, Context
 from conformance.checks.images import FoundImage, found_images
+from conformance.clients.replay import versions as client_versions
+from conformance.clients.reportview import clients_html
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.results import evidence
@@ -222,7 +224,9 @@ def summary_html(session: SuiteSession, view: str) -> str:
         f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
         f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
-        f"{views_html(verdicts, view)}{deviations_html(session)}{facts_html(session, view)}"
+        f"{views_html(verdicts, view)}"
+        f"{clients_html(verdicts, session.exchanges, view, client_versions())}"
+        f"{deviations_html(session)}{facts_html(session, view)}"
         f"<h3>Returned images</h3>{gallery_html(session)}</div>"
     )
 
