@@ -34,6 +34,9 @@ def test_wheel_ships_specs_and_profiles_as_package_data(tmp_path: Path) -> None:
     for profile in ("openai", "modelmax", "ezmodel", "yescale", "TEMPLATE"):
         assert f"conformance/_data/profiles/{profile}.yaml" in names
     assert "conformance/schemas/profile.schema.json" in names
+    # The Node clients' pins and runner, installed from the wheel like from a checkout.
+    for name in ("package.json", "package-lock.json", "runner.cjs"):
+        assert f"conformance/clients/node/{name}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]" in text
