@@ -33,9 +33,17 @@ function version(pkg) {
   return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }
 
+// Set when fetch itself cannot carry the recorded answer (a status outside
+// 200-599): the harness's limit, reported as such, never as the client's verdict.
+let harnessFault = null;
+
 function replayFetch(recorded, sent) {
   return async () => {
     sent.count += 1;
+    if (recorded.status < 200 || recorded.status > 599) {
+      harnessFault = `fetch cannot carry status ${recorded.status}`;
+      throw new RangeError(harnessFault);
+    }
     const headers = new Headers();
     for (const [name, value] of recorded.headers) {
       if (DROP.has(name.toLowerCase())) continue;
@@ -242,8 +250,10 @@ async function main() {
   for (const item of input.items) {
     results[item.id] = {};
     for (const client of item.clients) {
+      harnessFault = null;
       try {
-        results[item.id][client] = await run[client](item);
+        const obs = await run[client](item);
+        results[item.id][client] = harnessFault ? { harness: harnessFault } : obs;
       } catch (err) {
         // The harness broke, not the client: reported as such, never as a verdict.
         results[item.id][client] = { harness: `${err && err.name}: ${firstLine(err && err.message)}` };
