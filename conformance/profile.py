@@ -113,7 +113,7 @@ class Profile:
     status_codes: Mapping[int, str]
     usage: str
     null_fields: bool
-    # Parse answers with the openai SDK's strict type validation in the docs view.
+    # The docs promise the openai SDK's strict types: strict mode is judged in the docs view.
     strict_types: bool
     budget: int
     concurrency: int

@@ -20,8 +20,10 @@ from PIL import Image
 from conformance import __version__
 from conformance.checks.base import Context
 from conformance.checks.images import FoundImage, found_images
+from conformance.clients.replay import versions as client_versions
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
+from conformance.report.clients import clients_html
 from conformance.report.results import evidence
 from conformance.session import SuiteSession
 from conformance.verdict import Verdict
@@ -225,7 +227,9 @@ def summary_html(session: SuiteSession, view: View) -> str:
         f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
         f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
-        f"{views_html(verdicts, view)}{deviations_html(session)}{facts_html(session, view)}"
+        f"{views_html(verdicts, view)}"
+        f"{clients_html(verdicts, session.exchanges, view, client_versions())}"
+        f"{deviations_html(session)}{facts_html(session, view)}"
         f"<h3>Returned images</h3>{gallery_html(session)}</div>"
     )
 

@@ -349,6 +349,8 @@ def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Respo
         payload["data"] = items
     if state.has("null-top-level"):
         payload.update(dict.fromkeys(_GPT_IMAGE_KEYS))
+    if state.has("quality-auto"):
+        payload["quality"] = "auto"
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage

@@ -21,7 +21,7 @@ class Fault:
     breaks: str  # the check id that must fail against a server with this fault
     description: str
     # Other checks that observe the same broken rule and must fail too (e.g. the
-    # HTTP status of a refusal, seen directly and through the openai SDK).
+    # HTTP status of a refusal, seen directly and through each client).
     also: tuple[str, ...] = ()
     # The profile whose reference server shows the fault (a rule only some
     # vendors document, e.g. a usage object in every answer).
@@ -77,9 +77,14 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "auth-403",
-        "sdk.authentication",
+        "client.openai-python.authentication",
         "authentication failures answer 403 (code forbidden) instead of 401",
-        also=("auth.rejected",),
+        also=(
+            "auth.rejected",
+            "client.openai-python-strict.authentication",
+            "client.openai-node.authentication",
+            "client.vercel-ai.authentication",
+        ),
     ),
     Fault(
         "validation-500",
@@ -90,7 +95,12 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "validation-422",
         "validation.status",
         "every invalid request answers 422",
-        also=("sdk.bad-request",),
+        also=(
+            "client.openai-python.bad-request",
+            "client.openai-python-strict.bad-request",
+            "client.openai-node.bad-request",
+            "client.vercel-ai.bad-request",
+        ),
     ),
     Fault("wrong-param", "validation.param", 'validation errors carry "param": null'),
     Fault(
@@ -122,7 +132,9 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     Fault(
         "content-type-text",
         "generation.content-type",
-        "successful answers are sent as text/plain; charset=utf-8",
+        "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
+        "string (openai-python and the AI SDK parse it)",
+        also=("client.openai-node.generates",),
     ),
     Fault(
         "data-missing",
@@ -132,16 +144,33 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     Fault(
         "usage-malformed",
         "generation.usage",
-        'successful answers carry "usage": {"total_tokens": "many"}',
+        'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
+        "and the AI SDK reject it",
+        also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
     ),
     Fault(
         "json-truncated",
         "generation.schema",
         "successful answers stop halfway through the JSON (still application/json)",
-        also=("sdk.parses",),
+        also=(
+            "client.openai-python.generates",
+            "client.openai-python-strict.generates",
+            "client.openai-node.generates",
+            "client.vercel-ai.generates",
+        ),
     ),
     Fault("created-ms", "generation.created", "created is in milliseconds"),
-    Fault("created-null", "sdk.parses", "created is null"),
+    Fault(
+        "created-null",
+        "client.openai-python-strict.generates",
+        "created is null: strict openai-python rejects it, the default mode reads None",
+    ),
+    Fault(
+        "quality-auto",
+        "client.openai-python-strict.generates",
+        'successful answers echo "quality": "auto" instead of the quality drawn (strict '
+        "openai-python rejects the value, the default mode and the other clients cope)",
+    ),
     Fault("n-ignored", "generation.count", "one image is returned (and billed) whatever n is"),
     Fault(
         "format-ignored",
