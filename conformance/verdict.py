@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 from conformance.checks.base import SEVERITIES, Check, Context, Result
@@ -56,9 +57,15 @@ class Verdict:
         return self.views[view]
 
 
+# The bundled profile that is OpenAI's own contract for each model family; any
+# other family (flux, imagen, ... sold in the DALL·E format) is judged as dalle.
+BASELINES = {"gpt": "openai", "dalle": "openai-dalle"}
+
+
 @cache
-def openai_baseline() -> Profile:
-    return load_profile("openai")
+def openai_baseline(family: str = "dalle") -> Profile:
+    """OpenAI's contract for one model family (an unknown family: DALL·E's)."""
+    return load_profile(BASELINES.get(family, BASELINES["dalle"]))
 
 
 def drop_in_rules(profile: Profile) -> Profile:
@@ -66,14 +73,20 @@ def drop_in_rules(profile: Profile) -> Profile:
 
     What a request may contain stays the vendor's (its models, sizes, limits);
     how answers and refusals look is OpenAI's: its statuses and error codes, no
-    vendor-specific usage shape, no explicit nulls.
+    vendor-specific usage shape, no explicit nulls. Each model is judged by the
+    baseline of its family: refusals both families share keep DALL·E's statuses,
+    the GPT family adds its own (a parameter it does not take). The GPT answer
+    checks read the GPT baseline themselves.
     """
-    if profile.name == "openai":
+    if profile.name in BASELINES.values():
         return profile
-    baseline = openai_baseline()
+    baseline = openai_baseline("dalle")
+    errors = dict(baseline.errors)
+    if any(m.family == "gpt" for m in profile.models.values()):
+        errors = {**openai_baseline("gpt").errors, **errors}
     return dataclasses.replace(
         profile,
-        errors=baseline.errors,
+        errors=MappingProxyType(errors),
         usage="none",
         null_fields=False,
         strict_types=True,

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from conformance.checks import auth, balance, errors, generation, images, sdk, usage, validation
+from conformance.checks import (
+    auth,
+    balance,
+    errors,
+    generation,
+    gpt,
+    images,
+    sdk,
+    usage,
+    validation,
+)
 from conformance.checks.base import REGISTRY, SEVERITIES, Check, Context, Result
 
 __all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, sdk, usage)
+_MODULES = (auth, balance, validation, errors, generation, images, sdk, usage, gpt)
 
 
 def all_checks() -> list[Check]:

@@ -67,8 +67,11 @@ def _enum(param: str, value: Any, allowed: tuple[str, ...]) -> Reason | None:
     return Reason(param, "unknown value" if isinstance(value, str) else "wrong type")
 
 
-class _Ambiguous(Exception):
-    pass
+class Ambiguous(Exception):
+    """The contract leaves the answer to this body open: it is never sent."""
+
+
+_Ambiguous = Ambiguous
 
 
 def _prompt(value: Any, model: ModelSpec) -> Reason | None:
@@ -115,6 +118,11 @@ def _size(value: Any, model: ModelSpec) -> Reason | None:
     return Reason("size", "unsupported")
 
 
+# The prompt and n rules, shared with the GPT family's classification.
+prompt_reason = _prompt
+n_reason = _n
+
+
 def _model(body: Mapping[str, Any], profile: Profile) -> tuple[ModelSpec, Reason | None]:
     default = profile.models[profile.default_model]
     name = body.get("model")
@@ -133,6 +141,8 @@ def classify(body: Any, profile: Profile) -> Classification:
         rule = "not JSON" if isinstance(body, bytes) else "not a JSON object"
         return Classification("invalid", None, (Reason(None, rule),))
     model, wrong_model = _model(body, profile)
+    if model.gpt is not None:
+        return _classify_gpt(body, model, wrong_model)
     try:
         found = [
             wrong_model,
@@ -148,6 +158,19 @@ def classify(body: Any, profile: Profile) -> Classification:
     if model.user and "user" in body and not isinstance(body["user"], str):
         found.append(Reason("user", "wrong type"))
     reasons = tuple(r for r in found if r is not None)
+    return Classification("invalid" if reasons else "valid", model, reasons)
+
+
+def _classify_gpt(
+    body: dict[str, Any], model: ModelSpec, wrong_model: Reason | None
+) -> Classification:
+    from conformance.gpt.fuzz import gpt_reasons  # the GPT family's rules build on these
+
+    try:
+        found = gpt_reasons(body, model)
+    except Ambiguous as exc:
+        return Classification("ambiguous", model, note=str(exc))
+    reasons = tuple(r for r in (wrong_model, *found) if r is not None)
     return Classification("invalid" if reasons else "valid", model, reasons)
 
 
