@@ -106,7 +106,9 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("schema_version") != 1 or "checks" not in data:
         raise ConfigError(f"{path}: not a results.json of schema_version 1")
-    return data
+    from conformance.results import resolve_evidence  # passed checks share their evidence
+
+    return resolve_evidence(data)
 
 
 def in_view(entry: dict[str, Any], view: str | None) -> dict[str, Any]:
