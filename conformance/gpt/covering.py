@@ -9,7 +9,9 @@ background and output_format are arranged so that every request obeys the
 model's rules (transparent only with png or webp). A value equal to the
 documented default is left out of one request, so the default itself is
 exercised; ``output_compression`` gets one non-default value on a jpeg/webp
-request. Streaming parameters are left out: valid probes here do not stream.
+request, and the last request sends ``n`` and ``output_compression`` as null
+(what the SDK sends for an argument given as None). Streaming parameters are
+left out: valid probes here do not stream.
 """
 
 from __future__ import annotations
@@ -165,6 +167,12 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
         if i == 0 and gpt.supported("user"):
             body["user"] = "imagegen-conformance"
             covers.append("user")
+        if i == rows - 1 and i > 0:
+            # openai-python sends an argument given as None as null: null means default.
+            for name in ("n", "output_compression"):
+                if name not in body and (name == "n" or gpt.supported(name)):
+                    body[name] = None
+                    covers.append(f"{name}=null")
         assert not set(body) & set(STREAMING)
         expect = Expectation(
             statuses=(200,),
