@@ -24,6 +24,9 @@ class Expectation:
     For refused probes ``statuses`` lists the acceptable codes and ``param`` the
     field the error must name; for valid probes ``n``, ``size`` and
     ``response_format`` are the effective values (documented defaults applied).
+    A GPT-family probe (``family="gpt"``) also has the effective
+    ``output_format``, ``background`` and ``quality``; its ``size`` may be
+    ``auto`` (the server picks one of the model's sizes).
     """
 
     statuses: tuple[int, ...]
@@ -33,6 +36,10 @@ class Expectation:
     n: int | None = None
     size: str | None = None
     response_format: str | None = None
+    family: str = "dalle"
+    output_format: str | None = None
+    background: str | None = None
+    quality: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from conformance.verdict import Verdict, fails_run
 from conformance.vocabulary import View
 
 VERDICT_KEY = pytest.StashKey[Verdict]()
+# A passed row's one-line log in the HTML report (set on its TestReport).
+PASSED_LOG = "_igc_passed_log"
 
 
 def enforce(verdict: Verdict, view: View) -> None:
@@ -127,6 +129,8 @@ class SuitePlugin:
             extras = getattr(report, "extras", [])
             extras.extend(html_report.extras_for(self.session, verdict, exchange))
             report.extras = extras  # type: ignore[attr-defined]
+            if html_report.passed_everywhere(verdict):
+                setattr(report, PASSED_LOG, html_report.passed_log(self.session, verdict))
         return report
 
     def _redacted(self, report: pytest.TestReport) -> pytest.TestReport:
@@ -191,6 +195,12 @@ class SuitePlugin:
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
         prefix.append(self.session.redactor.text(html_report.summary_html(self.session, self.view)))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        note = getattr(report, PASSED_LOG, None)
+        if note is not None and report.when == "call":
+            data[:] = [note]  # instead of "No log output captured."
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:

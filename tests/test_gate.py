@@ -37,7 +37,7 @@ def test_gate_passes_a_candidate_that_supports_the_app(
         "--candidate",
         str(profile_runs["ezmodel"].report_dir / "results.json"),
         "--current",
-        str(profile_runs["openai"].report_dir / "results.json"),
+        str(profile_runs["openai-dalle"].report_dir / "results.json"),
     )
     assert run.exit_code == 0, run.output
     assert "— PASS" in run.output
@@ -54,7 +54,7 @@ def test_gate_fails_a_candidate_that_lacks_the_size(
         "--candidate",
         str(profile_runs["yescale"].report_dir / "results.json"),
         "--current",
-        str(profile_runs["openai"].report_dir / "results.json"),
+        str(profile_runs["openai-dalle"].report_dir / "results.json"),
     )
     assert run.exit_code == 1
     assert "✗ dall-e-3: size 1792x1024 was never requested" in run.output
@@ -82,7 +82,7 @@ models:
         "--candidate",
         str(profile_runs["modelmax"].report_dir / "results.json"),
         "--current",
-        str(profile_runs["openai"].report_dir / "results.json"),
+        str(profile_runs["openai-dalle"].report_dir / "results.json"),
     )
     assert run.exit_code == 0, run.output
     assert (
@@ -166,7 +166,7 @@ def test_a_bad_app_file_is_one_line_and_exit_4(
         "--requires",
         str(app),
         "--candidate",
-        str(profile_runs["openai"].report_dir / "results.json"),
+        str(profile_runs["openai-dalle"].report_dir / "results.json"),
     )
     assert run.exit_code == 4
     assert len(run.output.strip().splitlines()) == 1

@@ -105,7 +105,7 @@ def test_known_deviations_show_in_the_matrix(built: tuple[Path, dict[str, SuiteR
     out, _ = built
     html = (out / "index.html").read_text()
     assert 'data-column="modelmax--imagen-3" data-outcome="known"' in html
-    assert 'data-column="openai--dall-e-3" data-outcome="known"' not in html
+    assert 'data-column="openai-dalle--dall-e-3" data-outcome="known"' not in html
 
 
 def test_each_column_carries_its_provenance(built: tuple[Path, dict[str, SuiteRun]]) -> None:

@@ -31,7 +31,8 @@ def test_wheel_ships_specs_and_profiles_as_package_data(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("imagegen_conformance-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "conformance/_data/specs/openai-images.yaml" in names
-    for profile in ("openai", "modelmax", "ezmodel", "yescale", "TEMPLATE"):
+    assert "conformance/_data/specs/openai-gpt-image.yaml" in names
+    for profile in ("openai", "openai-dalle", "modelmax", "ezmodel", "yescale", "TEMPLATE"):
         assert f"conformance/_data/profiles/{profile}.yaml" in names
     for schema in ("profile", "app", "results", "recording"):
         assert f"conformance/schemas/{schema}.schema.json" in names

@@ -18,12 +18,20 @@ from conformance.checks.base import (
     passed,
     redirect_note,
 )
+from conformance.probes import Probe
 from conformance.spec import schema_errors
 
 DAY_S = 24 * 3600
 VALID = kind_is("valid")
 # Answers, sent or printed in the vendor's docs: the body checks judge both.
 ANSWERS = kind_is("valid", "example")
+
+
+def dalle_answers(probe: Probe) -> bool:
+    """Answers of the DALL·E family; GPT image answers have checks of their own (gpt-image.*)."""
+    return probe.kind in ("valid", "example") and probe.expect.family != "gpt"
+
+
 # Before this, a "created" in seconds is implausible for an image API.
 _EPOCH_2000 = 946_684_800
 
@@ -130,7 +138,7 @@ def _present(item: dict[str, Any], key: str) -> bool:
     "generation.format",
     title="exactly the requested one of url / b64_json",
     severity="must",
-    applies=ANSWERS,
+    applies=dalle_answers,
 )
 def response_format(ctx: Context) -> Result:
     items = answer_items(ctx)

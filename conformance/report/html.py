@@ -97,7 +97,8 @@ def _thumbnail(data: bytes) -> str | None:
 def _figure(image: FoundImage, requested: str | None) -> str:
     actual = image.decoded.size if image.decoded else "not decodable"
     thumb = _thumbnail(image.data) if image.decoded else None
-    mismatch = image.decoded is None or image.decoded.size != requested
+    # auto: the server picks the size (gpt-image.dimensions judges which).
+    mismatch = image.decoded is None or requested not in ("auto", image.decoded.size)
     css = ' class="igc-mismatch"' if mismatch else ""
     img = (
         f'<img src="data:image/png;base64,{thumb}" alt="image {image.index}">'
@@ -245,6 +246,13 @@ def extras_for(
     from pytest_html import extras
 
     result = verdict.result(session.config.view)
+    other = [
+        f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
+    ]
+    if passed_everywhere(verdict):
+        # Passed rows stay cheap: no extras (the message goes in the row's log,
+        # see passed_log); the evidence is in results.json.
+        return []
     ev = evidence(exchange, session.config.api_key_env, sent=verdict.probe.sent)
     parts = [
         f"<p><b>{escape(verdict.check.id)}</b> ({verdict.check.severity}, "
@@ -254,14 +262,11 @@ def extras_for(
     if result.outcome != "passed" and verdict.check.doc:
         # The check's own docstring: why the rule matters, for whoever reads a failure.
         parts.append(f"<p>Why: {escape(' '.join(verdict.check.doc.split()))}</p>")
-    other = [
-        f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
-    ]
     if other:
         parts.append(f"<p>Other view — {escape('; '.join(other))}</p>")
     if ev["curl"]:
         parts.append(_pre("Reproduce", ev["curl"]))
-    # Full evidence where a person will read it; results.json keeps it for every check.
+    # Full evidence where a person will read it; results.json keeps it for every exchange.
     if result.outcome != "passed":
         if ev["request"]:
             parts.append(_pre("Request", ev["request"]))
@@ -273,7 +278,7 @@ def extras_for(
             "exchange is in results.json.</p>"
         )
     if (
-        verdict.check.id == "images.dimensions"
+        verdict.check.id in ("images.dimensions", "gpt-image.dimensions")
         and exchange is not None
         and exchange.response is not None
     ):
@@ -285,6 +290,16 @@ def extras_for(
             parts.append(f'<h4>Images</h4><div class="igc-gallery">{figures}</div>')
     html = session.redactor.text(f'<div class="igc-evidence">{"".join(parts)}</div>')
     return [extras.html(html)]
+
+
+def passed_everywhere(verdict: Verdict) -> bool:
+    return all(r.outcome == "passed" for r in verdict.views.values())
+
+
+def passed_log(session: SuiteSession, verdict: Verdict) -> str:
+    """What a passed row shows when opened: its verdict message, in one line."""
+    message = verdict.result(session.config.view).message
+    return escape(session.redactor.text(f"{verdict.check.id}: passed — {message}"))
 
 
 def terminal_lines(session: SuiteSession, view: View) -> list[str]:

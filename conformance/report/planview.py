@@ -6,19 +6,22 @@ import json
 from collections import Counter
 
 from conformance.fuzz.probes import shown
+from conformance.gpt.pricing import price_range, request_price
 from conformance.plan import Plan
 from conformance.probes import Probe
 
 
 def _price(plan: Plan, probe: Probe, images: int) -> str:
-    price = plan.profile.models[probe.model].price_per_image
-    return f"${price * images:.2f}" if price is not None else "price unknown"
+    price = request_price(plan.profile.models[probe.model], probe.body, images)
+    return f"${price:.3f}" if price is not None else "price unknown"
 
 
-def _refusal(probe: Probe) -> str:
+def _refusal(plan: Plan, probe: Probe) -> str:
+    """One refused probe: free on a conformant server; what it bills if wrongly accepted."""
     statuses = "/".join(str(s) for s in probe.expect.statuses)
     param = f"param {probe.expect.param}" if probe.expect.param else "no single param"
-    line = f"    {probe.id:<26} {statuses:<8} {param:<24} {probe.title}"
+    cost = f"$0 ({_price(plan, probe, probe.potential_images)} if accepted)"
+    line = f"    {probe.id:<30} {statuses:<8} {param:<26} {cost:<26} {probe.title}"
     if probe.origin == "fuzz":
         line += f"  {json.dumps(shown(probe.content()), ensure_ascii=False)}"
     return line
@@ -55,13 +58,15 @@ def plan_text(plan: Plan, *, budget: int) -> str:
             if spec.price_per_image is not None
             else "no price"
         )
+        if (span := price_range(spec)) is not None:
+            price = f"${span[0]:.3f}-${span[1]:.3f} per image by quality and size"
         lines += ["", f"{model} ({price})", "  billable, and what each request covers:"]
         for p in (p for p in probes if p.billable):
             n = p.expect.n or 1
             covers = ", ".join(p.covers)
-            lines.append(f"    {p.id:<40} {n} image(s) {_price(plan, p, n):>6}  {covers}")
+            lines.append(f"    {p.id:<40} {n} image(s) {_price(plan, p, n):>7}  {covers}")
         refused = [p for p in probes if not p.billable]
         if refused:
-            lines.append("  free (a conformant server refuses them):")
-            lines += [_refusal(p) for p in refused]
+            lines.append("  free (a conformant server refuses them; cost if one were accepted):")
+            lines += [_refusal(plan, p) for p in refused]
     return "\n".join(lines) + "\n"

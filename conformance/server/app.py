@@ -30,11 +30,13 @@ from conformance.server.contract import (
     DEFAULT_PROMPT,
     Generation,
     Violation,
-    check_request,
     parse_body,
 )
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS, unknown_faults
+from conformance.server.gpt import GptGeneration
+from conformance.server.gpt import answer as gpt_answer
 from conformance.server.images import render_png
+from conformance.server.rules import check_request
 
 STORE_LIMIT = 512
 # Any consistent number will do: the contract only asks for integers that add up.
@@ -42,7 +44,12 @@ _OUTPUT_TOKENS_PER_IMAGE = 1056
 _NOT_AN_IMAGE = b"not an image" * 10
 _UNUSED_KEYS = ("url", "b64_json", "revised_prompt")
 _GPT_IMAGE_KEYS = ("background", "output_format", "quality", "size")
-_FALLBACK_STATUS = {"invalid_request": 400, "unknown_model": 400, "unauthorized": 401}
+_FALLBACK_STATUS = {
+    "invalid_request": 400,
+    "unknown_model": 400,
+    "unauthorized": 401,
+    "unknown_parameter": 400,
+}
 
 Json = dict[str, Any]
 
@@ -354,6 +361,11 @@ def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Respo
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage
+    return _send(state, payload)
+
+
+def _send(state: ReferenceState, payload: Json) -> Response:
+    """A successful answer's bytes, as the serialization faults leave them."""
     content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     if state.has("json-truncated"):
         content = content[: len(content) // 2]
@@ -415,9 +427,17 @@ async def generations(request: Request) -> Response:
     outcome = check_request(body, state.profile, state.skipped_rules)
     if isinstance(outcome, Violation):
         return _validation_error(state, outcome)
+    # Drawing is CPU work; off the event loop it does not stall parallel requests.
+    if isinstance(outcome, GptGeneration):
+        if state.latency_s:
+            await asyncio.sleep(state.latency_s)
+        payload, images = await run_in_threadpool(
+            gpt_answer, state, outcome, _created(state), _base_url(request, state)
+        )
+        state.count_billed(images)
+        return _send(state, payload)
     if state.has("reject-hd") and body.get("quality") == "hd":
         return _validation_error(state, _hd_refusal(outcome))
-    # Drawing is CPU work; off the event loop it does not stall parallel requests.
     if state.latency_s:
         await asyncio.sleep(state.latency_s)  # a generation takes time; others go on meanwhile
     items = await run_in_threadpool(_make_items, state, outcome, _base_url(request, state))

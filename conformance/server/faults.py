@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from conformance.server.contract import MALFORMED_JSON, RULES
+from conformance.server.gpt import GPT_TOLERATED
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,11 @@ class Fault:
     # HTTP status of a refusal, seen directly and through each client).
     also: tuple[str, ...] = ()
     # The profile whose reference server shows the fault (a rule only some
-    # vendors document, e.g. a usage object in every answer).
-    profile: str = "openai"
+    # vendors document, e.g. a usage object in every answer): the DALL·E
+    # baseline unless the fault is about the GPT image models.
+    profile: str = "openai-dalle"
+    # The models the self-test runs it against (empty: all of the profile's).
+    models: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -51,17 +55,30 @@ _TOLERATED: Mapping[str, str] = {
     "style-unknown": "an unknown style is ignored",
 }
 
-# Fault name -> the validation rule it switches off.
+# Fault name -> the validation rule it switches off (the GPT models' own rules last).
 ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
-    {f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED}
+    {
+        **{f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED},
+        **{f"accept-{rule}": rule for rule in GPT_TOLERATED},
+    }
 )
+# The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
+_GPT_MODEL = ("gpt-image-2",)
 
 
 def _accept_faults() -> tuple[Fault, ...]:
-    return tuple(
-        Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
-        for name, rule in ACCEPT_RULE_FAULTS.items()
-    )
+    faults = []
+    for name, rule in ACCEPT_RULE_FAULTS.items():
+        if rule in GPT_TOLERATED:
+            description = f"skips rule {rule}: {GPT_TOLERATED[rule]}"
+            faults.append(
+                Fault(name, "validation.rejected", description, profile="openai", models=_GPT_MODEL)
+            )
+        else:
+            faults.append(
+                Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
+            )
+    return tuple(faults)
 
 
 _OTHER_FAULTS: tuple[Fault, ...] = (
@@ -227,8 +244,64 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
+# The GPT image models, as the openai profile's reference server emulates them.
+_GPT_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "gpt-url",
+        "gpt-image.b64-only",
+        "GPT image answers carry a url (a stored image) instead of b64_json",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-usage-missing",
+        "gpt-image.usage",
+        "GPT image answers carry no usage",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-usage-no-output",
+        "gpt-image.usage",
+        "GPT image usage counts 0 output tokens for the images it returns",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-png-for-jpeg",
+        "gpt-image.output-format",
+        "output_format jpeg or webp is answered with a PNG (the echo still says jpeg/webp)",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-opaque",
+        "gpt-image.transparency",
+        "background transparent is drawn without an alpha channel (the echo still says "
+        "transparent)",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-echo-auto",
+        "gpt-image.echo",
+        "size, quality and background asked as auto (or left to their auto default) are "
+        'echoed as "auto"',
+        also=("sdk.parses",),
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-auto-size",
+        "gpt-image.dimensions",
+        "size auto is drawn at 1344x768, a size no GPT model lists",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+)
+
 FAULTS: Mapping[str, Fault] = MappingProxyType(
-    {fault.name: fault for fault in (*_accept_faults(), *_OTHER_FAULTS)}
+    {fault.name: fault for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS)}
 )
 
 
