@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance.results import resolve_evidence
+from conformance.report.results import resolve_evidence
 
 REPO = Path(__file__).resolve().parents[1]
 
