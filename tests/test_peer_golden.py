@@ -31,6 +31,8 @@ def results(outcomes: dict[str, str], message: str = "") -> dict[str, Any]:
         checks.append(
             {
                 "id": f"generation.status[{probe}]",
+                "check": "generation.status",
+                "probe": {"id": probe, "kind": "valid", "origin": "fixed"},
                 "model": model,
                 "outcome": outcome,
                 "message": message,
