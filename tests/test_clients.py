@@ -184,6 +184,16 @@ def test_a_client_that_cannot_run_is_skipped_with_the_reason() -> None:
     )
 
 
+def test_the_node_clients_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(node_process.ENV, "off")
+    node_process.setup.cache_clear()
+    try:
+        found = node_process.setup()
+    finally:
+        node_process.setup.cache_clear()
+    assert found == NotRun(f"the Node clients are switched off ({node_process.ENV}=off)")
+
+
 def test_the_app_schema_names_every_client() -> None:
     schema = json.loads(app_schema_path().read_text())
     assert schema["properties"]["clients"]["items"]["enum"] == list(CLIENTS)

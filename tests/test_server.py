@@ -454,6 +454,12 @@ def _case_created_null(srv: ReferenceServer) -> None:
     assert body["created"] is None
 
 
+def _case_quality_auto(srv: ReferenceServer) -> None:
+    body = _ok(srv).json()
+    assert body["quality"] == "auto"
+    assert body["data"]
+
+
 def _case_n_ignored(srv: ReferenceServer) -> None:
     before = srv.stats()["generations"]
     assert len(_ok(srv, n=3).json()["data"]) == 1
@@ -532,6 +538,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "error-stringly": _case_error_stringly,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
+    "quality-auto": _case_quality_auto,
     "n-ignored": _case_n_ignored,
     "format-ignored": _case_format_ignored,
     "both-formats": _case_both_formats,

@@ -187,6 +187,8 @@ def index_html(matrix: Matrix) -> str:
 <p>{len(cols)} provider/model column(s) from {len({c.source for c in cols})} results file(s),
 combined by imagegen-conformance {__version__} at {generated}. Each cell links to the
 evidence of that run; the score under each column is rows passed / rows judged.</p>
+{clients}
+<h2>Checks</h2>
 <div id="filters">
 <label><input type="checkbox" id="only-bad"> only rows with a failure, error, fixed or known
 deviation</label>
@@ -195,7 +197,6 @@ deviation</label>
 </div>
 <table id="matrix"><thead><tr><th>check</th><th>severity</th>{head}</tr></thead>
 <tbody>{"".join(body)}</tbody></table>
-{clients}
 <h2>Provenance</h2>
 <table id="provenance"><thead><tr><th></th>{prov_head}</tr></thead><tbody>{prov_rows}
 </tbody></table>
