@@ -10,6 +10,7 @@ from conformance.checks import (
     gpt,
     images,
     sdk,
+    stream,
     usage,
     validation,
 )
@@ -17,7 +18,7 @@ from conformance.checks.base import REGISTRY, SEVERITIES, Check, Context, Result
 
 __all__ = ["REGISTRY", "SEVERITIES", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, sdk, usage, gpt)
+_MODULES = (auth, balance, validation, errors, generation, images, sdk, usage, gpt, stream)
 
 
 def all_checks() -> list[Check]:
