@@ -125,7 +125,6 @@ def billed_images(body: bytes) -> int:
 
 # --- watching a live stream -----------------------------------------------------
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _TYPE = re.compile(r'"type"\s*:\s*"([^"]{1,80})"')
 # Bytes kept of each line: enough for an event name and a type near the start.
 _PREFIX = 512
@@ -152,15 +151,23 @@ class StreamProgress:
         return self.received > 0
 
     def feed(self, piece: bytes) -> None:
+        """Take the next piece of the body (line ends: CRLF, CR or LF)."""
         self.received += len(piece)
         start = 0
         if self._after_cr and piece.startswith(b"\n"):
             start = 1  # the \n of a \r\n split across two reads
         self._after_cr = piece.endswith(b"\r")
-        for end in _LINE_END.finditer(piece, start):
-            self._extend(piece[start : end.start()])
+        # bytes.find, not a regex: a multi-megabyte line must cost a memchr, not a scan.
+        lf, cr = piece.find(b"\n", start), piece.find(b"\r", start)
+        while lf >= 0 or cr >= 0:
+            end = min(i for i in (lf, cr) if i >= 0)
+            self._extend(piece[start:end])
             self._end_line()
-            start = end.end()
+            start = end + 2 if piece[end : end + 2] == b"\r\n" else end + 1
+            if 0 <= lf < start:
+                lf = piece.find(b"\n", start)
+            if 0 <= cr < start:
+                cr = piece.find(b"\r", start)
         self._extend(piece[start:])
 
     def _extend(self, segment: bytes) -> None:
