@@ -6,8 +6,10 @@ take (``response_format``, ``style``: 400 ``unknown_parameter``), a value off
 a list (``quality: hd``), a number out of range (``output_compression: 101``,
 ``partial_images: 4`` in a streaming request), a size off the list or outside
 the size rule (one probe per limit), and each named rule between parameters
-(transparent + jpeg, png with compression 50). The prompt and ``n`` probes are
-the family-independent ones of :mod:`conformance.plan`.
+(transparent + jpeg, png with compression 50). A model that declares no
+streaming gets ``stream-unsupported``: ``stream: true`` must be refused, never
+answered with JSON. The prompt and ``n`` probes are the family-independent ones
+of :mod:`conformance.plan`; the streaming probes are :mod:`.streaming`'s.
 """
 
 from __future__ import annotations
