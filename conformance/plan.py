@@ -46,13 +46,14 @@ class Plan:
         return tuple(p for p in self.probes if p.billable)
 
     def expected_images(self) -> int:
-        return sum(p.expect.n or 0 for p in self.billable)
+        """Images a conformant server bills: a stream's partial images count."""
+        return sum(p.expect.images for p in self.billable)
 
     def estimated_cost(self) -> float:
         total = 0.0
         for probe in self.billable:
             model = self.profile.models[probe.model]
-            total += request_price(model, probe.body, probe.expect.n or 1) or 0.0
+            total += request_price(model, probe.body, probe.expect.images or 1) or 0.0
         return total
 
 

@@ -10,6 +10,7 @@ from conformance.checks import (
     generation,
     gpt,
     images,
+    stream,
     usage,
     validation,
 )
@@ -17,7 +18,7 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt)
+_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
 
 
 def all_checks() -> list[Check]:

@@ -23,8 +23,12 @@ from conformance.spec import schema_errors
 
 DAY_S = 24 * 3600
 VALID = kind_is("valid")
-# Answers, sent or printed in the vendor's docs: the body checks judge both.
-ANSWERS = kind_is("valid", "example")
+
+
+def ANSWERS(probe: Probe) -> bool:
+    """JSON answers, sent or printed in the vendor's docs: the body checks judge both.
+    An answer to ``stream: true`` is events, judged by stream.*."""
+    return probe.kind in ("valid", "example") and not probe.expect.stream
 
 
 def dalle_answers(probe: Probe) -> bool:
@@ -47,7 +51,10 @@ def status(ctx: Context) -> Result:
 
 
 @check(
-    "generation.content-type", title="answer is application/json", severity="must", applies=VALID
+    "generation.content-type",
+    title="answer is application/json",
+    severity="must",
+    applies=lambda p: p.kind == "valid" and not p.expect.stream,
 )
 def content_type(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:

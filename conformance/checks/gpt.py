@@ -36,7 +36,8 @@ from conformance.profile import ModelSpec, openai_baseline
 
 
 def _gpt_valid(probe: Probe) -> bool:
-    return probe.kind == "valid" and probe.expect.family == "gpt"
+    """A GPT JSON answer; a stream's events have checks of their own (stream.*)."""
+    return probe.kind == "valid" and probe.expect.family == "gpt" and not probe.expect.stream
 
 
 def _asked_transparent(probe: Probe) -> bool:

@@ -6,8 +6,10 @@ take (``response_format``, ``style``: 400 ``unknown_parameter``), a value off
 a list (``quality: hd``), a number out of range (``output_compression: 101``,
 ``partial_images: 4`` in a streaming request), a size off the list or outside
 the size rule (one probe per limit), and each named rule between parameters
-(transparent + jpeg, png with compression 50). The prompt and ``n`` probes are
-the family-independent ones of :mod:`conformance.plan`.
+(transparent + jpeg, png with compression 50). A model that declares no
+streaming gets ``stream-unsupported``: ``stream: true`` must be refused, never
+answered with JSON. The prompt and ``n`` probes are the family-independent ones
+of :mod:`conformance.plan`; the streaming probes are :mod:`.streaming`'s.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from conformance.gpt.covering import cheapest_quality, cheapest_size, covering_r
 from conformance.gpt.pairs import PAIR_RULES, companions
 from conformance.gpt.params import STREAMING, GptSpec, ParamSpec
 from conformance.gpt.sizes import witness
+from conformance.gpt.streaming import stream_probes
 from conformance.probes import Expectation, Probe, potential_images
 
 if TYPE_CHECKING:  # types only: the profile reads this family's rules
@@ -30,10 +33,15 @@ _UNKNOWN_VALUES: dict[str, tuple[Any, ...]] = {
     "background": ("none", "white"),
     "output_format": ("bmp", "tiff"),
     "moderation": ("high", "strict"),
-    "stream": ("yes",),
+    # true first: a model whose stream values lack it is asked to stream.
+    "stream": (True, "yes"),
 }
 # What a DALL·E-era client sends for a parameter the GPT models do not take.
-_UNSUPPORTED_VALUES: dict[str, Any] = {"response_format": "b64_json", "style": "vivid"}
+_UNSUPPORTED_VALUES: dict[str, Any] = {
+    "response_format": "b64_json",
+    "style": "vivid",
+    "stream": True,
+}
 # Sizes of the DALL·E models, which the GPT models with a size list refuse.
 _FOREIGN_SIZES = ("1792x1024", "1024x1792", "512x512", "256x256", "999x999")
 _SUBRULE_TITLES = {
@@ -173,6 +181,9 @@ def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any])
     _size_probes(b, gpt)
     for spec in gpt.params.values():
         _param_probe(b, gpt, spec)
+    if "stream" not in gpt.params:
+        # A model that declares no streaming must refuse it, never answer JSON.
+        _param_probe(b, gpt, ParamSpec("stream", "unsupported"))
     for name in gpt.rules:
         rule = PAIR_RULES[name]
         change = rule.probe(gpt) if rule.refused else None
@@ -183,7 +194,7 @@ def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any])
 
 
 def gpt_valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set, as billable probes that do not stream."""
+    """The covering set (billable probes that do not stream), then the streaming probes."""
     probes = []
     for probe_id, row in covering_rows(model):
         assert not any(k in row.body for k in STREAMING)
@@ -199,4 +210,4 @@ def gpt_valid_probes(model: ModelSpec) -> list[Probe]:
                 covers=row.covers,
             )
         )
-    return probes
+    return probes + stream_probes(model)

@@ -16,6 +16,14 @@ def _price(plan: Plan, probe: Probe, images: int) -> str:
     return f"${price:.3f}" if price is not None else "price unknown"
 
 
+def _images(probe: Probe) -> str:
+    """What a billable probe bills: its images, and a stream's partial images (each billed)."""
+    n = probe.expect.n or 1
+    if not probe.expect.partial_images:
+        return f"{n} image(s)"
+    return f"{n} image(s) + {n * probe.expect.partial_images} partial(s)"
+
+
 def _refusal(plan: Plan, probe: Probe) -> str:
     """One refused probe: free on a conformant server; what it bills if wrongly accepted."""
     statuses = "/".join(str(s) for s in probe.expect.statuses)
@@ -43,7 +51,8 @@ def plan_text(plan: Plan, *, budget: int) -> str:
     lines = [
         f"imagegen-conformance plan: profile {profile.name}, models {', '.join(plan.models)}, "
         f"{seed}, budget {budget} billable image(s)",
-        f"billable: {len(billable)} request(s) for {images} image(s), estimated "
+        f"billable: {len(billable)} request(s) for {images} image(s) (partial images "
+        "of streams included), estimated "
         f"${plan.estimated_cost():.2f} at the profile's prices"
         + (" — over the budget: the last ones will be skipped" if images > budget else ""),
         f"free: {free or 'none'} — {len(plan.probes)} request(s) in all",
@@ -62,9 +71,9 @@ def plan_text(plan: Plan, *, budget: int) -> str:
             price = f"${span[0]:.3f}-${span[1]:.3f} per image by quality and size"
         lines += ["", f"{model} ({price})", "  billable, and what each request covers:"]
         for p in (p for p in probes if p.billable):
-            n = p.expect.n or 1
+            n = p.expect.images or 1
             covers = ", ".join(p.covers)
-            lines.append(f"    {p.id:<40} {n} image(s) {_price(plan, p, n):>7}  {covers}")
+            lines.append(f"    {p.id:<40} {_images(p):<26} {_price(plan, p, n):>7}  {covers}")
         refused = [p for p in probes if not p.billable]
         if refused:
             lines.append("  free (a conformant server refuses them; cost if one were accepted):")

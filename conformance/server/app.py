@@ -15,14 +15,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from conformance.profile import ErrorKind, Profile
@@ -37,6 +37,8 @@ from conformance.server.gpt import GptGeneration
 from conformance.server.gpt import answer as gpt_answer
 from conformance.server.images import render_png
 from conformance.server.rules import check_request
+from conformance.server.stream import media_type as stream_media_type
+from conformance.server.stream import partials_asked, stream_events, wants_stream
 
 STORE_LIMIT = 512
 # Any consistent number will do: the contract only asks for integers that add up.
@@ -93,7 +95,7 @@ class ReferenceState:
         self.store_limit = store_limit
         self.skipped_rules = frozenset(
             rule for name, rule in ACCEPT_RULE_FAULTS.items() if name in faults
-        )
+        ) | ({"stream-unsupported"} if "stream-as-json" in faults else frozenset())
         self._lock = threading.Lock()
         self._images: OrderedDict[str, bytes] = OrderedDict()
         self._requests = 0
@@ -431,6 +433,8 @@ async def generations(request: Request) -> Response:
     if isinstance(outcome, GptGeneration):
         if state.latency_s:
             await asyncio.sleep(state.latency_s)
+        if wants_stream(body) and not state.has("stream-as-json"):
+            return await _stream(request, state, outcome, partials_asked(body, outcome))
         payload, images = await run_in_threadpool(
             gpt_answer, state, outcome, _created(state), _base_url(request, state)
         )
@@ -443,6 +447,22 @@ async def generations(request: Request) -> Response:
     items = await run_in_threadpool(_make_items, state, outcome, _base_url(request, state))
     state.count_billed(len(items))
     return _success(state, outcome, items)
+
+
+async def _stream(
+    request: Request, state: ReferenceState, gen: GptGeneration, partials: int
+) -> Response:
+    """``stream: true`` on a GPT model: its events, one chunk each (server/stream.py)."""
+    chunks, images = await run_in_threadpool(
+        stream_events, state, gen, partials, _created(state), _base_url(request, state)
+    )
+    state.count_billed(images)
+
+    async def send() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingResponse(send(), media_type=stream_media_type(state))
 
 
 async def image_file(request: Request) -> Response:

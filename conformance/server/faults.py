@@ -300,8 +300,63 @@ _GPT_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
+# Answers to stream: true (conformance/server/stream.py), shown on the cheapest GPT model.
+_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(name, breaks, description, also=also, profile="openai", models=_STREAM_MODEL)
+    for name, breaks, description, also in (
+        (
+            "stream-as-json",
+            "stream.is-stream",
+            "stream: true is answered with the JSON body (a server that ignores stream; "
+            "a model without streaming answers instead of refusing)",
+            (),
+        ),
+        (
+            "stream-content-type-text",
+            "stream.content-type",
+            "event streams are sent as text/plain; charset=utf-8",
+            (),
+        ),
+        (
+            "stream-event-without-data",
+            "stream.framing",
+            "an event: ping line with no data: line follows the first partial image",
+            (),
+        ),
+        (
+            "stream-flat-error",
+            "stream.event-types",
+            'a flat {"type": "error", "message": ...} event instead of the completed image',
+            ("stream.completed",),
+        ),
+        (
+            "stream-partial-index-one-based",
+            "stream.partials",
+            "partial_image_index counts from 1",
+            (),
+        ),
+        (
+            "stream-no-completed",
+            "stream.completed",
+            "the stream ends after the partial images, without image_generation.completed",
+            (),
+        ),
+        (
+            "stream-completed-no-usage",
+            "stream.fields",
+            "the completed event carries no usage",
+            (),
+        ),
+        ("stream-done", "stream.done", "data: [DONE] is sent after the last event", ()),
+    )
+)
+
 FAULTS: Mapping[str, Fault] = MappingProxyType(
-    {fault.name: fault for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS)}
+    {
+        fault.name: fault
+        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
+    }
 )
 
 

@@ -7,8 +7,9 @@ prompt and ``n`` rules are the DALL·E family's (:mod:`.contract`). A valid
 request gets what OpenAI sends: ``b64_json`` only, the image really encoded as
 ``output_format`` (Pillow), with an alpha channel for ``transparent``, the
 resolved ``size``/``quality``/``background``/``output_format`` echoed (never
-``auto``), and token ``usage``. A request with ``stream: true`` is answered as
-JSON here: streaming is not emulated yet.
+``auto``), and token ``usage``. A request with ``stream: true`` gets the same
+images and echo as events (:mod:`conformance.server.stream`); a model that
+declares no streaming refuses it (400, ``param: stream``).
 """
 
 from __future__ import annotations
@@ -196,6 +197,11 @@ def model_rules(model: ModelSpec) -> list[tuple[str, Rule]]:
     if gpt.size.rule is not None:
         rules += [(sub, _size_limit(sub)) for sub in gpt.size.rule.subrules()]
     rules += [found for spec in gpt.params.values() if (found := _param_rule(spec)) is not None]
+    if "stream" not in gpt.params:
+        # A model that declares no streaming refuses it like a parameter it does not take.
+        unsupported = _param_rule(ParamSpec("stream", "unsupported"))
+        assert unsupported is not None
+        rules.append(unsupported)
     rules += [(name, _pair_rule(name)) for name in gpt.rules if PAIR_RULES[name].refused]
     return rules
 
