@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conformance.report.results import resolve_evidence
 
 REPO = Path(__file__).resolve().parents[1]

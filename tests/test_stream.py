@@ -11,8 +11,8 @@ from typing import Any
 import openai
 import pytest
 import yaml
-
 from conformance.checks.sdk import _http_module
+
 from conformance.exchange import RecordedResponse
 from conformance.plan import build_plan
 from conformance.probes import potential_images

@@ -21,13 +21,15 @@ official clients with zero events and no error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.gpt.covering import PROMPT, cheapest_quality, cheapest_size
 from conformance.gpt.pairs import PAIR_RULES
 from conformance.gpt.params import AUTO, GptSpec
 from conformance.probes import Expectation, Probe
-from conformance.profile import ModelSpec
+
+if TYPE_CHECKING:  # types only: the profile reads this family's rules
+    from conformance.profile import ModelSpec
 
 # Partial images asked in the partials probe (capped at the model's maximum).
 PARTIALS = 2

@@ -287,7 +287,7 @@ _GPT_FAULTS: tuple[Fault, ...] = (
         "gpt-image.echo",
         "size, quality and background asked as auto (or left to their auto default) are "
         'echoed as "auto"',
-        also=("sdk.parses",),
+        also=("client.openai-python-strict.generates",),
         profile="openai",
         models=_GPT_MODEL,
     ),

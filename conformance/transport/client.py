@@ -22,6 +22,8 @@ from conformance import __version__
 from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
 from conformance.probes import WRONG_KEY, Probe
 from conformance.redact import Redactor
+from conformance.sse import StreamProgress, is_event_stream
+from conformance.sse import billed_images as stream_billed_images
 from conformance.transport.bodies import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_BODY,
@@ -35,8 +37,6 @@ from conformance.transport.ratelimit import Rate, RateLimiter
 from conformance.transport.reasons import describe, gave_up, lost, root_cause
 from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
 from conformance.transport.values import Counters, Settings, Target, Timeouts
-from conformance.sse import StreamProgress, is_event_stream
-from conformance.sse import billed_images as stream_billed_images
 
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
