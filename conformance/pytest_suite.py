@@ -24,6 +24,16 @@ from conformance.verdict import Verdict, fails_run
 from conformance.vocabulary import View
 
 VERDICT_KEY = pytest.StashKey[Verdict]()
+
+
+class _HarnessFailed(pytest.fail.Exception, HarnessError):  # type: ignore[misc]
+    """An ``error`` verdict raised in setup: pytest reports its message without a
+    traceback (formatting one costs ~0.1 s, and a dead server errors every test)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
+
+
 # A passed row's one-line log in the HTML report (set on its TestReport).
 PASSED_LOG = "_igc_passed_log"
 
@@ -77,7 +87,7 @@ class SuitePlugin:
         item.stash[VERDICT_KEY] = verdict
         result = verdict.result(self.view)
         if result.outcome == "error":
-            raise HarnessError(result.message)
+            raise _HarnessFailed(result.message)
         if result.outcome == "skipped":
             pytest.skip(result.message)
         return verdict

@@ -191,6 +191,15 @@ def _draw(profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int)
     return list(found.values())
 
 
+# The cache keys the coverage phase's cases (deterministic, but seconds to build
+# per model) as a batch of this size, which no random batch has.
+_COVERAGE = 0
+
+
+def _coverage_batch(model: ModelSpec, mode: Mode, _size: int, _seed: int) -> list[Any]:
+    return _coverage_cases(model, mode)
+
+
 def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[Any]:
     """Boundary cases first, then seeded random batches, each drawn only if needed.
 
@@ -198,7 +207,7 @@ def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[An
     after all): one batch of twice the count is usually enough, and cheaper than
     several small ones.
     """
-    yield from _coverage_cases(model, mode)
+    yield from cache.batch(model, mode, _COVERAGE, 0, _coverage_batch)
     for index in range(_MAX_BATCHES):
         seed_ = derive_seed(seed, model.name, mode, index)
         yield from cache.batch(model, mode, batch, seed_, draw_batch)
