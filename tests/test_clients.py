@@ -288,7 +288,9 @@ def test_every_client_passes_on_every_profile_against_the_reference_server(
 def test_the_report_shows_which_client_breaks_with_links_to_the_evidence(
     run_suite: Callable[..., SuiteRun],
 ) -> None:
-    run = run_suite("--fault", "content-type-text", "--probes", "fixed")
+    run = run_suite(
+        "--profile", "openai-dalle", "--fault", "content-type-text", "--probes", "fixed"
+    )
     html = (run.report_dir / "report.html").read_text()
     table = html[html.index("Clients: which client code breaks") :]
     assert '<a href="#igc-client-openai-node-generates">✗ 6 failed</a>' in table

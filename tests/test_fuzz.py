@@ -191,7 +191,8 @@ def test_one_fuzz_case_can_be_sent_again_alone(run_suite: RunSuite) -> None:
 def test_plan_prints_every_probe_and_the_cost_and_sends_nothing(run_cli: RunSuite) -> None:
     run = run_cli("run", "--plan", "--fuzz-examples", "160", *DALLE_RUN)
     assert run.exit_code == 0, run.output
-    assert "billable: 7 request(s) for 8 image(s), estimated $0.46" in run.output
+    assert "billable: 7 request(s) for 8 image(s)" in run.output
+    assert "estimated $0.46" in run.output
     assert "fuzz-neg-0160" in run.output
     assert "gen-1024x1792" in run.output  # which request covers which value
     assert not run.report_dir.exists()

@@ -120,7 +120,17 @@ def text_plain_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run against a server that sends its JSON answers as text/plain."""
     report = tmp_path_factory.mktemp("text-plain")
     code = pytest.main(
-        suite_args(report, "--fault", "content-type-text", "--view", "drop-in", "--probes", "fixed")
+        suite_args(
+            report,
+            "--profile",
+            "openai-dalle",
+            "--fault",
+            "content-type-text",
+            "--view",
+            "drop-in",
+            "--probes",
+            "fixed",
+        )
     )
     assert code == 1  # generation.content-type and client.openai-node.generates fail
     return report / "results.json"

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from conformance.errors import ConfigError
-from conformance.profile import load_profile, load_profile_file
+from conformance.profile import load_profile, load_profile_file, openai_baseline
 from conformance.resources import bundled_profiles, data_dir
-from conformance.verdict import drop_in_rules, openai_baseline
+from conformance.verdict import drop_in_rules
 from tests.conftest import SuiteRun
 
 RunSuite = Callable[..., SuiteRun]

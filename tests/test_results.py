@@ -37,7 +37,7 @@ def _broken_copy(run: SuiteRun, tmp_path: Path, break_it: Callable[[dict[str, An
     return path
 
 
-@pytest.mark.parametrize("profile", ["openai", "modelmax", "ezmodel", "yescale"])
+@pytest.mark.parametrize("profile", ["openai-dalle", "modelmax", "ezmodel", "yescale"])
 def test_every_profile_run_writes_results_that_validate(
     profile_runs: dict[str, SuiteRun], profile: str
 ) -> None:

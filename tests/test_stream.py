@@ -11,15 +11,15 @@ from typing import Any
 import openai
 import pytest
 import yaml
-from conformance.checks.sdk import _http_module
 
+from conformance.clients.python import http_module
 from conformance.exchange import RecordedResponse
 from conformance.plan import build_plan
 from conformance.probes import potential_images
 from conformance.profile import bundled_profiles, load_profile
 from conformance.recording import read_recording
 from conformance.sse import COMPLETED, PARTIAL, StreamProgress, parse_stream
-from conformance.transport import billed_images
+from conformance.transport.client import billed_images
 from tests.conftest import SuiteRun
 
 OPENAI = load_profile("openai")
@@ -184,7 +184,7 @@ def test_a_stream_with_one_thing_wrong_is_named_in_the_report(
 
 def _replay(recorded: RecordedResponse, strict: bool, body: dict[str, Any]) -> list[Any]:
     """The recorded answer fed to openai-python's images.generate(stream=True)."""
-    http = _http_module()
+    http = http_module()
     headers = [(k, v) for k, v in recorded.headers if k.lower() != "transfer-encoding"]
 
     def answer(request: Any) -> Any:
