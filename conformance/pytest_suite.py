@@ -12,6 +12,7 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception, typed
 
 from conformance.config import RunConfig
 from conformance.errors import HarnessError
@@ -26,7 +27,7 @@ from conformance.vocabulary import View
 VERDICT_KEY = pytest.StashKey[Verdict]()
 
 
-class _HarnessFailed(pytest.fail.Exception, HarnessError):  # type: ignore[misc]
+class _HarnessFailed(Failed, HarnessError):
     """An ``error`` verdict raised in setup: pytest reports its message without a
     traceback (formatting one costs ~0.1 s, and a dead server errors every test)."""
 

@@ -91,7 +91,7 @@ PAIR_RULES: Mapping[str, PairRule] = {
         ),
         PairRule(
             name="compression-needs-jpeg-or-webp",
-            description="output_compression below 100 only with jpeg or webp (png is refused)",
+            description="output_compression below 100 only with jpeg or webp; png is refused",
             params=("output_compression", "output_format"),
             param=None,
             code="invalid_png_output_compression",
@@ -101,7 +101,7 @@ PAIR_RULES: Mapping[str, PairRule] = {
         ),
         PairRule(
             name="partial-images-need-stream",
-            description="partial_images only with stream: true (without it: not established)",
+            description="partial_images only with stream: true; without it, not established",
             params=("partial_images", "stream"),
             param="partial_images",
             code=None,
