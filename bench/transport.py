@@ -1,6 +1,6 @@
 """The transport: wall time against slow generations, overhead, peak memory.
 
-1. Latency-bound: the reference server taking 1 s per generation, the openai
+1. Latency-bound: the reference server taking 1 s per generation, the openai-dalle
    profile at concurrency 4. The lower bound is ceil(billable requests / 4) * 1 s
    (the generations, four at a time) plus the time the non-billable probes take
    on their own at zero latency; a good schedule hides the latter behind the
@@ -78,7 +78,7 @@ def _session(base_url: str) -> SuiteSession:
             {
                 "base_url": base_url,
                 "api_key_env": KEY_ENV,
-                "profile": "openai",
+                "profile": "openai-dalle",
                 "concurrency": str(CONCURRENCY),
             }
         )
@@ -93,7 +93,7 @@ def _timed_execute(base_url: str, keys: list[str] | None = None) -> tuple[float,
 
 
 def latency_bound() -> dict[str, Any]:
-    plan = build_plan(load_profile("openai"))
+    plan = build_plan(load_profile("openai-dalle"))
     free = [p.key for p in plan.probes if not p.billable]
     with reference_server(0.0) as url:
         _timed_execute(url)  # warm up imports and the server
@@ -140,7 +140,7 @@ async def _bare_loop(base_url: str, requests: list[tuple[dict[str, str], bytes]]
 
 
 def overhead() -> dict[str, Any]:
-    profile = load_profile("openai")
+    profile = load_profile("openai-dalle")
     free = [p for p in build_plan(profile).probes if not p.billable]
     probes = _copies(free, OVERHEAD_ROUNDS)
     key = os.environ[KEY_ENV]

@@ -224,8 +224,15 @@ def _headers(raw: list[str] | None, profile: Profile) -> dict[str, str]:
     return headers
 
 
-def _fuzz(options: Mapping[str, Any]) -> tuple[str, FuzzSettings]:
+def _fuzz(
+    options: Mapping[str, Any], profile: Profile, models: tuple[str, ...]
+) -> tuple[str, FuzzSettings]:
     default = FuzzSettings()
+    if all(profile.models[m].family == "gpt" for m in models):
+        # A GPT model's covering set bills its longest value list + 1 and already
+        # sends fields left out, explicit auto and explicit nulls: by default no
+        # valid fuzz case adds an image to that. --fuzz-valid N still draws N.
+        default = FuzzSettings(positive=0)
     probes = options.get("probes") or "all"
     if probes not in PROBE_SETS:
         raise ConfigError(f"--probes {probes!r}: use one of {', '.join(PROBE_SETS)}")
@@ -316,12 +323,13 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         options.get("concurrency"), "--concurrency", profile.concurrency, minimum=1
     )
     report_dir = options.get("report_dir")
-    probes, fuzz = _fuzz(options)
+    models = _models(profile, options.get("models"))
+    probes, fuzz = _fuzz(options, profile, models)
     return RunConfig(
         profile=profile,
         base_url=base_url,
         api_key_env=key_env,
-        models=_models(profile, options.get("models")),
+        models=models,
         budget=budget,
         report_dir=Path(report_dir) if report_dir else Path("reports") / profile.name,
         view=view,

@@ -12,6 +12,8 @@ from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
+from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
+from conformance.gpt.pricing import request_price
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ErrorKind, ModelSpec, Profile
 
@@ -44,13 +46,14 @@ class Plan:
         return tuple(p for p in self.probes if p.billable)
 
     def expected_images(self) -> int:
-        return sum(p.expect.n or 0 for p in self.billable)
+        """Images a conformant server bills: a stream's partial images count."""
+        return sum(p.expect.images for p in self.billable)
 
     def estimated_cost(self) -> float:
         total = 0.0
         for probe in self.billable:
-            price = self.profile.models[probe.model].price_per_image or 0.0
-            total += price * (probe.expect.n or 1)
+            model = self.profile.models[probe.model]
+            total += request_price(model, probe.body, probe.expect.images or 1) or 0.0
         return total
 
 
@@ -60,6 +63,8 @@ def _cheapest_size(model: ModelSpec) -> str:
 
 def _base(model: ModelSpec) -> dict[str, Any]:
     """The cheapest valid request: each refused probe changes one thing in it."""
+    if model.family == "gpt":
+        return {"model": model.name, "prompt": PROMPT, **base_request(model)}
     return {"model": model.name, "prompt": PROMPT, "size": _cheapest_size(model)}
 
 
@@ -103,6 +108,46 @@ def _invalid(
     )
 
 
+def _dalle_refused(profile: Profile, model: ModelSpec) -> list[Probe]:
+    """Size, response_format, quality and style probes of a DALL·E-form model."""
+    some_size = model.sizes[0]
+    probes: list[Probe] = []
+    if model.sizes_exhaustive:
+        probes.append(
+            _invalid(
+                profile,
+                model,
+                "size-unsupported",
+                f"size {_unsupported_size(model)} (not documented)",
+                {"size": _unsupported_size(model)},
+                "size",
+            )
+        )
+    probes += [
+        _invalid(
+            profile,
+            model,
+            "size-unicode-x",
+            f"size written with the multiplication sign ({some_size.replace('x', '×')})",
+            {"size": some_size.replace("x", "×")},
+            "size",
+        ),
+        _invalid(
+            profile,
+            model,
+            "response-format-unknown",
+            'response_format "gif"',
+            {"response_format": "gif"},
+            "response_format",
+        ),
+        _invalid(
+            profile, model, "quality-unknown", 'quality "ultra"', {"quality": "ultra"}, "quality"
+        ),
+        _invalid(profile, model, "style-unknown", 'style "cartoon"', {"style": "cartoon"}, "style"),
+    ]
+    return probes
+
+
 def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[Probe]:
     """Requests a conformant server must refuse with a 4xx and the error envelope.
 
@@ -110,7 +155,6 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
     limit there is no too-long probe, and with example sizes only, no size is
     called unsupported.
     """
-    some_size = model.sizes[0]
     probes = [
         _invalid(profile, model, "prompt-missing", "no prompt", {}, "prompt", drop="prompt"),
         _invalid(profile, model, "prompt-empty", "empty prompt", {"prompt": ""}, "prompt"),
@@ -149,39 +193,10 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
             "n",
         ),
     ]
-    if model.sizes_exhaustive:
-        probes.append(
-            _invalid(
-                profile,
-                model,
-                "size-unsupported",
-                f"size {_unsupported_size(model)} (not documented)",
-                {"size": _unsupported_size(model)},
-                "size",
-            )
-        )
-    probes += [
-        _invalid(
-            profile,
-            model,
-            "size-unicode-x",
-            f"size written with the multiplication sign ({some_size.replace('x', '×')})",
-            {"size": some_size.replace("x", "×")},
-            "size",
-        ),
-        _invalid(
-            profile,
-            model,
-            "response-format-unknown",
-            'response_format "gif"',
-            {"response_format": "gif"},
-            "response_format",
-        ),
-        _invalid(
-            profile, model, "quality-unknown", 'quality "ultra"', {"quality": "ultra"}, "quality"
-        ),
-        _invalid(profile, model, "style-unknown", 'style "cartoon"', {"style": "cartoon"}, "style"),
-    ]
+    if model.family == "gpt":
+        probes += gpt_refused_probes(profile, model, _base(model))
+    else:
+        probes += _dalle_refused(profile, model)
     if shared:
         error = profile.errors["invalid_request"]
         probes.append(
@@ -236,6 +251,8 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
 
 
 def valid_probes(model: ModelSpec) -> list[Probe]:
+    if model.family == "gpt":
+        return gpt_valid_probes(model)
     probes = []
     for probe_id, row in covering_rows(model):
         probes.append(

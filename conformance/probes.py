@@ -24,6 +24,11 @@ class Expectation:
     For refused probes ``statuses`` lists the acceptable codes and ``param`` the
     field the error must name; for valid probes ``n``, ``size`` and
     ``response_format`` are the effective values (documented defaults applied).
+    A GPT-family probe (``family="gpt"``) also has the effective
+    ``output_format``, ``background`` and ``quality``; its ``size`` may be
+    ``auto`` (the server picks one of the model's sizes). A streaming probe
+    (``stream``) expects an event stream of ``partial_images`` partial images
+    per image before each completed one; every partial is billed.
     """
 
     statuses: tuple[int, ...]
@@ -33,6 +38,17 @@ class Expectation:
     n: int | None = None
     size: str | None = None
     response_format: str | None = None
+    family: str = "dalle"
+    output_format: str | None = None
+    background: str | None = None
+    quality: str | None = None
+    stream: bool = False
+    partial_images: int = 0
+
+    @property
+    def images(self) -> int:
+        """Images a conformant answer bills: each completed one and its partials."""
+        return (self.n or 0) * (1 + self.partial_images)
 
 
 @dataclass(frozen=True)
@@ -79,9 +95,19 @@ def potential_images(body: Mapping[str, Any] | None) -> int:
     """Images a server that accepted this body as-is could bill.
 
     Used to reserve budget before sending anything that could be billed: a
-    server that wrongly accepts an invalid ``n`` may generate that many.
+    server that wrongly accepts an invalid ``n`` may generate that many, and a
+    streaming request (``stream: true``) bills each of its ``partial_images``
+    too, per image.
     """
-    n: Any = (body or {}).get("n")
+    body = body or {}
+    value: Any = body.get("partial_images")
+    streaming = body.get("stream") is True
+    partials = value if streaming and isinstance(value, int) and not isinstance(value, bool) else 0
+    return _images_asked(body) * (1 + max(partials, 0))
+
+
+def _images_asked(body: Mapping[str, Any]) -> int:
+    n: Any = body.get("n")
     if isinstance(n, str):
         try:
             n = int(n.strip())

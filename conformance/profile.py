@@ -21,6 +21,8 @@ import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.gpt.pairs import PAIR_RULES, rule_problems, unknown_rules
+from conformance.gpt.params import GptSpec, param_problems, parse_gpt
 from conformance.resources import bundled_profiles, profile_schema_path
 from conformance.vocabulary import Severity, View
 
@@ -45,6 +47,10 @@ class ModelSpec:
     price_per_image: float | None
     # False when the docs only give example sizes: no probe calls another size invalid.
     sizes_exhaustive: bool = True
+    # "gpt": the GPT image form (``gpt`` holds its parameters); anything else is
+    # judged as the DALL·E form, which is also what an unknown family falls back to.
+    family: str = "dalle"
+    gpt: GptSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ class Profile:
     status_codes: Mapping[int, str]
     usage: str
     null_fields: bool
-    # Parse answers with the openai SDK's strict type validation in the docs view.
+    # The docs promise the openai SDK's strict types: strict mode is judged in the docs view.
     strict_types: bool
     budget: int
     concurrency: int
@@ -150,8 +156,10 @@ def _schema_problem(err: jsonschema.ValidationError) -> str:
         names = ", ".join(repr(k) for k in extra)
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"unknown key {names} at {where}{hint}"
-    if err.validator == "required":
-        return f"{where}: {err.message}"
+    if err.validator in ("oneOf", "anyOf"):
+        schema = err.schema if isinstance(err.schema, Mapping) else {}
+        if "description" in schema:
+            return f"{where}: expected {schema['description']}, not {json.dumps(err.instance)}"
     return f"{where}: {err.message}"
 
 
@@ -164,7 +172,58 @@ def _stringify_keys(value: Any) -> Any:
     return value
 
 
+def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
+    """A GPT-form model; the DALL·E fields get their GPT meaning (b64_json only, no style)."""
+    at = f"profile {where}: models.{name}"
+    unknown = unknown_rules(tuple(raw.get("rules", ())))
+    if unknown:
+        known = ", ".join(PAIR_RULES)
+        raise ConfigError(f"{at}.rules: unknown rule {unknown[0]!r} (known rules: {known})")
+    gpt = parse_gpt(raw)
+    problems = [f"parameters.{p.name}: {m}" for p in gpt.params.values() for m in param_problems(p)]
+    if gpt.size.default is not None and gpt.size.default not in gpt.size.values:
+        problems.append(f"size.default {gpt.size.default} is not one of its values")
+    if not gpt.size.fixed:
+        problems.append("size.values lists no WIDTHxHEIGHT size (auto alone cannot be planned)")
+    problems += [f"rules: {m}" for m in rule_problems(gpt)]
+    for quality, table in gpt.prices.items():
+        if quality not in gpt.values("quality"):
+            problems.append(f"prices.{quality}: not one of its qualities")
+        problems += [
+            f"prices.{quality}.{size}: not a size it takes"
+            for size in table
+            if not gpt.size.allows(size)
+        ]
+    if problems:
+        raise ConfigError(f"{at}.{problems[0]}")
+    figures = [p for table in gpt.prices.values() for p in table.values()]
+    quality_spec = gpt.param("quality")
+    default_size = gpt.size.default if gpt.size.default in gpt.size.fixed else None
+    return ModelSpec(
+        name=name,
+        sizes=gpt.size.fixed,
+        default_size=default_size,
+        n_min=raw["n"]["min"],
+        n_max=raw["n"]["max"],
+        prompt_max_chars=raw.get("prompt_max_chars"),
+        qualities=tuple(str(v) for v in gpt.values("quality")),
+        default_quality=quality_spec.default if quality_spec is not None else None,
+        styles=(),
+        default_style=None,
+        response_formats=("b64_json",),
+        default_response_format="b64_json",
+        revised_prompt=False,
+        user=gpt.supported("user"),
+        price_per_image=raw.get("price_per_image", max(figures) if figures else None),
+        sizes_exhaustive=gpt.size.rule is None,
+        family="gpt",
+        gpt=gpt,
+    )
+
+
 def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
+    if raw.get("family") == "gpt":
+        return _gpt_model(name, raw, where)
     sizes = tuple(raw["sizes"])
     qualities = tuple(raw.get("qualities", ()))
     styles = tuple(raw.get("styles", ()))
@@ -186,6 +245,7 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         user=raw.get("user", True),
         price_per_image=raw.get("price_per_image"),
         sizes_exhaustive=raw.get("sizes_exhaustive", True),
+        family=raw.get("family", "dalle"),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
@@ -301,7 +361,12 @@ def load_profile(ref: str) -> Profile:
     return load_profile_file(resolve_profile_path(ref))
 
 
+# The bundled profile that is OpenAI's own contract for each model family; any
+# other family (flux, imagen, ... sold in the DALL·E format) is judged as dalle.
+BASELINES = {"gpt": "openai", "dalle": "openai-dalle"}
+
+
 @cache
-def openai_baseline() -> Profile:
-    """OpenAI's own profile: the rules of the drop-in view, loaded once."""
-    return load_profile("openai")
+def openai_baseline(family: str = "dalle") -> Profile:
+    """OpenAI's contract for one model family (an unknown family: DALL·E's), loaded once."""
+    return load_profile(BASELINES.get(family, BASELINES["dalle"]))

@@ -12,6 +12,7 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception, typed
 
 from conformance.config import RunConfig
 from conformance.errors import HarnessError
@@ -24,6 +25,18 @@ from conformance.verdict import Verdict, fails_run
 from conformance.vocabulary import View
 
 VERDICT_KEY = pytest.StashKey[Verdict]()
+
+
+class _HarnessFailed(Failed, HarnessError):
+    """An ``error`` verdict raised in setup: pytest reports its message without a
+    traceback (formatting one costs ~0.1 s, and a dead server errors every test)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
+
+
+# A passed row's one-line log in the HTML report (set on its TestReport).
+PASSED_LOG = "_igc_passed_log"
 
 
 def enforce(verdict: Verdict, view: View) -> None:
@@ -75,7 +88,7 @@ class SuitePlugin:
         item.stash[VERDICT_KEY] = verdict
         result = verdict.result(self.view)
         if result.outcome == "error":
-            raise HarnessError(result.message)
+            raise _HarnessFailed(result.message)
         if result.outcome == "skipped":
             pytest.skip(result.message)
         return verdict
@@ -127,6 +140,8 @@ class SuitePlugin:
             extras = getattr(report, "extras", [])
             extras.extend(html_report.extras_for(self.session, verdict, exchange))
             report.extras = extras  # type: ignore[attr-defined]
+            if html_report.passed_everywhere(verdict):
+                setattr(report, PASSED_LOG, html_report.passed_log(self.session, verdict))
         return report
 
     def _redacted(self, report: pytest.TestReport) -> pytest.TestReport:
@@ -191,6 +206,12 @@ class SuitePlugin:
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
         prefix.append(self.session.redactor.text(html_report.summary_html(self.session, self.view)))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        note = getattr(report, PASSED_LOG, None)
+        if note is not None and report.when == "call":
+            data[:] = [note]  # instead of "No log output captured."
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.checks import all_checks
 from conformance.checks.base import Check
+from conformance.clients.replay import prime as prime_clients
 from conformance.config import RunConfig
 from conformance.examples import example_exchange
 from conformance.exchange import Exchange
@@ -234,6 +235,8 @@ class SuiteSession:
     def judge(self, cases: Iterable[Case] | None = None) -> list[Verdict]:
         """Judge cases (default: all) in both views; known deviations need them all."""
         chosen = list(self.cases if cases is None else cases)
+        # The Node clients see every answer of the run in one process.
+        prime_clients((c.check.id, c.probe, self.exchanges.get(c.probe.key)) for c in chosen)
         verdicts = [
             judge(c.check, c.probe, self.exchanges.get(c.probe.key), self.rules, self.redactor)
             for c in chosen

@@ -12,11 +12,12 @@ import dataclasses
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from conformance.checks.base import Check, Context, Result
 from conformance.exchange import Exchange
 from conformance.probes import Probe
-from conformance.profile import Deviation, Profile, openai_baseline
+from conformance.profile import BASELINES, Deviation, Profile, openai_baseline
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -56,14 +57,20 @@ def drop_in_rules(profile: Profile) -> Profile:
 
     What a request may contain stays the vendor's (its models, sizes, limits);
     how answers and refusals look is OpenAI's: its statuses and error codes, no
-    vendor-specific usage shape, no explicit nulls.
+    vendor-specific usage shape, no explicit nulls. Each model is judged by the
+    baseline of its family: refusals both families share keep DALL·E's statuses,
+    the GPT family adds its own (a parameter it does not take). The GPT answer
+    checks read the GPT baseline themselves.
     """
-    if profile.name == "openai":
+    if profile.name in BASELINES.values():
         return profile
-    baseline = openai_baseline()
+    baseline = openai_baseline("dalle")
+    errors = dict(baseline.errors)
+    if any(m.family == "gpt" for m in profile.models.values()):
+        errors = {**openai_baseline("gpt").errors, **errors}
     return dataclasses.replace(
         profile,
-        errors=baseline.errors,
+        errors=MappingProxyType(errors),
         usage="none",
         null_fields=False,
         strict_types=True,

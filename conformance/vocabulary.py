@@ -30,6 +30,17 @@ WORST_FIRST: tuple[Outcome, ...] = ("error", "failed", "fixed", "known", "skippe
 # What a reader of a matrix or a gate must look at.
 BAD: frozenset[Outcome] = frozenset({"error", "failed", "fixed", "known"})
 
+# How reports draw an outcome: glyphs every font has (emoji are missing from
+# many headless and CI fonts).
+SYMBOL: dict[str, str] = {
+    "passed": "✓",
+    "failed": "✗",
+    "known": "⚠",
+    "fixed": "↑",
+    "skipped": "·",
+    "error": "‼",
+}
+
 # docs: judged by the vendor's own documented contract (its profile); drop-in:
 # judged by what a client written for OpenAI relies on.
 View = Literal["docs", "drop-in"]

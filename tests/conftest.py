@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from conformance.report.results import resolve_evidence
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -24,8 +26,9 @@ class SuiteRun:
 
     @property
     def results(self) -> dict[str, Any]:
+        """results.json, with the evidence passed checks share put back inline."""
         data: dict[str, Any] = json.loads((self.report_dir / "results.json").read_text())
-        return data
+        return resolve_evidence(data)
 
     def outcomes(self, check_id: str) -> list[str]:
         """Outcomes of every verdict of one check (all probes, all models)."""
@@ -70,7 +73,7 @@ def profile_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun
     """One drop-in run per bundled profile against the reference server emulating it."""
     root = tmp_path_factory.mktemp("profile-runs")
     runs = {}
-    for name in ("openai", "modelmax", "ezmodel", "yescale"):
+    for name in ("openai-dalle", "modelmax", "ezmodel", "yescale"):
         code = pytest.main(suite_args(root / name, "--profile", name, "--view", "drop-in"))
         runs[name] = SuiteRun(int(code), root / name)
     return runs

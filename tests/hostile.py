@@ -245,3 +245,64 @@ def full_backlog() -> Iterator[str]:
         finally:
             for filler in fillers:
                 filler.close()
+
+
+# --- event streams (answers to stream: true) ----------------------------------
+
+_SSE_HEAD = ("Content-Type: text/event-stream", "Transfer-Encoding: chunked")
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _partial(index: int, b64: bytes = b"AAAA") -> bytes:
+    data = b'{"type":"image_generation.partial_image","b64_json":"%s","partial_image_index":%d}' % (
+        b64,
+        index,
+    )
+    return b"event: image_generation.partial_image\ndata: " + data + b"\n\n"
+
+
+async def sse_endless(request: Request, writer: asyncio.StreamWriter) -> None:
+    """Partial images of 1 MiB each, forever, as fast as the client reads."""
+    writer.write(_head("200 OK", *_SSE_HEAD))
+    filler = b"A" * MIB
+    index = 0
+    while True:
+        writer.write(_chunk(_partial(index, filler)))
+        await writer.drain()
+        index += 1
+
+
+async def sse_never_completes(request: Request, writer: asyncio.StreamWriter) -> None:
+    """One partial image, then keep-alive comments every 0.1 s: never quiet long enough
+    for a read timeout, never an image_generation.completed."""
+    writer.write(_head("200 OK", *_SSE_HEAD) + _chunk(_partial(0)))
+    while True:
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.write(_chunk(b": keep-alive\n\n"))
+
+
+async def sse_huge_line(
+    request: Request, writer: asyncio.StreamWriter, size: int = 100 * MIB
+) -> None:
+    """One data: line of ``size`` bytes (a partial image of 100 MB), then the rest."""
+    writer.write(_head("200 OK", *_SSE_HEAD))
+    writer.write(_chunk(b'event: image_generation.partial_image\ndata: {"b64_json":"'))
+    block = b"A" * MIB
+    for _ in range(size // MIB):
+        writer.write(_chunk(block))
+        await writer.drain()
+    writer.write(_chunk(b'","partial_image_index":0}\n\n') + _chunk(b""))
+    await writer.drain()
+
+
+async def sse_trickle(request: Request, writer: asyncio.StreamWriter) -> None:
+    """An event a byte every 0.2 s: never quiet long enough for a read timeout."""
+    writer.write(_head("200 OK", *_SSE_HEAD))
+    for byte in _partial(0) * 1000:
+        writer.write(_chunk(bytes([byte])))
+        await writer.drain()
+        await asyncio.sleep(0.2)

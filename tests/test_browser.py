@@ -109,10 +109,10 @@ def test_matrix_renders_and_its_filters_work(
     bad = page.locator('tr.row[data-bad="1"]').count()
     assert 0 < visible.count() == bad < total
     page.uncheck("#only-bad")
-    page.select_option("#feature", "sdk")
+    page.select_option("#feature", "client")
     features = visible.evaluate_all("rows => rows.map(r => r.dataset.feature)")
     assert features
-    assert set(features) == {"sdk"}
+    assert set(features) == {"client"}
     page.select_option("#feature", "")
     assert visible.count() == total
     page.click("tr.row td.cell a >> nth=0")

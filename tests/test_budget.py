@@ -50,7 +50,7 @@ def test_a_server_that_bills_everything_stays_within_budget(
     run_suite: Callable[..., SuiteRun], capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = [arg for name in ACCEPT_EVERYTHING for arg in ("--fault", name)]
-    run = run_suite(*args, "--budget", "10")
+    run = run_suite(*args, "--budget", "10", "--profile", "openai-dalle")
     results = run.results
     assert 0 < results["requests"]["billable"] <= 10
     assert _server_counted(capsys.readouterr().out) == results["requests"]["billable"]
@@ -66,6 +66,7 @@ def test_a_server_that_bills_everything_stays_within_budget(
 def test_the_server_counter_agrees_with_the_suite(
     run_suite: Callable[..., SuiteRun], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = run_suite("--probes", "fixed")  # the covering set alone; with fuzz: test_fuzz.py
+    # The covering set alone; with fuzz: test_fuzz.py.
+    run = run_suite("--probes", "fixed", "--profile", "openai-dalle")
     assert run.results["requests"]["billable"] == 7
     assert _server_counted(capsys.readouterr().out) == 7

@@ -14,7 +14,7 @@ from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.session import SuiteSession
 
-PROFILE = load_profile("openai")
+PROFILE = load_profile("openai-dalle")
 KEY_ENV = "IGC_FLAKY_KEY"
 
 
@@ -31,6 +31,7 @@ def _run(server: ReferenceServer, **options: str) -> SuiteSession:
     config = resolve(
         {
             "base_url": server.base_url,
+            "profile": PROFILE.name,
             "api_key_env": KEY_ENV,
             "rate_limit": "none",
             "probes": "fixed",

@@ -32,8 +32,10 @@ HANG_GUARD_S = 120
 KEY = "sk-hostile-test-key-0123456789abcdef"
 # The six valid probes: four in flight at once (the default concurrency), the worst
 # case for memory.
-API_PROBES = ("--probes", "fixed", "-k", "generation.status")
-URL_PROBES = ("--probes", "fixed", "-k", "dall-e-2 and images.url")  # the two url answers
+# (DALL·E models: their answers may carry image links, which the link cases need.)
+DALLE = ("--profile", "openai-dalle")
+API_PROBES = ("--probes", "fixed", "-k", "generation.status", *DALLE)
+URL_PROBES = ("--probes", "fixed", "-k", "dall-e-2 and images.url", *DALLE)  # two url answers
 
 
 @dataclass
@@ -210,7 +212,7 @@ def _images_at(link_root: str | Callable[[ExitStack], str]) -> Iterator[Referenc
     """The reference server, answering with image links under ``link_root``."""
     with ExitStack() as stack:
         root = link_root(stack) if callable(link_root) else link_root
-        server = ReferenceServer(load_profile("openai"), api_key=KEY, public_base_url=root)
+        server = ReferenceServer(load_profile("openai-dalle"), api_key=KEY, public_base_url=root)
         yield stack.enter_context(server)
 
 

@@ -105,7 +105,7 @@ def test_known_deviations_show_in_the_matrix(built: tuple[Path, dict[str, SuiteR
     out, _ = built
     html = (out / "index.html").read_text()
     assert 'data-column="modelmax--imagen-3" data-outcome="known"' in html
-    assert 'data-column="openai--dall-e-3" data-outcome="known"' not in html
+    assert 'data-column="openai-dalle--dall-e-3" data-outcome="known"' not in html
 
 
 def test_each_column_carries_its_provenance(built: tuple[Path, dict[str, SuiteRun]]) -> None:
@@ -117,3 +117,30 @@ def test_each_column_carries_its_provenance(built: tuple[Path, dict[str, SuiteRu
         assert f"{results['requests']['billable']} of {results['requests']['budget']}" in html
     evidence = (out / "runs" / "modelmax--imagen-3.html").read_text()
     assert 'id="balance.insufficient-insufficient-balance"' in evidence
+
+
+def test_a_client_section_links_each_column_to_its_clients_evidence(
+    built: tuple[Path, dict[str, SuiteRun]],
+) -> None:
+    out, runs = built
+    html = (out / "index.html").read_text()
+    section = html[html.index('<table id="clients">') :]
+    section = section[: section.index("</table>")]
+    for client in ("openai-python", "openai-python-strict", "openai-node", "vercel-ai"):
+        assert f'data-client="{client}"' in section
+        for name, run in runs.items():
+            for model in run.results["target"]["models"]:
+                judged = any(
+                    c["id"].startswith(f"client.{client}.")
+                    and c["model"] == model
+                    and c["probe"]["kind"] != "example"
+                    for c in run.results["checks"]
+                )
+                link = f'href="runs/{name}--{model}.html#igc-client-{client}"'
+                assert (link in section) == judged, (client, name, model)
+                page = (out / "runs" / f"{name}--{model}.html").read_text()
+                assert (f'<section id="igc-client-{client}">' in page) == judged
+    # modelmax's chat-style usage trips strict mode only (a known deviation).
+    strict = section[section.index('data-client="openai-python-strict"') :].split("</tr>")[0]
+    assert 'class="cell known" data-column="modelmax--imagen-3"' in strict
+    assert "| openai-node | must |" in (out / "matrix.md").read_text()

@@ -19,7 +19,7 @@ from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from tests.conftest import SuiteRun
 from tests.peers import litellm, portkey, prism
-from tests.peers.golden import Golden, both, d2, d3, mismatches, probes, several_images
+from tests.peers.golden import Golden, both, clients, d2, d3, mismatches, probes, several_images
 from tests.peers.network import REFUSAL, loopback_only
 from tests.peers.target import PeerTarget
 
@@ -39,6 +39,8 @@ ERROR_ANSWERS = REFUSED | d2("missing-key", "wrong-key")
 # ("http://example.com") and b64_json ("string"), created 0. It parses as an
 # ImagesResponse, which is what Prism is for.
 _PRISM_STATIC_200 = {
+    # b64_json "string" decodes to 4 bytes (or not at all) in every client: no image.
+    **clients("generates", B64),
     "generation.created": VALID,
     # Its example usage counts 0 tokens for the image it returns.
     "generation.usage": VALID,
@@ -51,7 +53,8 @@ _PRISM_PASSES = {
     "generation.status": VALID,
     "generation.content-type": VALID,
     "generation.schema": VALID,
-    "sdk.parses": VALID,
+    # Its url is absolute: an app reading url gets one.
+    **clients("generates", URL),
     "generation.nulls": VALID,
     "generation.count": VALID - SEVERAL,
 }
@@ -72,11 +75,11 @@ PRISM_AS_PUBLISHED = Golden(
         **_PRISM_STATIC_200,
         # Any Bearer value is accepted; no key gets 401 in problem+json.
         "auth.rejected": d2("wrong-key"),
-        "sdk.authentication": d2("wrong-key"),
+        **clients("authentication", d2("wrong-key")),
         "errors.envelope": d2("missing-key"),
         # With the spec as published Prism validates no body: everything is a 200.
         "validation.rejected": REFUSED - d2("malformed-json"),
-        "sdk.bad-request": both("prompt-empty"),
+        **clients("bad-request", both("prompt-empty")),
     },
     passed=_PRISM_PASSES,
     error=_PRISM_ERRORS,
@@ -97,7 +100,7 @@ PRISM_VALIDATING = Golden(
     failed={
         **_PRISM_STATIC_200,
         "auth.rejected": d2("wrong-key"),
-        "sdk.authentication": d2("wrong-key"),
+        **clients("authentication", d2("wrong-key")),
         "errors.envelope": d2("missing-key") | SCHEMA_REFUSED,
         "validation.status": SCHEMA_REFUSED,  # 422, not 400
         "validation.param": SCHEMA_REFUSED,  # no error.param in problem+json
@@ -106,7 +109,7 @@ PRISM_VALIDATING = Golden(
         | both("size-unicode-x")
         | d2("model-unknown")
         | d3("n-above-max"),
-        "sdk.bad-request": both("prompt-empty"),
+        **clients("bad-request", both("prompt-empty")),
     },
     passed={**_PRISM_PASSES, "validation.rejected": SCHEMA_REFUSED},
     error=_PRISM_ERRORS,
@@ -117,7 +120,7 @@ LITELLM = Golden(
     failed={
         # Master key, no database: a wrong key gets 400 "No connected db.".
         "auth.rejected": d2("wrong-key"),
-        "sdk.authentication": d2("wrong-key"),
+        **clients("authentication", d2("wrong-key")),
         # No prompt: 500 "Router.aimage_generation() missing 1 required positional argument".
         "validation.rejected": both("prompt-missing"),
         # Its own refusals carry "param": null.
@@ -139,8 +142,8 @@ LITELLM = Golden(
         "images.b64": B64,
         "images.url": URL,
         "images.dimensions": VALID,
-        "sdk.parses": VALID,
-        "sdk.bad-request": both("prompt-empty"),
+        **clients("generates", VALID),
+        **clients("bad-request", both("prompt-empty")),
     },
 )
 
@@ -154,7 +157,7 @@ PORTKEY = Golden(
     passed={
         # No auth of its own: the upstream refuses "Bearer undefined" and the wrong key.
         "auth.rejected": d2("missing-key", "wrong-key"),
-        "sdk.authentication": d2("wrong-key"),
+        **clients("authentication", d2("wrong-key")),
         "errors.envelope": ERROR_ANSWERS - both("n-zero") - d2("n-above-max", "malformed-json"),
         "validation.rejected": REFUSED - both("n-zero") - d2("n-above-max", "malformed-json"),
         "generation.schema": VALID,
@@ -162,7 +165,7 @@ PORTKEY = Golden(
         "images.b64": B64,
         "images.url": URL,
         "images.dimensions": VALID,
-        "sdk.parses": VALID,
+        **clients("generates", VALID),
     },
 )
 

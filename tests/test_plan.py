@@ -14,6 +14,8 @@ def test_covering_set_uses_every_documented_value(name: str) -> None:
     profile = load_profile(name)
     plan = build_plan(profile)
     for model in profile.models.values():
+        if model.family == "gpt":
+            continue  # the GPT form: tests/test_gpt_plan.py
         probes = [p for p in plan.billable if p.model == model.name]
         covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
         wanted = {f"size={s}" for s in model.sizes}
@@ -29,20 +31,20 @@ def test_covering_set_uses_every_documented_value(name: str) -> None:
             assert any(p.expect.n == 2 for p in probes)
 
 
-def test_openai_covering_set_bills_at_most_eight_images() -> None:
-    plan = build_plan(load_profile("openai"))
+def test_the_dalle_covering_set_bills_at_most_eight_images() -> None:
+    plan = build_plan(load_profile("openai-dalle"))
     assert plan.expected_images() <= 8
 
 
 def test_a_default_value_is_exercised_by_leaving_it_out() -> None:
-    plan = build_plan(load_profile("openai"), ["dall-e-2"])
+    plan = build_plan(load_profile("openai-dalle"), ["dall-e-2"])
     omitted = [p for p in plan.billable if "size" not in (p.body or {})]
     assert omitted
     assert omitted[0].expect.size == "1024x1024"
 
 
 def test_refused_probes_change_only_the_named_field() -> None:
-    plan = build_plan(load_profile("openai"), ["dall-e-3"])
+    plan = build_plan(load_profile("openai-dalle"), ["dall-e-3"])
     base = {
         "model": "dall-e-3",
         "prompt": "A red cube on a white table, soft studio light",
@@ -56,7 +58,7 @@ def test_refused_probes_change_only_the_named_field() -> None:
 
 
 def test_a_refused_probe_reserves_what_it_could_bill() -> None:
-    plan = build_plan(load_profile("openai"), ["dall-e-2"])
+    plan = build_plan(load_profile("openai-dalle"), ["dall-e-2"])
     by_id = {p.id: p for p in plan.probes}
     assert by_id["n-above-max"].potential_images == 11
     assert by_id["n-zero"].potential_images == 1
@@ -64,7 +66,7 @@ def test_a_refused_probe_reserves_what_it_could_bill() -> None:
 
 def test_spare_requests_of_the_covering_set_combine_values_not_yet_seen_together() -> None:
     """Pairwise where it pays: dall-e-3's third request repeats no combination."""
-    plan = build_plan(load_profile("openai"), ["dall-e-3"])
+    plan = build_plan(load_profile("openai-dalle"), ["dall-e-3"])
     rows = [
         tuple(c.split("=")[1].removesuffix(" (default)") for c in p.covers[1:4])
         for p in plan.billable

@@ -22,12 +22,13 @@ def test_every_profile_in_the_repo_validates(path: Path) -> None:
 
 
 def test_profiles_are_found_by_name() -> None:
-    assert "openai" in bundled_profiles()
-    assert load_profile("openai").models["dall-e-3"].n_max == 1
+    assert {"openai", "openai-dalle"} <= set(bundled_profiles())
+    assert load_profile("openai-dalle").models["dall-e-3"].n_max == 1
+    assert load_profile("openai").models["gpt-image-2"].family == "gpt"
 
 
 def _write(tmp_path: Path, mutate: object) -> Path:
-    raw = yaml.safe_load(bundled_profiles()["openai"].read_text())
+    raw = yaml.safe_load(bundled_profiles()["openai-dalle"].read_text())
     assert callable(mutate)
     mutate(raw)
     path = tmp_path / "mine.yaml"

@@ -15,9 +15,13 @@ def test_a_replay_sends_nothing_and_gives_the_same_verdicts(
     run_suite: Callable[..., SuiteRun], tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recording = f"{tmp_path}/recording"
-    with ReferenceServer(load_profile("openai"), faults=["created-ms", "wrong-param"]) as server:
+    with ReferenceServer(
+        load_profile("openai-dalle"), faults=["created-ms", "wrong-param"]
+    ) as server:
         monkeypatch.setenv("IGC_REPLAY_KEY", server.api_key)
         target = [
+            "--profile",
+            "openai-dalle",
             "--base-url",
             server.base_url,
             "--api-key-env",

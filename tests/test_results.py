@@ -37,7 +37,7 @@ def _broken_copy(run: SuiteRun, tmp_path: Path, break_it: Callable[[dict[str, An
     return path
 
 
-@pytest.mark.parametrize("profile", ["openai", "modelmax", "ezmodel", "yescale"])
+@pytest.mark.parametrize("profile", ["openai-dalle", "modelmax", "ezmodel", "yescale"])
 def test_every_profile_run_writes_results_that_validate(
     profile_runs: dict[str, SuiteRun], profile: str
 ) -> None:
@@ -68,7 +68,7 @@ def test_the_matrix_rejects_a_results_file_that_breaks_the_schema_in_one_line(
     def break_it(data: dict[str, Any]) -> None:
         data["checks"][3]["outcome"] = "mostly fine"
 
-    path = _broken_copy(profile_runs["openai"], tmp_path, break_it)
+    path = _broken_copy(profile_runs["openai-dalle"], tmp_path, break_it)
     run = run_cli("matrix", str(path), "--out", str(tmp_path / "matrix"))
     assert run.exit_code == 4
     assert len(run.output.strip().splitlines()) == 1
@@ -84,7 +84,7 @@ def test_the_gate_rejects_a_results_file_that_breaks_the_schema_in_one_line(
 
     app = tmp_path / "app.yaml"
     app.write_text("name: x\nmodels:\n  dall-e-3:\n    sizes: [1024x1024]\n")
-    path = _broken_copy(profile_runs["openai"], tmp_path, break_it)
+    path = _broken_copy(profile_runs["openai-dalle"], tmp_path, break_it)
     run = run_cli("gate", "--requires", str(app), "--candidate", str(path))
     assert run.exit_code == 4
     assert len(run.output.strip().splitlines()) == 1

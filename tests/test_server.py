@@ -24,7 +24,7 @@ from conformance.server.contract import MALFORMED_JSON, RULES
 from conformance.server.faults import ACCEPT_RULE_FAULTS, unknown_faults
 from conformance.server.images import render_png
 
-PROFILE = load_profile("openai")
+PROFILE = load_profile("openai-dalle")
 GENERATIONS = "/images/generations"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -454,6 +454,12 @@ def _case_created_null(srv: ReferenceServer) -> None:
     assert body["created"] is None
 
 
+def _case_quality_auto(srv: ReferenceServer) -> None:
+    body = _ok(srv).json()
+    assert body["quality"] == "auto"
+    assert body["data"]
+
+
 def _case_n_ignored(srv: ReferenceServer) -> None:
     before = srv.stats()["generations"]
     assert len(_ok(srv, n=3).json()["data"]) == 1
@@ -532,6 +538,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "error-stringly": _case_error_stringly,
     "created-ms": _case_created_ms,
     "created-null": _case_created_null,
+    "quality-auto": _case_quality_auto,
     "n-ignored": _case_n_ignored,
     "format-ignored": _case_format_ignored,
     "both-formats": _case_both_formats,
@@ -547,7 +554,9 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
 
 
 def test_every_fault_is_tested() -> None:
-    assert set(FAULTS) == set(FAULT_CASES) | set(ACCEPT_RULE_FAULTS)
+    from tests.test_server_gpt import GPT_FAULT_CASES  # the GPT models' faults
+
+    assert set(FAULTS) == set(FAULT_CASES) | set(ACCEPT_RULE_FAULTS) | set(GPT_FAULT_CASES)
     assert all(FAULTS[name].breaks for name in FAULTS)
 
 
@@ -556,7 +565,11 @@ def test_fault_changes_behaviour(servers: ServerFactory, fault: str) -> None:
     FAULT_CASES[fault](servers(fault))
 
 
-@pytest.mark.parametrize("fault", list(ACCEPT_RULE_FAULTS))
+# The GPT models' own rules: tests/test_server_gpt.py.
+@pytest.mark.parametrize(
+    "fault",
+    [f for f, rule in ACCEPT_RULE_FAULTS.items() if rule in INVALID or rule == MALFORMED_JSON],
+)
 def test_accept_fault_serves_what_the_rule_refuses(servers: ServerFactory, fault: str) -> None:
     rule = ACCEPT_RULE_FAULTS[fault]
     srv = servers(fault)
@@ -649,7 +662,7 @@ def test_serve_prints_its_url_and_serves() -> None:
     code = (
         "from conformance.profile import load_profile\n"
         "from conformance.server.runner import serve\n"
-        "serve(load_profile('openai'), '127.0.0.1', 0, 'sk-ref-local', ['n-ignored'])\n"
+        "serve(load_profile('openai-dalle'), '127.0.0.1', 0, 'sk-ref-local', ['n-ignored'])\n"
     )
     root = Path(__file__).resolve().parent.parent
     with subprocess.Popen(

@@ -28,7 +28,7 @@ from conformance.transport.retry import RetryPolicy, retry_after
 from conformance.verdict import judge, no_verdict_from_a_down_server, view_rules
 from tests.hostile import Answer, RawServer, Request, scripted
 
-PROFILE = load_profile("openai")
+PROFILE = load_profile("openai-dalle")
 FAST = RetryPolicy(retries=2, backoff_s=0.01, max_backoff_s=0.02)
 OK = (200, {"Content-Type": "application/json"}, b'{"created": 1, "data": [{"b64_json": "x"}]}')
 BAD = (400, {"Content-Type": "application/json"}, b'{"error": {"message": "no"}}')

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from conformance.checks import auth, balance, errors, generation, images, sdk, usage, validation
+from conformance.checks import (
+    auth,
+    balance,
+    clients,
+    errors,
+    generation,
+    gpt,
+    images,
+    stream,
+    usage,
+    validation,
+)
 from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, sdk, usage)
+_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
 
 
 def all_checks() -> list[Check]:

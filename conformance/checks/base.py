@@ -71,7 +71,7 @@ class Context:
     @property
     def openai_rules(self) -> bool:
         """Whether this view judges by OpenAI's own contract (drop-in, or OpenAI itself)."""
-        return self.view == "drop-in" or self.profile.name == "openai"
+        return self.view == "drop-in" or self.profile.name in ("openai", "openai-dalle")
 
     def expected_error(self) -> tuple[tuple[int, ...], str | None]:
         """Statuses (and code) this view's rules document for the probe's refusal.

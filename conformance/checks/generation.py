@@ -18,12 +18,24 @@ from conformance.checks.base import (
     passed,
     redirect_note,
 )
+from conformance.probes import Probe
 from conformance.spec import schema_errors
 
 DAY_S = 24 * 3600
 VALID = kind_is("valid")
-# Answers, sent or printed in the vendor's docs: the body checks judge both.
-ANSWERS = kind_is("valid", "example")
+
+
+def ANSWERS(probe: Probe) -> bool:
+    """JSON answers, sent or printed in the vendor's docs: the body checks judge both.
+    An answer to ``stream: true`` is events, judged by stream.*."""
+    return probe.kind in ("valid", "example") and not probe.expect.stream
+
+
+def dalle_answers(probe: Probe) -> bool:
+    """Answers of the DALL·E family; GPT image answers have checks of their own (gpt-image.*)."""
+    return probe.kind in ("valid", "example") and probe.expect.family != "gpt"
+
+
 # Before this, a "created" in seconds is implausible for an image API.
 _EPOCH_2000 = 946_684_800
 
@@ -39,7 +51,10 @@ def status(ctx: Context) -> Result:
 
 
 @check(
-    "generation.content-type", title="answer is application/json", severity="must", applies=VALID
+    "generation.content-type",
+    title="answer is application/json",
+    severity="must",
+    applies=lambda p: p.kind == "valid" and not p.expect.stream,
 )
 def content_type(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:
@@ -130,7 +145,7 @@ def _present(item: dict[str, Any], key: str) -> bool:
     "generation.format",
     title="exactly the requested one of url / b64_json",
     severity="must",
-    applies=ANSWERS,
+    applies=dalle_answers,
 )
 def response_format(ctx: Context) -> Result:
     items = answer_items(ctx)

@@ -131,7 +131,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
     "images.dimensions",
     title="image has the requested width and height",
     severity="must",
-    applies=lambda p: p.kind == "valid",
+    applies=lambda p: p.kind == "valid" and p.expect.family != "gpt",
 )
 def dimensions(ctx: Context) -> Result:
     items = answer_items(ctx)
@@ -156,7 +156,7 @@ _DALL_E_SIZES = ("256x256", "512x512", "1024x1024", "1792x1024", "1024x1792")
 
 
 def openai_sizes(model: str) -> tuple[str, ...]:
-    baseline = openai_baseline().models.get(model)
+    baseline = openai_baseline("dalle").models.get(model)
     return baseline.sizes if baseline is not None else _DALL_E_SIZES
 
 
@@ -164,7 +164,7 @@ def openai_sizes(model: str) -> tuple[str, ...]:
     "images.openai-size",
     title="image size is one OpenAI's DALL·E API produces",
     severity="may",
-    applies=lambda p: p.kind == "valid",
+    applies=lambda p: p.kind == "valid" and p.expect.family != "gpt",
 )
 def openai_size(ctx: Context) -> Result:
     """An extension beyond OpenAI's sizes is fine for the vendor's own clients, but

@@ -15,7 +15,6 @@ from conformance.checks.base import (
     Result,
     check,
     failed,
-    kind_is,
     not_a_success,
     passed,
     skipped,
@@ -63,7 +62,7 @@ def shape_problems(usage: Any, shape: str) -> list[str]:
     "generation.usage",
     title="usage, where present, has the documented shape",
     severity="should",
-    applies=kind_is("valid", "example"),
+    applies=lambda p: p.kind in ("valid", "example") and p.expect.family != "gpt",
 )
 def usage(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:

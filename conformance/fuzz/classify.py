@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.gpt.pairs import PAIR_RULES
+from conformance.gpt.params import GptSpec, ParamSpec
+from conformance.gpt.sizes import parse_size
 from conformance.profile import ModelSpec, Profile
 
 # Whether a drawn body is one the profile accepts; not a verdict on a server.
@@ -68,8 +71,11 @@ def _enum(param: str, value: Any, allowed: tuple[str, ...]) -> Reason | None:
     return Reason(param, "unknown value" if isinstance(value, str) else "wrong type")
 
 
-class _Ambiguous(Exception):
-    pass
+class Ambiguous(Exception):
+    """The contract leaves the answer to this body open: it is never sent."""
+
+
+_Ambiguous = Ambiguous
 
 
 def _prompt(value: Any, model: ModelSpec) -> Reason | None:
@@ -116,6 +122,9 @@ def _size(value: Any, model: ModelSpec) -> Reason | None:
     return Reason("size", "unsupported")
 
 
+# The prompt and n rules, shared with the GPT family's classification.
+
+
 def _model(body: Mapping[str, Any], profile: Profile) -> tuple[ModelSpec, Reason | None]:
     default = profile.models[profile.default_model]
     name = body.get("model")
@@ -134,6 +143,8 @@ def classify(body: Any, profile: Profile) -> Classification:
         rule = "not JSON" if isinstance(body, bytes) else "not a JSON object"
         return Classification("invalid", None, (Reason(None, rule),))
     model, wrong_model = _model(body, profile)
+    if model.gpt is not None:
+        return _classify_gpt(body, model, wrong_model)
     try:
         found = [
             wrong_model,
@@ -150,6 +161,85 @@ def classify(body: Any, profile: Profile) -> Classification:
         found.append(Reason("user", "wrong type"))
     reasons = tuple(r for r in found if r is not None)
     return Classification("invalid" if reasons else "valid", model, reasons)
+
+
+def _classify_gpt(
+    body: dict[str, Any], model: ModelSpec, wrong_model: Reason | None
+) -> Classification:
+    try:
+        found = gpt_reasons(body, model)
+    except Ambiguous as exc:
+        return Classification("ambiguous", model, note=str(exc))
+    reasons = tuple(r for r in (wrong_model, *found) if r is not None)
+    return Classification("invalid" if reasons else "valid", model, reasons)
+
+
+# -- the GPT image family's rules, built on the shared ones above --------------
+
+# Keys every model takes; a GPT model declares the rest as parameters.
+_GPT_BASE_KEYS = ("model", "prompt", "n", "size")
+
+
+def _is_whole_float(value: Any) -> bool:
+    return isinstance(value, float) and value.is_integer()
+
+
+def _gpt_size(value: Any, gpt: GptSpec) -> Reason | None:
+    if value is None or (isinstance(value, str) and value in gpt.size.values):
+        return None
+    if not isinstance(value, str):
+        return Reason("size", "wrong type")
+    if "\u00d7" in value:
+        return Reason("size", "multiplication sign")
+    parsed = parse_size(value)
+    if gpt.size.rule is not None and parsed is not None:
+        broken = gpt.size.rule.broken(*parsed)
+        return Reason("size", broken[0][0]) if broken else None
+    return Reason("size", "unsupported")
+
+
+def _param(spec: ParamSpec, body: Mapping[str, Any]) -> Reason | None:
+    if spec.name not in body:
+        return None
+    value = body[spec.name]
+    if spec.kind == "unsupported":
+        if value is None:
+            raise Ambiguous(f"{spec.name} sent as null where the model does not take it")
+        return Reason(spec.name, "unsupported parameter", kind="unknown_parameter")
+    if spec.kind == "string":
+        return None if isinstance(value, str) else Reason(spec.name, "wrong type")
+    if value is None or spec.allows(value):
+        return None
+    if spec.kind == "range" and _is_whole_float(value):
+        raise Ambiguous(f"a whole-number float {spec.name}")
+    if spec.kind == "range" and isinstance(value, int) and not isinstance(value, bool):
+        return Reason(spec.name, "out of range")
+    return Reason(spec.name, "unknown value" if isinstance(value, str) else "wrong type")
+
+
+def gpt_reasons(body: Mapping[str, Any], model: ModelSpec) -> list[Reason]:
+    """Every rule ``body`` breaks for a GPT model; raises Ambiguous where the contract is silent."""
+    gpt = model.gpt
+    assert gpt is not None, "only GPT-family models have these rules"
+    unknown = [k for k in body if k not in _GPT_BASE_KEYS and k not in gpt.params]
+    if unknown:
+        raise Ambiguous(f"a key the profile does not declare ({unknown[0]!r})")
+    found = [
+        _prompt(body.get("prompt"), model),
+        _n(body.get("n"), model),
+        _gpt_size(body.get("size"), gpt),
+    ]
+    found += [_param(spec, body) for spec in gpt.params.values()]
+    reasons = [r for r in found if r is not None]
+    wrong = {r.param for r in reasons}
+    for name in gpt.rules:
+        rule = PAIR_RULES[name]
+        if wrong & set(rule.params) or rule.broken(body, gpt) is None:
+            continue
+        if not rule.refused:
+            raise Ambiguous(f"{rule.description}")
+        reasons.append(Reason(rule.param, name))
+    return reasons
 
 
 def parse(raw: bytes) -> Any:

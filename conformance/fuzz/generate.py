@@ -126,16 +126,37 @@ def cheapen(body: Any, classification: Classification) -> Any:
     case that is invalid for another reason becomes the minimum.
     """
     model = classification.model
-    if not isinstance(body, dict) or model is None or "n" not in body:
+    if not isinstance(body, dict) or model is None:
+        return body
+    body = _fewer_partials(body, classification)
+    if "n" not in body:
         return body
     if not any(r.param == "n" for r in classification.reasons):
         n = body["n"]
         return body if n is None or n == model.n_min else {**body, "n": model.n_min}
     cap = model.n_max + 1
-    if potential_images(body) <= cap:
+    if potential_images({"n": body["n"]}) <= cap:
         return body
     n = body["n"]
     return {**body, "n": str(cap) if isinstance(n, str) else cap}
+
+
+def _fewer_partials(body: dict[str, Any], classification: Classification) -> dict[str, Any]:
+    """A streaming case's partial_images above the maximum becomes maximum + 1: each
+    partial is billed, and any value above breaks the same rule."""
+    value = body.get("partial_images")
+    gpt = classification.model.gpt if classification.model else None
+    spec = gpt.param("partial_images") if gpt else None
+    if (
+        spec is None
+        or spec.maximum is None
+        or isinstance(value, bool)
+        or not isinstance(value, int)
+        or value <= spec.maximum + 1
+        or not any(r.param == "partial_images" for r in classification.reasons)
+    ):
+        return body
+    return {**body, "partial_images": spec.maximum + 1}
 
 
 def _canonical(body: Any, content: bytes) -> bytes:
@@ -170,6 +191,15 @@ def _draw(profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int)
     return list(found.values())
 
 
+# The cache keys the coverage phase's cases (deterministic, but seconds to build
+# per model) as a batch of this size, which no random batch has.
+_COVERAGE = 0
+
+
+def _coverage_batch(model: ModelSpec, mode: Mode, _size: int, _seed: int) -> list[Any]:
+    return _coverage_cases(model, mode)
+
+
 def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[Any]:
     """Boundary cases first, then seeded random batches, each drawn only if needed.
 
@@ -177,7 +207,7 @@ def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[An
     after all): one batch of twice the count is usually enough, and cheaper than
     several small ones.
     """
-    yield from _coverage_cases(model, mode)
+    yield from cache.batch(model, mode, _COVERAGE, 0, _coverage_batch)
     for index in range(_MAX_BATCHES):
         seed_ = derive_seed(seed, model.name, mode, index)
         yield from cache.batch(model, mode, batch, seed_, draw_batch)

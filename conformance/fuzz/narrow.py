@@ -44,6 +44,10 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
     Fields whose default the profile does not state are required to be explicit
     there, so every positive case has a known expected size and format.
     """
+    if model.gpt is not None:
+        from conformance.fuzz.gpt import request_schema as gpt_request_schema
+
+        return gpt_request_schema(model, mode, _prompt(model))
     n_max = min(model.n_max, max(model.n_min, 1)) if mode == "positive" else model.n_max
     properties: dict[str, Any] = {
         "model": {"type": "string", "enum": [model.name]},

@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.fuzz.classify import Classification
 from conformance.fuzz.generate import DEFAULT_SEED, Drawn, draw
+from conformance.gpt.covering import expectation as gpt_expectation
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ModelSpec, Profile
 
@@ -32,7 +33,10 @@ class FuzzSettings:
 
 
 def expect_refusal(profile: Profile, c: Classification) -> Expectation:
-    kinds = list(dict.fromkeys(r.kind for r in c.reasons))
+    # A kind the profile does not document (unknown_parameter) is an invalid request.
+    kinds = list(
+        dict.fromkeys(r.kind if r.kind in profile.errors else "invalid_request" for r in c.reasons)
+    )
     statuses = tuple(dict.fromkeys(s for k in kinds for s in profile.errors[k].status))
     kind = kinds[0] if len(kinds) == 1 else "invalid_request"
     code = profile.errors[kind].code if len(kinds) == 1 else None
@@ -103,6 +107,9 @@ def positive_probes(
         n = body.get("n") or 1
         size = body.get("size") or model.default_size
         fmt = body.get("response_format") or model.default_response_format
+        expect = Expectation(statuses=(200,), n=n, size=size, response_format=fmt)
+        if model.gpt is not None:
+            expect = gpt_expectation(model, body)
         covers = _covers(body)
         probes.append(
             Probe(
@@ -110,7 +117,7 @@ def positive_probes(
                 model=model.name,
                 title="fuzz: generate " + ", ".join(covers),
                 kind="valid",
-                expect=Expectation(statuses=(200,), n=n, size=size, response_format=fmt),
+                expect=expect,
                 body=body,
                 raw_body=drawn.content,
                 potential_images=n,

@@ -2,10 +2,10 @@
 
 `python -m conformance gate --requires app.yaml --candidate cand/results.json
 [--current cur/results.json]` reads the consumer's contract (the models, sizes,
-formats, n, qualities and styles it uses, and the severities it cannot live
-with) and results files, and prints a short diff: what breaks, what gets better,
-what changes silently compared with the current provider. Exit 0 when nothing
-breaks, 1 otherwise, 4 on bad input.
+formats, n, qualities and styles it uses, the clients it reads answers with,
+and the severities it cannot live with) and results files, and prints a short
+diff: what breaks, what gets better, what changes silently compared with the
+current provider. Exit 0 when nothing breaks, 1 otherwise, 4 on bad input.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.report import client_gating as gating
 from conformance.report.rows import Column, columns, in_view, load_results
 from conformance.resources import app_schema_path
 from conformance.vocabulary import BAD, Severity, View
@@ -46,6 +47,8 @@ class AppRequirements:
     view: View
     cannot_live_with: tuple[Severity, ...]
     models: dict[str, Uses]
+    # The clients the app reads answers with (conformance.clients); () for any.
+    clients: tuple[str, ...] = ()
 
 
 @cache
@@ -76,6 +79,7 @@ def load_app(path: Path) -> AppRequirements:
             )
             for name, uses in raw["models"].items()
         },
+        clients=tuple(dict.fromkeys(raw.get("clients", []))),
     )
 
 
@@ -87,6 +91,8 @@ class GateReport:
     breaks: list[str] = field(default_factory=list)
     better: list[str] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)
+    # Failures the app's own clients read past (only when the app names them).
+    coped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -100,6 +106,7 @@ class GateReport:
             ("breaks", "✗", self.breaks),
             ("gets better", "+", self.better),
             ("changes silently", "~", self.silent),
+            ("the app's clients cope", "=", self.coped),
         ):
             if items or title == "breaks":
                 lines.append(f"{title} ({len(items)}):")
@@ -117,13 +124,13 @@ def _probes(entries: list[dict[str, Any]], model: str) -> dict[str, list[dict[st
     return out
 
 
-def _blocking(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [e for e in entries if e["severity"] in severities and e["outcome"] in BAD]
+def _blocking(entries: list[dict[str, Any]], app: AppRequirements) -> list[dict[str, Any]]:
+    return [e for e in entries if gating.breaks(e, app.cannot_live_with, app.clients)]
 
 
-def _works(entries: list[dict[str, Any]], severities: tuple[str, ...]) -> bool:
+def _works(entries: list[dict[str, Any]], app: AppRequirements) -> bool:
     status = [e for e in entries if e["check"] == "generation.status"]
-    return bool(status) and status[0]["outcome"] == "passed" and not _blocking(entries, severities)
+    return bool(status) and status[0]["outcome"] == "passed" and not _blocking(entries, app)
 
 
 def _describe(entry: dict[str, Any]) -> str:
@@ -146,22 +153,37 @@ def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
                     for pid, es in probes.items()
                     if es[0]["probe"]["params"].get(param) == value
                 }
-                if any(_works(es, app.cannot_live_with) for es in asked.values()):
+                if any(_works(es, app) for es in asked.values()):
                     continue
                 label = f"{model}: {param} {value}"
                 if not asked:
                     yield f"{label} was never requested: not among what the candidate documents"
                     continue
                 es = next(iter(asked.values()))
-                bad = _blocking(es, app.cannot_live_with) or [
-                    e for e in es if e["check"] == "generation.status"
-                ]
+                bad = _blocking(es, app) or [e for e in es if e["check"] == "generation.status"]
                 yield f"{label} fails: {_describe(bad[0])}"
-        for entry in _blocking(
-            [e for e in entries if e.get("model") == model], app.cannot_live_with
-        ):
+        for entry in _blocking([e for e in entries if e.get("model") == model], app):
             if (entry.get("probe") or {}).get("kind") not in ("valid", "example"):
                 yield f"{model}: {_describe(entry)}"
+
+
+def _coped(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
+    entries = [in_view(e, app.view) for e in data["checks"]]
+    by_answer: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_answer.setdefault((entry.get("model"), str(entry["id"]).partition("[")[2]), []).append(
+            entry
+        )
+    for entry in entries:
+        same = by_answer[(entry.get("model"), str(entry["id"]).partition("[")[2])]
+        if entry.get("model") in app.models and gating.coped(
+            entry, app.cannot_live_with, app.clients, same
+        ):
+            check = entry["check"]
+            yield (
+                f"{entry['model']}: {check} ({entry['severity']}) {entry['outcome']}, but "
+                f"{', '.join(app.clients)} read the same answers (their client.* checks passed)"
+            )
 
 
 def _status(entry: dict[str, Any]) -> int | None:
@@ -184,13 +206,15 @@ def _compare(
             continue
         told: set[str] = set()  # probes whose change of status is already reported
         for key in sorted(set(new.cells) & set(old.cells), key=_status_rows_first):
+            if not gating.counts(key.split("[")[0], app.clients):
+                continue
             before, after = old.cells[key], new.cells[key]
             severity = new.meta[key]["severity"]
             label = f"{model}: {key} ({severity})"
             if before.outcome in BAD and after.outcome == "passed":
                 report.better.append(f"{label}: {before.outcome} → passed")
                 continue
-            if after.outcome in BAD and severity in app.cannot_live_with:
+            if any(gating.breaks(e, app.cannot_live_with, app.clients) for e in after.entries):
                 continue  # already among what breaks
             probe = key.partition("[")[2]
             was = _status(before.entries[0]) if probe and probe not in told else None
@@ -224,6 +248,7 @@ def gate(app: AppRequirements, candidate: Path, current: Path | None = None) -> 
         current=None,
     )
     report.breaks = list(dict.fromkeys(_requirements(app, cand)))
+    report.coped = list(dict.fromkeys(_coped(app, cand)))
     if current is not None:
         cur = load_results(current)
         report.current = f"{cur['target'].get('profile')} ({current})"

@@ -20,8 +20,10 @@ from PIL import Image
 from conformance import __version__
 from conformance.checks.base import Context
 from conformance.checks.images import FoundImage, found_images
+from conformance.clients.replay import versions as client_versions
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
+from conformance.report.clients import clients_html
 from conformance.report.results import evidence
 from conformance.session import SuiteSession
 from conformance.verdict import Verdict
@@ -95,7 +97,8 @@ def _thumbnail(data: bytes) -> str | None:
 def _figure(image: FoundImage, requested: str | None) -> str:
     actual = image.decoded.size if image.decoded else "not decodable"
     thumb = _thumbnail(image.data) if image.decoded else None
-    mismatch = image.decoded is None or image.decoded.size != requested
+    # auto: the server picks the size (gpt-image.dimensions judges which).
+    mismatch = image.decoded is None or requested not in ("auto", image.decoded.size)
     css = ' class="igc-mismatch"' if mismatch else ""
     img = (
         f'<img src="data:image/png;base64,{thumb}" alt="image {image.index}">'
@@ -225,7 +228,9 @@ def summary_html(session: SuiteSession, view: View) -> str:
         f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
         f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
-        f"{views_html(verdicts, view)}{deviations_html(session)}{facts_html(session, view)}"
+        f"{views_html(verdicts, view)}"
+        f"{clients_html(verdicts, session.exchanges, view, client_versions())}"
+        f"{deviations_html(session)}{facts_html(session, view)}"
         f"<h3>Returned images</h3>{gallery_html(session)}</div>"
     )
 
@@ -241,6 +246,13 @@ def extras_for(
     from pytest_html import extras
 
     result = verdict.result(session.config.view)
+    other = [
+        f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
+    ]
+    if passed_everywhere(verdict):
+        # Passed rows stay cheap: no extras (the message goes in the row's log,
+        # see passed_log); the evidence is in results.json.
+        return []
     ev = evidence(exchange, session.config.api_key_env, sent=verdict.probe.sent)
     parts = [
         f"<p><b>{escape(verdict.check.id)}</b> ({verdict.check.severity}, "
@@ -250,14 +262,11 @@ def extras_for(
     if result.outcome != "passed" and verdict.check.doc:
         # The check's own docstring: why the rule matters, for whoever reads a failure.
         parts.append(f"<p>Why: {escape(' '.join(verdict.check.doc.split()))}</p>")
-    other = [
-        f"{view}: {r.outcome}" for view, r in verdict.views.items() if view != session.config.view
-    ]
     if other:
         parts.append(f"<p>Other view — {escape('; '.join(other))}</p>")
     if ev["curl"]:
         parts.append(_pre("Reproduce", ev["curl"]))
-    # Full evidence where a person will read it; results.json keeps it for every check.
+    # Full evidence where a person will read it; results.json keeps it for every exchange.
     if result.outcome != "passed":
         if ev["request"]:
             parts.append(_pre("Request", ev["request"]))
@@ -269,7 +278,7 @@ def extras_for(
             "exchange is in results.json.</p>"
         )
     if (
-        verdict.check.id == "images.dimensions"
+        verdict.check.id in ("images.dimensions", "gpt-image.dimensions")
         and exchange is not None
         and exchange.response is not None
     ):
@@ -281,6 +290,16 @@ def extras_for(
             parts.append(f'<h4>Images</h4><div class="igc-gallery">{figures}</div>')
     html = session.redactor.text(f'<div class="igc-evidence">{"".join(parts)}</div>')
     return [extras.html(html)]
+
+
+def passed_everywhere(verdict: Verdict) -> bool:
+    return all(r.outcome == "passed" for r in verdict.views.values())
+
+
+def passed_log(session: SuiteSession, verdict: Verdict) -> str:
+    """What a passed row shows when opened: its verdict message, in one line."""
+    message = verdict.result(session.config.view).message
+    return escape(session.redactor.text(f"{verdict.check.id}: passed — {message}"))
 
 
 def terminal_lines(session: SuiteSession, view: View) -> list[str]:

@@ -21,17 +21,8 @@ from typing import Any
 from conformance import __version__
 from conformance.errors import ConfigError
 from conformance.report.rows import Column, columns
-from conformance.vocabulary import BAD, SEVERITIES, WORST_FIRST, worst
+from conformance.vocabulary import BAD, SEVERITIES, SYMBOL, WORST_FIRST, worst
 
-# Glyphs every font has (emoji are missing from many headless and CI fonts).
-SYMBOL = {
-    "passed": "✓",
-    "failed": "✗",
-    "known": "⚠",
-    "fixed": "↑",
-    "skipped": "·",
-    "error": "‼",
-}
 BADGE_LABEL = "openai-images compat"
 
 
@@ -185,6 +176,9 @@ def index_html(matrix: Matrix) -> str:
     )
     prov_head = "".join(f"<th>{escape(c.provider)} {escape(c.model)}</th>" for c in cols)
     generated = datetime.now(UTC).isoformat(timespec="seconds")
+    from conformance.report.clients import matrix_section
+
+    clients = matrix_section(cols)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>OpenAI Images compatibility matrix</title><style>{_STYLE}</style></head>
@@ -193,6 +187,8 @@ def index_html(matrix: Matrix) -> str:
 <p>{len(cols)} provider/model column(s) from {len({c.source for c in cols})} results file(s),
 combined by imagegen-conformance {__version__} at {generated}. Each cell links to the
 evidence of that run; the score under each column is rows passed / rows judged.</p>
+{clients}
+<h2>Checks</h2>
 <div id="filters">
 <label><input type="checkbox" id="only-bad"> only rows with a failure, error, fixed or known
 deviation</label>
@@ -239,13 +235,16 @@ def evidence_html(matrix: Matrix, col: Column) -> str:
     prov = "".join(
         f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in col.provenance().items()
     )
+    from conformance.report.clients import evidence_section
+
+    clients = evidence_section(col, anchor)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{escape(col.provider)} {escape(col.model)}: evidence</title>
 <style>{_STYLE} pre{{white-space:pre-wrap;background:#f6f6f6;padding:6px}}</style></head>
 <body><p><a href="../index.html">← matrix</a></p>
 <h1>{escape(col.provider)} · {escape(col.model)}</h1>
-<table>{prov}</table>{"".join(parts)}
+<table>{prov}</table>{clients}{"".join(parts)}
 </body></html>
 """
 
@@ -282,6 +281,9 @@ def markdown(matrix: Matrix) -> str:
             outcome = matrix.cell_outcome(row, col)
             cells.append(f"{SYMBOL[outcome]} {outcome}" if outcome else "—")
         lines.append(f"| `{row.key}` | {row.severity} | " + " | ".join(cells) + " |")
+    from conformance.report.clients import markdown_section
+
+    lines += markdown_section(cols)
     return "\n".join(lines) + "\n"
 
 

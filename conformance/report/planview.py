@@ -6,19 +6,30 @@ import json
 from collections import Counter
 
 from conformance.fuzz.probes import shown
+from conformance.gpt.pricing import price_range, request_price
 from conformance.plan import Plan
 from conformance.probes import Probe
 
 
 def _price(plan: Plan, probe: Probe, images: int) -> str:
-    price = plan.profile.models[probe.model].price_per_image
-    return f"${price * images:.2f}" if price is not None else "price unknown"
+    price = request_price(plan.profile.models[probe.model], probe.body, images)
+    return f"${price:.3f}" if price is not None else "price unknown"
 
 
-def _refusal(probe: Probe) -> str:
+def _images(probe: Probe) -> str:
+    """What a billable probe bills: its images, and a stream's partial images (each billed)."""
+    n = probe.expect.n or 1
+    if not probe.expect.partial_images:
+        return f"{n} image(s)"
+    return f"{n} image(s) + {n * probe.expect.partial_images} partial(s)"
+
+
+def _refusal(plan: Plan, probe: Probe) -> str:
+    """One refused probe: free on a conformant server; what it bills if wrongly accepted."""
     statuses = "/".join(str(s) for s in probe.expect.statuses)
     param = f"param {probe.expect.param}" if probe.expect.param else "no single param"
-    line = f"    {probe.id:<26} {statuses:<8} {param:<24} {probe.title}"
+    cost = f"$0 ({_price(plan, probe, probe.potential_images)} if accepted)"
+    line = f"    {probe.id:<30} {statuses:<8} {param:<26} {cost:<26} {probe.title}"
     if probe.origin == "fuzz":
         line += f"  {json.dumps(shown(probe.content()), ensure_ascii=False)}"
     return line
@@ -40,7 +51,8 @@ def plan_text(plan: Plan, *, budget: int) -> str:
     lines = [
         f"imagegen-conformance plan: profile {profile.name}, models {', '.join(plan.models)}, "
         f"{seed}, budget {budget} billable image(s)",
-        f"billable: {len(billable)} request(s) for {images} image(s), estimated "
+        f"billable: {len(billable)} request(s) for {images} image(s) (partial images "
+        "of streams included), estimated "
         f"${plan.estimated_cost():.2f} at the profile's prices"
         + (" — over the budget: the last ones will be skipped" if images > budget else ""),
         f"free: {free or 'none'} — {len(plan.probes)} request(s) in all",
@@ -55,13 +67,15 @@ def plan_text(plan: Plan, *, budget: int) -> str:
             if spec.price_per_image is not None
             else "no price"
         )
+        if (span := price_range(spec)) is not None:
+            price = f"${span[0]:.3f}-${span[1]:.3f} per image by quality and size"
         lines += ["", f"{model} ({price})", "  billable, and what each request covers:"]
         for p in (p for p in probes if p.billable):
-            n = p.expect.n or 1
+            n = p.expect.images or 1
             covers = ", ".join(p.covers)
-            lines.append(f"    {p.id:<40} {n} image(s) {_price(plan, p, n):>6}  {covers}")
+            lines.append(f"    {p.id:<40} {_images(p):<26} {_price(plan, p, n):>7}  {covers}")
         refused = [p for p in probes if not p.billable]
         if refused:
-            lines.append("  free (a conformant server refuses them):")
-            lines += [_refusal(p) for p in refused]
+            lines.append("  free (a conformant server refuses them; cost if one were accepted):")
+            lines += [_refusal(plan, p) for p in refused]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,10 @@
 
 Fields exactly as README "results.json" documents; nothing here ever holds a
 secret (exchanges are redacted when recorded, and the writer redacts again).
+Each exchange's evidence is written once, under ``exchanges``; a check that
+passed points at it (``evidence: {"exchange": key}``), every other check (the
+ones a person reads) carries its evidence in full. :func:`resolve_evidence`
+puts the shared evidence back for readers that want it inline.
 """
 
 from __future__ import annotations
@@ -156,6 +160,7 @@ def build_results(
     summary = Counter({o: 0 for o in OUTCOMES})
     other_summary: dict[str, Counter[str]] = {}
     checks = []
+    shared: dict[str, dict[str, Any]] = {}
     for v in verdicts:
         result = v.result(view)
         summary[result.outcome] += 1
@@ -172,7 +177,7 @@ def build_results(
                 "model": v.model,
                 "outcome": result.outcome,
                 "message": result.message,
-                "evidence": evidence(exchanges.get(v.probe.key), key_env, sent=v.probe.sent),
+                "evidence": _evidence_for(v, result.outcome, exchanges, key_env, shared),
                 "views": {name: view_entry(r) for name, r in v.views.items()},
                 "probe": probe_entry(v.probe, profile),
             }
@@ -201,7 +206,35 @@ def build_results(
             "budget": budget,
         },
         "checks": checks,
+        "exchanges": shared,
     }
+
+
+def _evidence_for(
+    verdict: Verdict,
+    outcome: str,
+    exchanges: dict[str, Exchange],
+    key_env: str,
+    shared: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Full evidence for a check a person will read; a reference for a passed one."""
+    key = verdict.probe.key
+    exchange = exchanges.get(key)
+    if outcome != "passed" or exchange is None:
+        return evidence(exchange, key_env, sent=verdict.probe.sent)
+    if key not in shared:
+        shared[key] = evidence(exchange, key_env, sent=verdict.probe.sent)
+    return {"exchange": key}
+
+
+def resolve_evidence(data: dict[str, Any]) -> dict[str, Any]:
+    """A results dict whose checks all carry their evidence inline (shared ones copied in)."""
+    shared = data.get("exchanges") or {}
+    for entry in data.get("checks", []):
+        ref = (entry.get("evidence") or {}).get("exchange")
+        if isinstance(ref, str) and ref in shared:
+            entry["evidence"] = shared[ref]
+    return data
 
 
 def write_json(path: Path, data: Any, redactor: Redactor) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 
 from conformance.errors import ConfigError, schema_problem
+from conformance.report.results import resolve_evidence
 from conformance.resources import results_schema_path
 from conformance.vocabulary import View, worst
 
@@ -119,7 +120,7 @@ def load_results(path: Path) -> dict[str, Any]:
     for entry in data["checks"]:
         # Written before results carried the check's id on its own: the id without its probe.
         entry.setdefault("check", str(entry["id"]).partition("[")[0])
-    return data
+    return resolve_evidence(data)
 
 
 def in_view(entry: dict[str, Any], view: View | None) -> dict[str, Any]:

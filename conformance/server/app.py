@@ -15,14 +15,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from conformance.profile import ErrorKind, Profile
@@ -30,11 +30,15 @@ from conformance.server.contract import (
     DEFAULT_PROMPT,
     Generation,
     Violation,
-    check_request,
     parse_body,
 )
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS, unknown_faults
+from conformance.server.gpt import GptGeneration
+from conformance.server.gpt import answer as gpt_answer
 from conformance.server.images import render_png
+from conformance.server.rules import check_request
+from conformance.server.stream import media_type as stream_media_type
+from conformance.server.stream import partials_asked, stream_events, wants_stream
 
 STORE_LIMIT = 512
 # Any consistent number will do: the contract only asks for integers that add up.
@@ -42,7 +46,12 @@ _OUTPUT_TOKENS_PER_IMAGE = 1056
 _NOT_AN_IMAGE = b"not an image" * 10
 _UNUSED_KEYS = ("url", "b64_json", "revised_prompt")
 _GPT_IMAGE_KEYS = ("background", "output_format", "quality", "size")
-_FALLBACK_STATUS = {"invalid_request": 400, "unknown_model": 400, "unauthorized": 401}
+_FALLBACK_STATUS = {
+    "invalid_request": 400,
+    "unknown_model": 400,
+    "unauthorized": 401,
+    "unknown_parameter": 400,
+}
 
 Json = dict[str, Any]
 
@@ -86,7 +95,7 @@ class ReferenceState:
         self.store_limit = store_limit
         self.skipped_rules = frozenset(
             rule for name, rule in ACCEPT_RULE_FAULTS.items() if name in faults
-        )
+        ) | ({"stream-unsupported"} if "stream-as-json" in faults else frozenset())
         self._lock = threading.Lock()
         self._images: OrderedDict[str, bytes] = OrderedDict()
         self._requests = 0
@@ -349,9 +358,16 @@ def _success(state: ReferenceState, gen: Generation, items: list[Json]) -> Respo
         payload["data"] = items
     if state.has("null-top-level"):
         payload.update(dict.fromkeys(_GPT_IMAGE_KEYS))
+    if state.has("quality-auto"):
+        payload["quality"] = "auto"
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage
+    return _send(state, payload)
+
+
+def _send(state: ReferenceState, payload: Json) -> Response:
+    """A successful answer's bytes, as the serialization faults leave them."""
     content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     if state.has("json-truncated"):
         content = content[: len(content) // 2]
@@ -413,14 +429,40 @@ async def generations(request: Request) -> Response:
     outcome = check_request(body, state.profile, state.skipped_rules)
     if isinstance(outcome, Violation):
         return _validation_error(state, outcome)
+    # Drawing is CPU work; off the event loop it does not stall parallel requests.
+    if isinstance(outcome, GptGeneration):
+        if state.latency_s:
+            await asyncio.sleep(state.latency_s)
+        if wants_stream(body) and not state.has("stream-as-json"):
+            return await _stream(request, state, outcome, partials_asked(body, outcome))
+        payload, images = await run_in_threadpool(
+            gpt_answer, state, outcome, _created(state), _base_url(request, state)
+        )
+        state.count_billed(images)
+        return _send(state, payload)
     if state.has("reject-hd") and body.get("quality") == "hd":
         return _validation_error(state, _hd_refusal(outcome))
-    # Drawing is CPU work; off the event loop it does not stall parallel requests.
     if state.latency_s:
         await asyncio.sleep(state.latency_s)  # a generation takes time; others go on meanwhile
     items = await run_in_threadpool(_make_items, state, outcome, _base_url(request, state))
     state.count_billed(len(items))
     return _success(state, outcome, items)
+
+
+async def _stream(
+    request: Request, state: ReferenceState, gen: GptGeneration, partials: int
+) -> Response:
+    """``stream: true`` on a GPT model: its events, one chunk each (server/stream.py)."""
+    chunks, images = await run_in_threadpool(
+        stream_events, state, gen, partials, _created(state), _base_url(request, state)
+    )
+    state.count_billed(images)
+
+    async def send() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingResponse(send(), media_type=stream_media_type(state))
 
 
 async def image_file(request: Request) -> Response:

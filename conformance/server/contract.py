@@ -13,9 +13,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from conformance.profile import ModelSpec, Profile
+
+if TYPE_CHECKING:
+    pass
 
 MALFORMED_JSON = "malformed-json"
 MODEL_UNKNOWN = "model-unknown"
@@ -276,13 +279,15 @@ _CHECKS: tuple[tuple[str, Rule], ...] = (
 RULES: tuple[str, ...] = (MODEL_UNKNOWN, *(name for name, _ in _CHECKS))
 
 
-def check_request(
-    body: Mapping[str, Any], profile: Profile, skip: frozenset[str] = frozenset()
+def shared_rule(name: str) -> Rule:
+    """One of the rules above, for a model family that shares it (prompt, n, ...)."""
+    return dict(_CHECKS)[name]
+
+
+def check_dalle_request(
+    body: Mapping[str, Any], model: ModelSpec, skip: frozenset[str] = frozenset()
 ) -> Generation | Violation:
-    """Judge a parsed body: the first broken rule not in ``skip``, or what to draw."""
-    model, violation = resolve_model(body, profile)
-    if violation is not None and violation.rule not in skip:
-        return violation
+    """A DALL·E-format model's rules: the first broken rule not in ``skip``, or what to draw."""
     for name, rule in _CHECKS:
         if name in skip:
             continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from conformance.server.contract import MALFORMED_JSON, RULES
+from conformance.server.gpt import GPT_TOLERATED
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,14 @@ class Fault:
     breaks: str  # the check id that must fail against a server with this fault
     description: str
     # Other checks that observe the same broken rule and must fail too (e.g. the
-    # HTTP status of a refusal, seen directly and through the openai SDK).
+    # HTTP status of a refusal, seen directly and through each client).
     also: tuple[str, ...] = ()
     # The profile whose reference server shows the fault (a rule only some
-    # vendors document, e.g. a usage object in every answer).
-    profile: str = "openai"
+    # vendors document, e.g. a usage object in every answer): the DALL·E
+    # baseline unless the fault is about the GPT image models.
+    profile: str = "openai-dalle"
+    # The models the self-test runs it against (empty: all of the profile's).
+    models: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -51,17 +55,30 @@ _TOLERATED: Mapping[str, str] = {
     "style-unknown": "an unknown style is ignored",
 }
 
-# Fault name -> the validation rule it switches off.
+# Fault name -> the validation rule it switches off (the GPT models' own rules last).
 ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
-    {f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED}
+    {
+        **{f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED},
+        **{f"accept-{rule}": rule for rule in GPT_TOLERATED},
+    }
 )
+# The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
+_GPT_MODEL = ("gpt-image-2",)
 
 
 def _accept_faults() -> tuple[Fault, ...]:
-    return tuple(
-        Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
-        for name, rule in ACCEPT_RULE_FAULTS.items()
-    )
+    faults = []
+    for name, rule in ACCEPT_RULE_FAULTS.items():
+        if rule in GPT_TOLERATED:
+            description = f"skips rule {rule}: {GPT_TOLERATED[rule]}"
+            faults.append(
+                Fault(name, "validation.rejected", description, profile="openai", models=_GPT_MODEL)
+            )
+        else:
+            faults.append(
+                Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
+            )
+    return tuple(faults)
 
 
 _OTHER_FAULTS: tuple[Fault, ...] = (
@@ -77,9 +94,14 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "auth-403",
-        "sdk.authentication",
+        "client.openai-python.authentication",
         "authentication failures answer 403 (code forbidden) instead of 401",
-        also=("auth.rejected",),
+        also=(
+            "auth.rejected",
+            "client.openai-python-strict.authentication",
+            "client.openai-node.authentication",
+            "client.vercel-ai.authentication",
+        ),
     ),
     Fault(
         "validation-500",
@@ -90,7 +112,12 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "validation-422",
         "validation.status",
         "every invalid request answers 422",
-        also=("sdk.bad-request",),
+        also=(
+            "client.openai-python.bad-request",
+            "client.openai-python-strict.bad-request",
+            "client.openai-node.bad-request",
+            "client.vercel-ai.bad-request",
+        ),
     ),
     Fault("wrong-param", "validation.param", 'validation errors carry "param": null'),
     Fault(
@@ -122,7 +149,9 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     Fault(
         "content-type-text",
         "generation.content-type",
-        "successful answers are sent as text/plain; charset=utf-8",
+        "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
+        "string (openai-python and the AI SDK parse it)",
+        also=("client.openai-node.generates",),
     ),
     Fault(
         "data-missing",
@@ -132,16 +161,33 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     Fault(
         "usage-malformed",
         "generation.usage",
-        'successful answers carry "usage": {"total_tokens": "many"}',
+        'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
+        "and the AI SDK reject it",
+        also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
     ),
     Fault(
         "json-truncated",
         "generation.schema",
         "successful answers stop halfway through the JSON (still application/json)",
-        also=("sdk.parses",),
+        also=(
+            "client.openai-python.generates",
+            "client.openai-python-strict.generates",
+            "client.openai-node.generates",
+            "client.vercel-ai.generates",
+        ),
     ),
     Fault("created-ms", "generation.created", "created is in milliseconds"),
-    Fault("created-null", "sdk.parses", "created is null"),
+    Fault(
+        "created-null",
+        "client.openai-python-strict.generates",
+        "created is null: strict openai-python rejects it, the default mode reads None",
+    ),
+    Fault(
+        "quality-auto",
+        "client.openai-python-strict.generates",
+        'successful answers echo "quality": "auto" instead of the quality drawn (strict '
+        "openai-python rejects the value, the default mode and the other clients cope)",
+    ),
     Fault("n-ignored", "generation.count", "one image is returned (and billed) whatever n is"),
     Fault(
         "format-ignored",
@@ -198,8 +244,119 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
+# The GPT image models, as the openai profile's reference server emulates them.
+_GPT_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "gpt-url",
+        "gpt-image.b64-only",
+        "GPT image answers carry a url (a stored image) instead of b64_json",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-usage-missing",
+        "gpt-image.usage",
+        "GPT image answers carry no usage",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-usage-no-output",
+        "gpt-image.usage",
+        "GPT image usage counts 0 output tokens for the images it returns",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-png-for-jpeg",
+        "gpt-image.output-format",
+        "output_format jpeg or webp is answered with a PNG (the echo still says jpeg/webp)",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-opaque",
+        "gpt-image.transparency",
+        "background transparent is drawn without an alpha channel (the echo still says "
+        "transparent)",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-echo-auto",
+        "gpt-image.echo",
+        "size, quality and background asked as auto (or left to their auto default) are "
+        'echoed as "auto"',
+        also=("client.openai-python-strict.generates",),
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gpt-auto-size",
+        "gpt-image.dimensions",
+        "size auto is drawn at 1344x768, a size no GPT model lists",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+)
+
+# Answers to stream: true (conformance/server/stream.py), shown on the cheapest GPT model.
+_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(name, breaks, description, also=also, profile="openai", models=_STREAM_MODEL)
+    for name, breaks, description, also in (
+        (
+            "stream-as-json",
+            "stream.is-stream",
+            "stream: true is answered with the JSON body (a server that ignores stream; "
+            "a model without streaming answers instead of refusing)",
+            (),
+        ),
+        (
+            "stream-content-type-text",
+            "stream.content-type",
+            "event streams are sent as text/plain; charset=utf-8",
+            (),
+        ),
+        (
+            "stream-event-without-data",
+            "stream.framing",
+            "an event: ping line with no data: line follows the first partial image",
+            (),
+        ),
+        (
+            "stream-flat-error",
+            "stream.event-types",
+            'a flat {"type": "error", "message": ...} event instead of the completed image',
+            ("stream.completed",),
+        ),
+        (
+            "stream-partial-index-one-based",
+            "stream.partials",
+            "partial_image_index counts from 1",
+            (),
+        ),
+        (
+            "stream-no-completed",
+            "stream.completed",
+            "the stream ends after the partial images, without image_generation.completed",
+            (),
+        ),
+        (
+            "stream-completed-no-usage",
+            "stream.fields",
+            "the completed event carries no usage",
+            (),
+        ),
+        ("stream-done", "stream.done", "data: [DONE] is sent after the last event", ()),
+    )
+)
+
 FAULTS: Mapping[str, Fault] = MappingProxyType(
-    {fault.name: fault for fault in (*_accept_faults(), *_OTHER_FAULTS)}
+    {
+        fault.name: fault
+        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
+    }
 )
 
 

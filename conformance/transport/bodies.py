@@ -9,7 +9,7 @@ is refused before reading anything.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -74,8 +74,13 @@ def _inflater(response: httpx.Response) -> _Inflater | None:
     )
 
 
-async def read_capped(response: httpx.Response, cap: int) -> bytes:
-    """The decoded body, or BodyTooLarge as soon as it passes ``cap`` bytes."""
+async def read_capped(
+    response: httpx.Response, cap: int, observe: Callable[[bytes], None] | None = None
+) -> bytes:
+    """The decoded body, or BodyTooLarge as soon as it passes ``cap`` bytes.
+
+    ``observe`` sees each decoded piece as it arrives (an event stream's progress).
+    """
     inflater = _inflater(response)
     declared = response.headers.get("content-length", "")
     if inflater is None and declared.isdigit() and int(declared) > cap:
@@ -100,6 +105,8 @@ async def read_capped(response: httpx.Response, cap: int) -> bytes:
                 if size > cap:
                     raise _too_large(cap, how)
                 pieces.append(piece)
+                if observe is not None:
+                    observe(piece)
         if inflater is not None:
             pieces.append(inflater.flush())
             size += len(pieces[-1])

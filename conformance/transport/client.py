@@ -22,6 +22,8 @@ from conformance import __version__
 from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
 from conformance.probes import WRONG_KEY, Probe
 from conformance.redact import Redactor
+from conformance.sse import StreamProgress, is_event_stream
+from conformance.sse import billed_images as stream_billed_images
 from conformance.transport.bodies import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_BODY,
@@ -162,26 +164,32 @@ class Transport:
     # -- one attempt -------------------------------------------------------
 
     async def _send(
-        self, client: httpx.AsyncClient, request: httpx.Request
+        self, client: httpx.AsyncClient, request: httpx.Request, progress: StreamProgress
     ) -> tuple[httpx.Response, bytes]:
         self.counters.total += 1
         response = await client.send(request, stream=True)
+        # An event stream is read whole like any body; its progress names why it ended.
+        streaming = is_event_stream(response.headers.get("content-type"))
         try:
-            body = await read_capped(response, self.max_body)
+            body = await read_capped(response, self.max_body, progress.feed if streaming else None)
         finally:
             await response.aclose()
         return response, body
 
     async def _try(self, client: httpx.AsyncClient, request: httpx.Request) -> _Try:
         url = str(request.url)
+        progress = StreamProgress()
         try:
             response, body = await asyncio.wait_for(
-                self._send(client, request), timeout=self.timeouts.total_s
+                self._send(client, request, progress), timeout=self.timeouts.total_s
             )
         except (BodyTooLarge, BodyUndecodable) as exc:
-            return _Try(error=str(exc))
+            return _Try(error=self.redactor.text(str(exc) + progress.describe()))
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             timeout = isinstance(exc, (httpx.TimeoutException, TimeoutError))
+            # A stream that stalls or trickles after its first bytes is not retried:
+            # that is how it answers, and a retry would bill its images again.
+            stalled = timeout and progress.started
             refused = isinstance(exc, httpx.ConnectError) and (
                 root_cause(exc) != "connection reset by peer"
             )
@@ -191,9 +199,9 @@ class Transport:
                 httpx.WriteError,
                 httpx.RemoteProtocolError,
             )
-            transient = timeout or (isinstance(exc, broken) and not refused)
+            transient = (timeout and not stalled) or (isinstance(exc, broken) and not refused)
             return _Try(
-                error=self.redactor.text(describe(exc, url, self.timeouts)),
+                error=self.redactor.text(describe(exc, url, self.timeouts) + progress.describe()),
                 transient=transient,
                 timeout=timeout,
                 reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
@@ -413,13 +421,17 @@ def image_urls(response: RecordedResponse | None) -> list[str]:
 def billed_images(response: RecordedResponse | None, requested: int) -> int:
     """Images a server billed for one answer: every 2xx generation counts.
 
-    The images in ``data`` when it is a list; the requested count when the body
-    cannot tell (assume the worst).
+    The images in ``data`` when it is a list; in an event stream, every partial
+    and completed image; the requested count when the body cannot tell (assume
+    the worst).
     """
     if response is None or not 200 <= response.status < 300:
         return 0
+    if is_event_stream(response.content_type):
+        return stream_billed_images(response.body)
     payload: Any = response.json_or_none()
     data = payload.get("data") if isinstance(payload, dict) else None
     if isinstance(data, list):
         return len(data)
-    return requested
+    # An event stream sent as another media type still delivered its images.
+    return (payload is None and stream_billed_images(response.body)) or requested

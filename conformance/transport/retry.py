@@ -10,8 +10,9 @@ The rule (README "Transient vs failing"):
   (``validation.rejected`` fails); so is a 502-504 on every attempt. The
   transport still errors such a verdict when the server answered nothing else.
 * A connection reset or a broken answer is transient; a timeout is retried once
-  (each costs a whole deadline); a refused connection or an unknown host is not
-  (nothing there to wait for).
+  (each costs a whole deadline), but not in an event stream that had started
+  (the transport decides: its answer, and a retry would bill again); a refused
+  connection or an unknown host is not (nothing there to wait for).
 * Waits double from ``backoff_s`` up to ``max_backoff_s`` with jitter; a
   ``retry-after-ms`` or ``Retry-After`` header wins, up to ``max_wait_s``; a
   server that asks for longer is not retried.

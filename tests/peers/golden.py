@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from conformance.clients import CLIENTS
 from conformance.plan import build_plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
@@ -40,6 +41,27 @@ def probes(kind: str, response_format: str | None = None) -> Probes:
 def several_images() -> Probes:
     """The valid probes that ask for more than one image."""
     return frozenset(p.key for p in _probes() if p.kind == "valid" and (p.expect.n or 1) > 1)
+
+
+def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> dict[str, Probes]:
+    """The same verdicts for each client's check of one behaviour (``client.<client>.<behaviour>``).
+
+    The AI SDK only ever asks for b64_json, so its ``generates`` covers those probes alone.
+    """
+    out = {}
+    for name in only if only is not None else CLIENTS:
+        scope = (
+            keys & probes("valid", "b64_json")
+            if (name, behaviour)
+            == (
+                "vercel-ai",
+                "generates",
+            )
+            else keys
+        )
+        if scope:
+            out[f"client.{name}.{behaviour}"] = frozenset(scope)
+    return out
 
 
 def both(*probe_ids: str) -> Probes:

@@ -1,0 +1,313 @@
+"""Answers of the GPT image models: base64 only, echoed settings, real formats, usage.
+
+What OpenAI sends for gpt-image-* (spec 2026-08-21, SDK 3.57, live capture):
+``b64_json`` and never a ``url``; the ``size``, ``quality``, ``background`` and
+``output_format`` used, with every ``auto`` resolved; the image really in the
+format asked for, with an alpha channel when ``transparent`` was asked; the
+size asked, or one of the model's sizes for ``auto``; and token ``usage``.
+These checks apply to GPT-family probes only; the DALL·E checks of the same
+concerns (generation.format, images.dimensions, generation.usage) to the others.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from conformance.checks.base import (
+    Context,
+    Result,
+    answer_items,
+    check,
+    failed,
+    not_a_success,
+    passed,
+    skipped,
+)
+from conformance.checks.usage import shape_problems
+from conformance.gpt.params import AUTO
+from conformance.imaging import MAX_PIXELS, decode_b64, sniff
+from conformance.probes import Probe
+from conformance.profile import ModelSpec, openai_baseline
+
+
+def _gpt_valid(probe: Probe) -> bool:
+    """A GPT JSON answer; a stream's events have checks of their own (stream.*)."""
+    return probe.kind == "valid" and probe.expect.family == "gpt" and not probe.expect.stream
+
+
+def _asked_transparent(probe: Probe) -> bool:
+    return _gpt_valid(probe) and probe.expect.background == "transparent"
+
+
+@dataclass(frozen=True)
+class Opened:
+    index: int
+    format: str | None  # by magic bytes
+    pil_format: str | None
+    width: int
+    height: int
+    has_alpha: bool
+    see_through: bool  # some pixel with alpha below 255
+    problem: str | None = None
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+def _open(index: int, data: bytes) -> Opened:
+    kind = sniff(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > MAX_PIXELS:
+                    raise ValueError(f"{width}x{height} is too many pixels to decode")
+                img.load()
+                has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                    "transparency" in img.info
+                )
+                see_through = False
+                if has_alpha:
+                    extrema = img.convert("RGBA").getchannel("A").getextrema()
+                    see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
+                return Opened(index, kind, img.format, width, height, has_alpha, see_through)
+    except Exception as exc:  # Pillow raises many types for broken files
+        return Opened(index, kind, None, 0, 0, False, False, f"cannot decode: {exc}")
+
+
+def _images(ctx: Context) -> list[Opened] | Result:
+    """Every b64_json image of the answer, opened; or why there is nothing to judge."""
+    items = answer_items(ctx)
+    if isinstance(items, Result):
+        return items
+    out = []
+    for i, item in enumerate(items):
+        value = item.get("b64_json") if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            out.append(_open(i, decode_b64(value)))
+        except ValueError as exc:
+            out.append(Opened(i, None, None, 0, 0, False, False, f"b64_json: {exc}"))
+    if not out:
+        return skipped("no b64_json image in the answer (judged by gpt-image.b64-only)")
+    return out
+
+
+def _model_sizes(ctx: Context) -> tuple[str, ...]:
+    """The sizes ``auto`` may resolve to: the model's listed sizes in this view's rules."""
+    model: ModelSpec | None = ctx.model
+    if ctx.view == "drop-in":
+        model = openai_baseline("gpt").models.get(ctx.probe.model) or model
+    return model.sizes if model is not None else ("1024x1024", "1536x1024", "1024x1536")
+
+
+@check(
+    "gpt-image.b64-only",
+    title="GPT image answer carries b64_json only, never a url",
+    severity="must",
+    applies=_gpt_valid,
+)
+def b64_only(ctx: Context) -> Result:
+    """The official example code reads data[0].b64_json: a url instead breaks it."""
+    items = answer_items(ctx)
+    if isinstance(items, Result):
+        return items
+    if not items:
+        return failed("data is empty: no image to read")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            return failed(f"data[{i}] is {type(item).__name__}, not an object")
+        value = item.get("b64_json")
+        if not isinstance(value, str) or not value:
+            got = "a url" if item.get("url") else "no image"
+            return failed(
+                f"data[{i}] carries {got} and no b64_json: GPT image models return "
+                f"base64 only (b64decode(data[{i}].b64_json) fails)"
+            )
+        if item.get("url") is not None:
+            return failed(f"data[{i}] also carries a url ({str(item['url'])[:60]!r})")
+    return passed(f"{len(items)} image(s) as b64_json, no url")
+
+
+_ECHOED = ("size", "quality", "background", "output_format")
+
+
+def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> str | None:
+    expect = ctx.probe.expect
+    if value is None:
+        return f"{key} is missing (OpenAI echoes the {key} it used)"
+    if not isinstance(value, str):
+        return f"{key} is {value!r}, not a string"
+    if value == AUTO:
+        return f'{key} is "auto": the answer must say what auto resolved to'
+    if key == "output_format":
+        return (
+            None
+            if value == expect.output_format
+            else f"{key} {value!r}; asked {expect.output_format!r}"
+        )
+    if key == "background":
+        if expect.background in ("transparent", "opaque"):
+            return (
+                None
+                if value == expect.background
+                else f"background {value!r}; asked {expect.background!r}"
+            )
+        return (
+            None
+            if value in ("transparent", "opaque")
+            else f"background {value!r} is no resolution of auto"
+        )
+    if key == "quality":
+        model = ctx.model
+        legal = [str(q) for q in (model.qualities if model else ()) if q != AUTO] or [
+            "low",
+            "medium",
+            "high",
+        ]
+        if expect.quality not in (None, AUTO):
+            return (
+                None if value == expect.quality else f"quality {value!r}; asked {expect.quality!r}"
+            )
+        return None if value in legal else f"quality {value!r} is none of {', '.join(legal)}"
+    if expect.size not in (None, AUTO) and value != expect.size:
+        return f"size {value!r}; asked {expect.size!r}"
+    if decoded is not None and value != decoded:
+        return f"size {value!r} but the image is {decoded}"
+    return None
+
+
+@check(
+    "gpt-image.echo",
+    title="size, quality, background and output_format echoed, auto resolved",
+    severity="should",
+    applies=_gpt_valid,
+)
+def echo(ctx: Context) -> Result:
+    """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
+    payload = ctx.payload
+    if not isinstance(payload, dict):
+        return skipped("no JSON object to judge (judged by generation.schema)")
+    images = _images(ctx)
+    decoded = None
+    if isinstance(images, list) and images and images[0].problem is None:
+        decoded = images[0].size
+    problems = [p for key in _ECHOED if (p := _echo_problem(ctx, key, payload.get(key), decoded))]
+    if problems:
+        return failed("; ".join(problems))
+    return passed(", ".join(f"{k} {payload[k]}" for k in _ECHOED))
+
+
+@check(
+    "gpt-image.output-format",
+    title="the image is encoded as the output_format asked for",
+    severity="should",
+    applies=_gpt_valid,
+)
+def output_format(ctx: Context) -> Result:
+    """A client that saves ``image.<output_format>`` must get that format."""
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    want = ctx.probe.expect.output_format or "png"
+    for img in images:
+        if img.problem is not None:
+            return failed(f"data[{img.index}]: {img.problem}")
+        if img.format != want or (img.pil_format or "").lower() != want:
+            return failed(
+                f"data[{img.index}] is {img.format or 'no known format'}; output_format was {want}"
+            )
+    return passed(f"{len(images)} {want} image(s) (magic bytes and Pillow agree)")
+
+
+@check(
+    "gpt-image.transparency",
+    title="background transparent yields see-through pixels",
+    severity="should",
+    applies=_asked_transparent,
+)
+def transparency(ctx: Context) -> Result:
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    for img in images:
+        if img.problem is not None:
+            return failed(f"data[{img.index}]: {img.problem}")
+        if not img.has_alpha:
+            return failed(
+                f"data[{img.index}] ({img.format}) has no alpha channel; transparent was asked"
+            )
+        if not img.see_through:
+            return failed(f"data[{img.index}] has an alpha channel but every pixel is opaque")
+    return passed(f"{len(images)} image(s) with transparent pixels")
+
+
+@check(
+    "gpt-image.dimensions",
+    title="image is the size asked, or one of the model's sizes for auto",
+    severity="must",
+    applies=_gpt_valid,
+)
+def dimensions(ctx: Context) -> Result:
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    want = ctx.probe.expect.size or AUTO
+    allowed = _model_sizes(ctx) if want == AUTO else (want,)
+    for img in images:
+        if img.problem is not None:
+            return skipped(f"data[{img.index}]: {img.problem} (judged by gpt-image.output-format)")
+        if img.size not in allowed:
+            what = (
+                f"auto must resolve to one of {', '.join(allowed)}"
+                if want == AUTO
+                else f"asked {want}"
+            )
+            return failed(f"data[{img.index}] is {img.size}; {what}")
+    return passed(f"{len(images)} image(s) of {', '.join(sorted({i.size for i in images}))}")
+
+
+@check(
+    "gpt-image.usage",
+    title="token usage: present, typed, adds up, output tokens counted",
+    severity="should",
+    applies=_gpt_valid,
+)
+def usage(ctx: Context) -> Result:
+    """OpenAI bills GPT images by tokens; cost accounting reads this usage."""
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
+    payload = ctx.payload
+    if not isinstance(payload, dict):
+        return skipped("no JSON object to judge (judged by generation.schema)")
+    found = payload.get("usage")
+    if found is None:
+        return failed("no usage: OpenAI sends input/output token usage with every GPT image")
+    problems = shape_problems(found, "openai")
+    if not problems:
+        if found["output_tokens"] <= 0:
+            problems.append(
+                f"usage.output_tokens is {found['output_tokens']} for generated image(s)"
+            )
+        details = found.get("output_tokens_details")
+        if details is not None and not (
+            isinstance(details, dict)
+            and all(isinstance(details.get(k), int) for k in ("image_tokens", "text_tokens"))
+        ):
+            problems.append("usage.output_tokens_details lacks integer image_tokens/text_tokens")
+    if problems:
+        return failed("; ".join(problems))
+    return passed(
+        f"input {found['input_tokens']} + output {found['output_tokens']} = "
+        f"{found['total_tokens']} tokens"
+    )

@@ -1,0 +1,110 @@
+"""The Node clients (openai-node, the Vercel AI SDK): one Node process per run.
+
+The clients are npm packages pinned by ``node/package-lock.json`` and installed
+once into the suite's cache (``npm ci`` from the registry). ``run`` hands every
+call of a run to ``node/runner.cjs`` in one JSON file and reads one JSON file
+back. Where ``node`` is missing or the install fails, the answer for every
+call is :class:`NotRun` with the reason: those checks skip, never pass or fail.
+``IMAGEGEN_CONFORMANCE_NODE_CLIENTS=off`` leaves them out on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from conformance.clients.install import InstallError, npm_ci
+from conformance.clients.observation import NotRun, Observation, ReplayCall
+
+PIN_DIR = Path(__file__).resolve().parent / "node"
+RUNNER = PIN_DIR / "runner.cjs"
+ENV = "IMAGEGEN_CONFORMANCE_NODE_CLIENTS"
+# Time for the whole batch: loading the clients takes about a second, each call
+# a few milliseconds; past this the harness, not a server, has failed.
+BATCH_TIMEOUT_S = 120.0
+NODE_CLIENTS = ("openai-node", "vercel-ai")
+
+
+@dataclass(frozen=True)
+class NodeSetup:
+    node: str
+    modules: Path
+
+
+@cache
+def setup() -> NodeSetup | NotRun:
+    """Node and the installed clients, or why they cannot run (asked once per process)."""
+    if os.environ.get(ENV, "").lower() in ("off", "0", "no", "false"):
+        return NotRun(f"the Node clients are switched off ({ENV}={os.environ[ENV]})")
+    node = shutil.which("node")
+    if node is None:
+        return NotRun("node is not installed (not found on PATH)")
+    version = json.loads((PIN_DIR / "package.json").read_text(encoding="utf-8"))["version"]
+    try:
+        modules = npm_ci("node-clients", version, PIN_DIR, what="the Node clients")
+    except (InstallError, OSError) as exc:
+        return NotRun(str(exc))
+    return NodeSetup(node, modules)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one Node process said: per call digest and client, an observation."""
+
+    results: dict[str, dict[str, Observation | NotRun]]
+    versions: dict[str, str]
+
+
+def run(calls: Sequence[tuple[ReplayCall, Sequence[str]]]) -> Batch:
+    """Replay each call into the named Node clients, all in one Node process."""
+    found = setup()
+    if isinstance(found, NotRun):
+        return _everywhere(calls, found)
+    items = []
+    for call, clients in calls:
+        items.append({"id": call.digest, "clients": list(clients), **call.to_json()})
+    with tempfile.TemporaryDirectory(prefix="igc-node-") as scratch:
+        given, taken = Path(scratch) / "in.json", Path(scratch) / "out.json"
+        given.write_text(json.dumps({"items": items}), encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [found.node, str(RUNNER), str(found.modules), str(given), str(taken)],
+                capture_output=True,
+                text=True,
+                timeout=BATCH_TIMEOUT_S,
+                check=False,
+                cwd=scratch,
+                # Nothing of the suite's environment (keys included) reaches the clients.
+                env={"PATH": os.environ.get("PATH", ""), "NODE_NO_WARNINGS": "1"},
+            )
+        except subprocess.TimeoutExpired:
+            return _everywhere(
+                calls,
+                Observation(False, harness=f"the Node clients took over {BATCH_TIMEOUT_S:g} s"),
+            )
+        if proc.returncode != 0 or not taken.exists():
+            tail = " | ".join(proc.stderr.strip().splitlines()[-4:])
+            return _everywhere(
+                calls,
+                Observation(False, harness=f"the Node runner failed ({proc.returncode}): {tail}"),
+            )
+        output = json.loads(taken.read_text(encoding="utf-8"))
+    results: dict[str, dict[str, Observation | NotRun]] = {}
+    for digest, by_client in output["results"].items():
+        results[digest] = {name: Observation.from_json(obs) for name, obs in by_client.items()}
+    versions = {name: str(v) for name, v in output.get("versions", {}).items()}
+    versions["node"] = f"node {output.get('node', '?')}"
+    return Batch(results, versions)
+
+
+def _everywhere(
+    calls: Sequence[tuple[ReplayCall, Sequence[str]]], answer: Observation | NotRun
+) -> Batch:
+    return Batch({call.digest: dict.fromkeys(clients, answer) for call, clients in calls}, {})

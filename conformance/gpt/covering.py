@@ -1,0 +1,211 @@
+"""The covering set of a GPT model: every documented value once, at the lowest price.
+
+One request per value of the longest list (size, quality, background,
+output_format, moderation), ``n = 2`` riding along once on the first request,
+so a model bills at most its longest list + 1 images. Sizes go cheapest first
+(``auto`` last); qualities are then placed where they cost least (an expensive
+quality on a cheap size; the ``n = 2`` request at the cheapest quality);
+background and output_format are arranged so that every request obeys the
+model's rules (transparent only with png or webp). A value equal to the
+documented default is left out of one request, so the default itself is
+exercised; ``output_compression`` gets one non-default value on a jpeg/webp
+request, and the last request sends ``n`` and ``output_compression`` as null
+(what the SDK sends for an argument given as None). Streaming parameters are
+left out: valid probes here do not stream.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from conformance.gpt.pairs import PAIR_RULES
+from conformance.gpt.params import AUTO, STREAMING, GptSpec
+from conformance.gpt.pricing import image_price
+from conformance.gpt.sizes import area
+from conformance.probes import Expectation
+
+if TYPE_CHECKING:  # types only: the profile reads this family's rules
+    from conformance.profile import ModelSpec
+
+PROMPT = "A red cube on a white table, soft studio light"
+# Axes besides size and quality, in the order they are placed.
+_FREE_AXES = ("background", "output_format", "moderation")
+
+
+@dataclass(frozen=True)
+class GptRow:
+    body: dict[str, Any]
+    n: int
+    expect: Expectation
+    covers: tuple[str, ...]
+
+
+def _price(model: ModelSpec, quality: Any, size: str) -> float:
+    return image_price(model, quality, size) or 0.0
+
+
+def cheapest_size(model: ModelSpec) -> str:
+    """The listed size whose cheapest image costs least (then the smallest)."""
+    gpt = _gpt(model)
+    low = cheapest_quality(model)
+    return min(gpt.size.fixed, key=lambda s: (_price(model, low, s), area(s)))
+
+
+def cheapest_quality(model: ModelSpec) -> Any:
+    gpt = _gpt(model)
+    values = [q for q in gpt.values("quality") if q != AUTO]
+    if not values:
+        return None
+    smallest = min(gpt.size.fixed, key=area)
+    return min(values, key=lambda q: (_price(model, q, smallest), values.index(q)))
+
+
+def _gpt(model: ModelSpec) -> GptSpec:
+    if model.gpt is None:
+        raise ValueError(f"{model.name} is not a GPT-family model")
+    return model.gpt
+
+
+def _sizes(model: ModelSpec) -> list[str]:
+    gpt = _gpt(model)
+    low = cheapest_quality(model)
+    fixed = sorted(gpt.size.fixed, key=lambda s: (_price(model, low, s), area(s)))
+    return fixed + ([AUTO] if gpt.size.has_auto else [])
+
+
+def _padded(values: Sequence[Any], rows: int, pad: Any) -> list[Any]:
+    return list(values) + [pad] * (rows - len(values))
+
+
+def _qualities(model: ModelSpec, sizes: list[str], counts: list[int]) -> list[Any]:
+    """The order of qualities over the rows that costs least (ties: listed order)."""
+    values = list(_gpt(model).values("quality"))
+    if not values:
+        return [None] * len(sizes)
+    padded = _padded(values, len(sizes), cheapest_quality(model) or values[0])
+    best: tuple[float, tuple[Any, ...]] | None = None
+    for order in dict.fromkeys(itertools.permutations(padded)):
+        cost = sum(_price(model, q, s) * n for q, s, n in zip(order, sizes, counts, strict=True))
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, order)
+    assert best is not None
+    return list(best[1])
+
+
+def _legal(gpt: GptSpec, row: dict[str, Any]) -> bool:
+    return all(
+        PAIR_RULES[name].broken(row, gpt) is None for name in gpt.rules if PAIR_RULES[name].refused
+    )
+
+
+def _free_axes(gpt: GptSpec, rows: int) -> list[dict[str, Any]]:
+    """background / output_format / moderation per row, every row legal."""
+    columns: dict[str, list[Any]] = {}
+    for axis in _FREE_AXES:
+        values = gpt.values(axis)
+        if values:
+            # Spare requests send the default explicitly (auto must resolve, too).
+            pad = gpt.default(axis) if gpt.default(axis) is not None else values[0]
+            columns[axis] = _padded(values, rows, pad)
+    names = list(columns)
+    options = [list(dict.fromkeys(itertools.permutations(columns[a]))) for a in names]
+    for combo in itertools.product(*options):
+        table = [{a: combo[k][i] for k, a in enumerate(names)} for i in range(rows)]
+        if all(_legal(gpt, row) for row in table):
+            return table
+    raise ValueError("no arrangement of background and output_format obeys the model's rules")
+
+
+def _compression(gpt: GptSpec) -> int | None:
+    spec = gpt.param("output_compression")
+    if spec is None or spec.kind != "range" or spec.minimum is None or spec.maximum is None:
+        return None
+    middle = (spec.minimum + spec.maximum) // 2
+    return middle if middle != spec.default else spec.minimum
+
+
+def _probe_id(values: dict[str, Any], n: int) -> str:
+    parts = [str(values[k]) for k in ("size", "quality", *_FREE_AXES) if values.get(k) is not None]
+    return "gen-" + "-".join(parts) + (f"-n{n}" if n > 1 else "")
+
+
+def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
+    """``(probe id, row)`` pairs for one GPT model, cheapest sizes first."""
+    gpt = _gpt(model)
+    sizes = _sizes(model)
+    lists = [sizes] + [list(gpt.values(a)) for a in ("quality", *_FREE_AXES)]
+    rows = max(len(v) for v in lists)
+    sizes = _padded(sizes, rows, sizes[0])
+    counts = [2 if i == 0 and model.n_max >= 2 else 1 for i in range(rows)]
+    qualities = _qualities(model, sizes, counts)
+    free = _free_axes(gpt, rows)
+    defaults = {"size": gpt.size.default, **{a: gpt.default(a) for a in ("quality", *_FREE_AXES)}}
+    compression = _compression(gpt)
+    omitted: set[str] = set()
+    out = []
+    for i in range(rows):
+        chosen: dict[str, Any] = {"size": sizes[i], "quality": qualities[i], **free[i]}
+        chosen = {k: v for k, v in chosen.items() if v is not None}
+        body: dict[str, Any] = {"model": model.name, "prompt": PROMPT}
+        covers = []
+        for axis, value in chosen.items():
+            if i > 0 and value == defaults.get(axis) and axis not in omitted:
+                omitted.add(axis)  # left out once on purpose: the default must apply
+                covers.append(f"{axis}={value} (default)")
+                continue
+            body[axis] = value
+            covers.append(f"{axis}={value}")
+        fmt = gpt.effective(body, "output_format")
+        if compression is not None and fmt in ("jpeg", "webp") and "compression" not in omitted:
+            omitted.add("compression")
+            body["output_compression"] = compression
+            covers.append(f"output_compression={compression}")
+        if counts[i] > 1:
+            body["n"] = counts[i]
+            covers.append(f"n={counts[i]}")
+        if i == 0 and gpt.supported("user"):
+            body["user"] = "imagegen-conformance"
+            covers.append("user")
+        if i == rows - 1 and i > 0:
+            # openai-python sends an argument given as None as null: null means default.
+            for name in ("n", "output_compression"):
+                if name not in body and (name == "n" or gpt.supported(name)):
+                    body[name] = None
+                    covers.append(f"{name}=null")
+        assert not set(body) & set(STREAMING)
+        expect = Expectation(
+            statuses=(200,),
+            n=counts[i],
+            size=str(gpt.effective(body, "size") or AUTO),
+            response_format="b64_json",
+            family="gpt",
+            output_format=_text(gpt.effective(body, "output_format")),
+            background=_text(gpt.effective(body, "background")),
+            quality=_text(gpt.effective(body, "quality")),
+        )
+        out.append((_probe_id(chosen, counts[i]), GptRow(body, counts[i], expect, tuple(covers))))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def expectation(model: ModelSpec, body: dict[str, Any]) -> Expectation:
+    """What a valid request of any shape must show (used for fuzzed valid cases)."""
+    gpt = _gpt(model)
+    n = body.get("n") if isinstance(body.get("n"), int) else 1
+    size = body.get("size") if body.get("size") is not None else gpt.size.default
+    return Expectation(
+        statuses=(200,),
+        n=n or 1,
+        size=str(size or AUTO),
+        response_format="b64_json",
+        family="gpt",
+        output_format=_text(gpt.effective(body, "output_format")),
+        background=_text(gpt.effective(body, "background")),
+        quality=_text(gpt.effective(body, "quality")),
+    )

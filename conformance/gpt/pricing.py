@@ -1,0 +1,59 @@
+"""What one image costs, from a profile's price list.
+
+GPT models are priced per quality x size (OpenAI publishes per-image figures
+for the listed sizes). Where the list has no figure the estimate errs high:
+``auto`` quality costs what the dearest quality does, ``auto`` size what the
+dearest listed size does, and an unlisted size (gpt-image-2 takes any legal
+``WxH``) is priced by area from the nearest listed size of that quality.
+DALL·E-form models have one ``price_per_image`` (the most any image costs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from conformance.gpt.params import AUTO
+from conformance.gpt.sizes import area
+
+if TYPE_CHECKING:  # types only: the profile reads this family's rules
+    from conformance.profile import ModelSpec
+
+
+def _by_size(table: Mapping[str, float], size: str | None) -> float:
+    if size is None or size == AUTO or area(size) == 0:
+        return max(table.values())
+    if size in table:
+        return table[size]
+    nearest = min(table, key=lambda s: abs(area(s) - area(size)))
+    return table[nearest] * area(size) / area(nearest)
+
+
+def image_price(model: ModelSpec, quality: Any = None, size: Any = None) -> float | None:
+    """USD for one image of ``model`` at ``quality`` and ``size`` (None: the default)."""
+    gpt = model.gpt
+    if gpt is None or not gpt.prices:
+        return model.price_per_image
+    quality = quality if quality is not None else gpt.default("quality")
+    size = size if size is not None else gpt.size.default
+    if isinstance(quality, str) and quality in gpt.prices:
+        return _by_size(gpt.prices[quality], size if isinstance(size, str) else None)
+    return max(
+        _by_size(table, size if isinstance(size, str) else None) for table in gpt.prices.values()
+    )
+
+
+def request_price(model: ModelSpec, body: Mapping[str, Any] | None, images: int) -> float | None:
+    """USD for ``images`` images of the request ``body``."""
+    body = body or {}
+    price = image_price(model, body.get("quality"), body.get("size"))
+    return None if price is None else price * images
+
+
+def price_range(model: ModelSpec) -> tuple[float, float] | None:
+    """The cheapest and the dearest listed image, or None without a price list."""
+    gpt = model.gpt
+    if gpt is None or not gpt.prices:
+        return None
+    figures = [p for table in gpt.prices.values() for p in table.values()]
+    return min(figures), max(figures)

@@ -1,0 +1,149 @@
+"""Planning for the GPT image models: probes from the per-model rules, at the lowest price."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.fuzz.classify import classify
+from conformance.gpt.params import STREAMING
+from conformance.gpt.pricing import image_price, request_price
+from conformance.gpt.sizes import SizeRule, witness
+from conformance.plan import build_plan
+from conformance.profile import load_profile
+from tests.conftest import SuiteRun
+
+OPENAI = load_profile("openai")
+GPT_MODELS = list(OPENAI.models)
+
+
+def _longest_list(model: str) -> int:
+    gpt = OPENAI.models[model].gpt
+    assert gpt is not None
+    enums = [len(gpt.values(p)) for p in gpt.params if p not in STREAMING]
+    return max(len(gpt.size.values), *enums)
+
+
+@pytest.mark.parametrize("model", GPT_MODELS)
+def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_longest_list_plus_one(
+    model: str,
+) -> None:
+    probes = [p for p in build_plan(OPENAI, [model]).billable if not p.expect.stream]
+    gpt = OPENAI.models[model].gpt
+    assert gpt is not None
+    covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
+    wanted = {f"size={s}" for s in gpt.size.values}
+    for name in ("quality", "background", "output_format", "moderation"):
+        wanted |= {f"{name}={v}" for v in gpt.values(name)}
+    assert wanted <= covered
+    assert {"n=2", "user", "output_compression=50", "n=null"} <= covered
+    assert sum(p.expect.n or 0 for p in probes) <= _longest_list(model) + 1
+    for probe in probes:
+        assert not set(probe.body or {}) & set(STREAMING), "valid probes do not stream"
+        assert classify(dict(probe.body or {}), OPENAI).verdict == "valid", probe.id
+
+
+def test_the_n_2_request_is_the_cheapest_one() -> None:
+    for model in GPT_MODELS:
+        probes = build_plan(OPENAI, [model]).billable
+        spec = OPENAI.models[model]
+        twice = next(p for p in probes if p.expect.n == 2)
+        assert (twice.body or {})["quality"] == "low"
+        cheapest = min(request_price(spec, p.body, 1) or 0 for p in probes)
+        assert request_price(spec, twice.body, 1) == cheapest
+
+
+# The issue's examples: each rule broken alone, and the field the refusal names.
+EXPECTED_REFUSALS = {
+    "gpt-image-1.5": {
+        "size-unsupported": ({"size": "1792x1024"}, "size"),
+        "response-format-unsupported": ({"response_format": "b64_json"}, "response_format"),
+        "style-unsupported": ({"style": "vivid"}, "style"),
+        "quality-unknown": ({"quality": "hd"}, "quality"),
+    },
+    "gpt-image-2": {
+        "size-multiple": ({"size": "1000x1000"}, "size"),
+        "size-ratio": ({"size": "3200x640"}, "size"),
+        "size-pixels-max": ({"size": "3840x2176"}, "size"),
+        "transparent-needs-png-or-webp": (
+            {"background": "transparent", "output_format": "jpeg"},
+            "background",
+        ),
+        "compression-needs-jpeg-or-webp": (
+            {"output_format": "png", "output_compression": 50},
+            None,
+        ),
+        "partial-images-range": ({"partial_images": 4, "stream": True}, "partial_images"),
+        "n-above-max": ({"n": 11}, "n"),
+    },
+}
+
+
+@pytest.mark.parametrize("model", list(EXPECTED_REFUSALS))
+def test_each_rule_gets_one_refused_probe_on_the_cheapest_request(model: str) -> None:
+    plan = build_plan(OPENAI, [model])
+    refused = {p.id: p for p in plan.probes if p.kind == "invalid"}
+    for probe_id, (change, param) in EXPECTED_REFUSALS[model].items():
+        probe = refused[probe_id]
+        body = dict(probe.body or {})
+        assert {k: body[k] for k in change} == change, probe_id
+        assert probe.expect.param == param, probe_id
+        assert body.get("quality", "hd") in ("low", "hd"), "cheapest quality unless about quality"
+        found = classify(body, OPENAI)
+        assert found.verdict == "invalid", probe_id
+    assert len(refused["prompt-too-long"].body["prompt"]) == 32001  # type: ignore[index]
+    unsupported = refused["style-unsupported"].expect
+    assert (unsupported.error_kind, unsupported.code) == ("unknown_parameter", "unknown_parameter")
+
+
+def test_every_refused_probe_is_classified_invalid_for_the_field_it_names() -> None:
+    plan = build_plan(OPENAI)
+    for probe in plan.probes:
+        if probe.kind != "invalid" or probe.body is None:
+            continue
+        found = classify(dict(probe.body), OPENAI)
+        assert found.verdict == "invalid", probe.key
+        if probe.expect.param is not None:
+            assert probe.expect.param in {r.param for r in found.reasons}, probe.key
+
+
+def test_size_witnesses_break_one_limit_each() -> None:
+    rule = SizeRule(
+        multiple_of=16, max_ratio=3, max_edge=3840, min_pixels=655360, max_pixels=8294400
+    )
+    for subrule in rule.subrules():
+        size = witness(rule, subrule)
+        assert size is not None
+        width, height = (int(v) for v in size.split("x"))
+        assert [name for name, _ in rule.broken(width, height)] == [subrule]
+    # Another rule gets searched witnesses, still breaking one limit each.
+    other = SizeRule(multiple_of=64, max_ratio=2, max_edge=2048, min_pixels=262144)
+    for subrule in other.subrules():
+        size = witness(other, subrule)
+        assert size is not None, subrule
+        width, height = (int(v) for v in size.split("x"))
+        assert [name for name, _ in other.broken(width, height)] == [subrule]
+
+
+def test_prices_come_from_the_profile_and_auto_is_priced_as_the_dearest() -> None:
+    mini = OPENAI.models["gpt-image-1-mini"]
+    assert image_price(mini, "low", "1024x1024") == 0.005
+    assert image_price(mini, "high", "1536x1024") == 0.052
+    assert image_price(mini, "auto", "auto") == 0.052
+    assert image_price(mini, "low", None) == 0.006  # size default auto: the dearest low
+    # gpt-image-2 sizes off the price list: by area from the nearest listed one (1536x1024).
+    estimate = image_price(OPENAI.models["gpt-image-2"], "low", "2048x2048")
+    assert estimate == pytest.approx(0.005 * (2048 * 2048) / (1536 * 1024))
+
+
+def test_plan_lists_each_refusal_rule_with_its_cost(run_cli: Callable[..., SuiteRun]) -> None:
+    run = run_cli("run", "--plan", "--models", "gpt-image-2", "--fuzz-examples", "0")
+    assert run.exit_code == 0, run.output
+    billable = "billable: 6 request(s) for 9 image(s) (partial images of streams included)"
+    assert f"{billable}, estimated $0.46" in run.output
+    for probe_id in EXPECTED_REFUSALS["gpt-image-2"]:
+        line = next(x for x in run.output.splitlines() if x.strip().startswith(probe_id + " "))
+        assert "$0 ($0." in line, line
+        assert "if accepted)" in line, line
+    assert not run.report_dir.exists()
