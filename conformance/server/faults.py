@@ -302,6 +302,13 @@ _GPT_FAULTS: tuple[Fault, ...] = (
 
 # Answers to stream: true (conformance/server/stream.py), shown on the cheapest GPT model.
 _STREAM_MODEL = ("gpt-image-1-mini",)
+# Every client that iterates a stream breaks on these two (the Vercel AI SDK's
+# generateImage does not stream, so it has no say).
+_STREAMING_CLIENTS = (
+    "client.openai-python.generates",
+    "client.openai-python-strict.generates",
+    "client.openai-node.generates",
+)
 _STREAM_FAULTS: tuple[Fault, ...] = tuple(
     Fault(name, breaks, description, also=also, profile="openai", models=_STREAM_MODEL)
     for name, breaks, description, also in (
@@ -310,7 +317,7 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
             "stream.is-stream",
             "stream: true is answered with the JSON body (a server that ignores stream; "
             "a model without streaming answers instead of refusing)",
-            (),
+            _STREAMING_CLIENTS,
         ),
         (
             "stream-content-type-text",
@@ -322,7 +329,7 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
             "stream-event-without-data",
             "stream.framing",
             "an event: ping line with no data: line follows the first partial image",
-            (),
+            _STREAMING_CLIENTS,
         ),
         (
             "stream-flat-error",
