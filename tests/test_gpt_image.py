@@ -46,8 +46,9 @@ def test_the_openai_profile_passes_clean_and_bills_five_images_per_model(
     run = run_suite("--profile", "openai", "--fuzz-examples", "20")
     assert run.exit_code == 0
     assert run.results["summary"]["failed"] == 0
-    # 3 models x (4 requests, one with n=2; two streams, one with 2 partial images)
-    assert run.results["requests"]["billable"] == 27
+    # 3 models x 4 requests, two of them streams, one with a partial image: 5 images
+    # a model, its longest value list (4) + 1.
+    assert run.results["requests"]["billable"] == 15
 
 
 def test_a_profile_naming_an_unknown_rule_is_one_line_naming_the_key(tmp_path: Path) -> None:

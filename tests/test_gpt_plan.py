@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 
 from conformance.fuzz.classify import classify
+from conformance.gpt.covering import covering_rows
 from conformance.gpt.params import STREAMING
 from conformance.gpt.pricing import image_price, request_price
 from conformance.gpt.sizes import SizeRule, witness
@@ -29,7 +31,7 @@ def _longest_list(model: str) -> int:
 def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_longest_list_plus_one(
     model: str,
 ) -> None:
-    probes = [p for p in build_plan(OPENAI, [model]).billable if not p.expect.stream]
+    probes = build_plan(OPENAI, [model]).billable
     gpt = OPENAI.models[model].gpt
     assert gpt is not None
     covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
@@ -37,21 +39,31 @@ def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_long
     for name in ("quality", "background", "output_format", "moderation"):
         wanted |= {f"{name}={v}" for v in gpt.values(name)}
     assert wanted <= covered
-    assert {"n=2", "user", "output_compression=50", "n=null"} <= covered
-    assert sum(p.expect.n or 0 for p in probes) <= _longest_list(model) + 1
+    assert {"user", "output_compression=50", "n=null", "stream=true", "partial_images=1"} <= covered
+    # Streams included, each partial image counted as an image.
+    assert sum(p.expect.images for p in probes) <= _longest_list(model) + 1
     for probe in probes:
-        assert not set(probe.body or {}) & set(STREAMING), "valid probes do not stream"
         assert classify(dict(probe.body or {}), OPENAI).verdict == "valid", probe.id
 
 
-def test_the_n_2_request_is_the_cheapest_one() -> None:
+def test_the_extra_image_is_a_partial_of_the_cheapest_request_or_else_n_2() -> None:
     for model in GPT_MODELS:
         probes = build_plan(OPENAI, [model]).billable
         spec = OPENAI.models[model]
-        twice = next(p for p in probes if p.expect.n == 2)
-        assert (twice.body or {})["quality"] == "low"
+        [extra] = [p for p in probes if p.expect.images == 2]
+        assert (extra.body or {})["quality"] == "low"
+        assert extra.expect.partial_images == 1
+        assert extra.expect.n == 1
         cheapest = min(request_price(spec, p.body, 1) or 0 for p in probes)
-        assert request_price(spec, twice.body, 1) == cheapest
+        assert request_price(spec, extra.body, 1) == cheapest
+    # A model that does not stream spends its extra image on n = 2 instead.
+    gpt = OPENAI.models["gpt-image-1-mini"]
+    assert gpt.gpt is not None
+    params = {k: v for k, v in gpt.gpt.params.items() if k not in STREAMING}
+    quiet = dataclasses.replace(gpt, gpt=dataclasses.replace(gpt.gpt, params=params))
+    rows = covering_rows(quiet)
+    assert [row.n for _, row in rows] == [2, 1, 1, 1]
+    assert not any(row.expect.stream for _, row in rows)
 
 
 # The examples: each rule broken alone, and the field the refusal names.
@@ -140,8 +152,8 @@ def test_prices_come_from_the_profile_and_auto_is_priced_as_the_dearest() -> Non
 def test_plan_lists_each_refusal_rule_with_its_cost(run_cli: Callable[..., SuiteRun]) -> None:
     run = run_cli("run", "--plan", "--models", "gpt-image-2", "--fuzz-examples", "0")
     assert run.exit_code == 0, run.output
-    billable = "billable: 6 request(s) for 9 image(s) (partial images of streams included)"
-    assert f"{billable}, estimated $0.46" in run.output
+    billable = "billable: 4 request(s) for 5 image(s) (partial images of streams included)"
+    assert f"{billable}, estimated $0.44" in run.output
     for probe_id in EXPECTED_REFUSALS["gpt-image-2"]:
         line = next(x for x in run.output.splitlines() if x.strip().startswith(probe_id + " "))
         assert "$0 ($0." in line, line

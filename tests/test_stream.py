@@ -14,6 +14,7 @@ import yaml
 
 from conformance.clients.python import http_module
 from conformance.exchange import RecordedResponse
+from conformance.gpt.pricing import request_price
 from conformance.plan import build_plan
 from conformance.probes import potential_images
 from conformance.profile import bundled_profiles, load_profile
@@ -38,18 +39,28 @@ STREAM = _event(PARTIAL, b64_json="AAAA", partial_image_index=0) + _event(
 # --- planning and billing -----------------------------------------------------------
 
 
-def test_every_streaming_gpt_model_streams_twice_at_its_lowest_price() -> None:
+def test_every_streaming_gpt_model_streams_its_two_cheapest_covering_requests() -> None:
     plan = build_plan(OPENAI)
     for model in OPENAI.models:
-        streams = {p.id: p for p in plan.billable if p.model == model and p.expect.stream}
-        assert set(streams) == {"stream", "stream-partials-2"}
-        for probe in streams.values():
+        spec = OPENAI.models[model]
+        billable = [p for p in plan.billable if p.model == model]
+        streams = [p for p in billable if p.expect.stream]
+        # Streams are covering requests, not requests of their own: each carries its
+        # row's values, and the one with a partial image is the cheapest request.
+        assert len(streams) == 2
+        assert len(billable) == 4
+        partial, plain = streams
+        assert (partial.body or {})["partial_images"] == 1
+        assert "partial_images" not in (plain.body or {})
+        assert [p.expect.images for p in streams] == [2, 1]
+        assert [p.potential_images for p in streams] == [2, 1]
+        for probe in streams:
             body = dict(probe.body or {})
             assert body["stream"] is True
-            assert body["quality"] == "low"
-        assert "partial_images" not in (streams["stream"].body or {})
-        assert [streams[i].expect.images for i in ("stream", "stream-partials-2")] == [1, 3]
-        assert [streams[i].potential_images for i in ("stream", "stream-partials-2")] == [1, 3]
+            assert {"size", "output_format"} <= set(body)
+        assert (partial.body or {})["quality"] == "low"
+        prices = [request_price(spec, p.body, 1) or 0 for p in billable]
+        assert request_price(spec, partial.body, 1) == min(prices)
 
 
 def test_a_partial_image_is_reserved_like_an_image() -> None:
@@ -69,9 +80,12 @@ def test_plan_lists_the_streams_with_their_partial_images_in_the_cost(
     run = run_cli("run", "--plan", "--models", "gpt-image-1-mini", "--fuzz-examples", "0")
     assert run.exit_code == 0, run.output
     lines = {line.split()[0]: line for line in run.output.splitlines() if line.startswith("    ")}
-    assert "1 image(s) + 2 partial(s)" in lines["stream-partials-2"]
-    assert "$0.015" in lines["stream-partials-2"]  # three images at $0.005
-    assert "stream=true, partial_images=0 (default)" in lines["stream"]
+    partial = lines["gen-1024x1024-low-transparent-png-low-stream-p1"]
+    assert "1 image(s) + 1 partial(s)" in partial
+    assert "$0.010" in partial  # two images at $0.005
+    assert "stream=true, partial_images=1" in partial
+    plain = lines["gen-1536x1024-medium-opaque-jpeg-auto-stream"]
+    assert "stream=true, partial_images=0 (default)" in plain
 
 
 # --- parsing --------------------------------------------------------------------------
@@ -176,8 +190,10 @@ def test_a_stream_with_one_thing_wrong_is_named_in_the_report(
     bad = {c["id"].split("[")[0] for c in run.results["checks"] if c["outcome"] != "passed"}
     assert check in bad
     assert "failed" in run.outcomes(check)
-    # The real clients fed the same stream fail with it (client.*); nothing else does.
-    assert {c for c in bad if not c.startswith(("stream.", "client."))} == set()
+    # The real clients fed the same stream fail with it (client.*); nothing else does
+    # (the checks of the image itself skip an answer that has none).
+    failed = {c["id"].split("[")[0] for c in run.results["checks"] if c["outcome"] == "failed"}
+    assert {c for c in failed if not c.startswith(("stream.", "client."))} == set()
 
 
 # --- recorded for any client -------------------------------------------------------

@@ -7,6 +7,9 @@ format asked for, with an alpha channel when ``transparent`` was asked; the
 size asked, or one of the model's sizes for ``auto``; and token ``usage``.
 These checks apply to GPT-family probes only; the DALL·E checks of the same
 concerns (generation.format, images.dimensions, generation.usage) to the others.
+A streamed request is judged on its ``image_generation.completed`` event, which
+carries the same image, echo and usage as a JSON answer (the events themselves
+are the ``stream.*`` checks' business).
 """
 
 from __future__ import annotations
@@ -21,23 +24,53 @@ from PIL import Image
 from conformance.checks.base import (
     Context,
     Result,
-    answer_items,
     check,
     failed,
     not_a_success,
     passed,
     skipped,
 )
+from conformance.checks.stream import parsed_stream
 from conformance.checks.usage import shape_problems
 from conformance.gpt.params import AUTO
 from conformance.imaging import MAX_PIXELS, decode_b64, sniff
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
+from conformance.sse import COMPLETED
 
 
 def _gpt_valid(probe: Probe) -> bool:
-    """A GPT JSON answer; a stream's events have checks of their own (stream.*)."""
-    return probe.kind == "valid" and probe.expect.family == "gpt" and not probe.expect.stream
+    return probe.kind == "valid" and probe.expect.family == "gpt"
+
+
+def _answer(ctx: Context) -> dict[str, Any] | Result:
+    """The answer as an app reads it: the JSON object, or a stream's completed event(s)
+    shaped like one (``data`` of their images; echo and usage of the last)."""
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
+    if not ctx.probe.expect.stream:
+        if not isinstance(ctx.payload, dict):
+            return skipped("no JSON object to judge (judged by generation.schema)")
+        return ctx.payload
+    if ctx.payload is not None:
+        return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
+    done = [e for e in parsed_stream(ctx.response.body).read_by_clients if e.type == COMPLETED]
+    events = [e.payload for e in done if isinstance(e.payload, dict)]
+    if not events:
+        return skipped(f"no {COMPLETED} event to judge (judged by stream.completed)")
+    data = [{"b64_json": e.get("b64_json")} for e in events]
+    return {**{k: v for k, v in events[-1].items() if k != "b64_json"}, "data": data}
+
+
+def _items(ctx: Context) -> list[Any] | Result:
+    """The ``data`` items of the answer, or why there are none to judge."""
+    answer = _answer(ctx)
+    if isinstance(answer, Result):
+        return answer
+    items = answer.get("data")
+    if not isinstance(items, list):
+        return skipped("no data array in the answer (judged by generation.schema)")
+    return items
 
 
 def _asked_transparent(probe: Probe) -> bool:
@@ -84,7 +117,7 @@ def _open(index: int, data: bytes) -> Opened:
 
 def _images(ctx: Context) -> list[Opened] | Result:
     """Every b64_json image of the answer, opened; or why there is nothing to judge."""
-    items = answer_items(ctx)
+    items = _items(ctx)
     if isinstance(items, Result):
         return items
     out = []
@@ -117,7 +150,7 @@ def _model_sizes(ctx: Context) -> tuple[str, ...]:
 )
 def b64_only(ctx: Context) -> Result:
     """The official example code reads data[0].b64_json: a url instead breaks it."""
-    items = answer_items(ctx)
+    items = _items(ctx)
     if isinstance(items, Result):
         return items
     if not items:
@@ -193,11 +226,9 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
 )
 def echo(ctx: Context) -> Result:
     """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
-    if (refused := not_a_success(ctx)) is not None:
-        return refused
-    payload = ctx.payload
-    if not isinstance(payload, dict):
-        return skipped("no JSON object to judge (judged by generation.schema)")
+    payload = _answer(ctx)
+    if isinstance(payload, Result):
+        return payload
     images = _images(ctx)
     decoded = None
     if isinstance(images, list) and images and images[0].problem is None:
@@ -285,11 +316,9 @@ def dimensions(ctx: Context) -> Result:
 )
 def usage(ctx: Context) -> Result:
     """OpenAI bills GPT images by tokens; cost accounting reads this usage."""
-    if (refused := not_a_success(ctx)) is not None:
-        return refused
-    payload = ctx.payload
-    if not isinstance(payload, dict):
-        return skipped("no JSON object to judge (judged by generation.schema)")
+    payload = _answer(ctx)
+    if isinstance(payload, Result):
+        return payload
     found = payload.get("usage")
     if found is None:
         return failed("no usage: OpenAI sends input/output token usage with every GPT image")

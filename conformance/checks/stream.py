@@ -54,7 +54,8 @@ def _asks_stream(probe: Probe) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _parse(body: bytes) -> ParsedStream:
+def parsed_stream(body: bytes) -> ParsedStream:
+    """A recorded stream's events, parsed once for all the checks of one answer."""
     return parse_stream(body)
 
 
@@ -68,7 +69,7 @@ def _stream(ctx: Context) -> ParsedStream | Result:
         return skipped(f"answered {ctx.status} (judged by generation.status)")
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    parsed = _parse(ctx.response.body)
+    parsed = parsed_stream(ctx.response.body)
     if not parsed.events and not is_event_stream(ctx.response.content_type):
         return skipped("no server-sent event in the body (judged by stream.is-stream)")
     return parsed
@@ -116,7 +117,7 @@ def is_stream(ctx: Context) -> Result:
             "openai-node decide from the request that events are coming, find none, and "
             "yield zero events without raising any error: the app silently gets no image"
         )
-    parsed = _parse(ctx.response.body)
+    parsed = parsed_stream(ctx.response.body)
     if not parsed.events and not is_event_stream(ctx.response.content_type):
         return failed(
             f"no server-sent event in the {_shown_type(ctx)} body "

@@ -1,17 +1,21 @@
 """The covering set of a GPT model: every documented value once, at the lowest price.
 
 One request per value of the longest list (size, quality, background,
-output_format, moderation), ``n = 2`` riding along once on the first request,
-so a model bills at most its longest list + 1 images. Sizes go cheapest first
-(``auto`` last); qualities are then placed where they cost least (an expensive
-quality on a cheap size; the ``n = 2`` request at the cheapest quality);
+output_format, moderation), plus one image: a model that streams sends its two
+cheapest requests as streams (:mod:`conformance.gpt.streaming`), the cheapest
+with one partial image; a model that does not stream asks ``n = 2`` on its
+cheapest request instead. Either way a model bills at most its longest list +
+1 images. (A streaming model keeps ``n`` at 1: OpenAI itself was seen answering
+``n = 2`` with a single image, so spending the extra image there would judge
+the baseline by a rule it does not keep.) Sizes go cheapest first (``auto``
+last); qualities are then placed where they cost least (an expensive quality
+on a cheap size; the request with the extra image at the cheapest quality);
 background and output_format are arranged so that every request obeys the
 model's rules (transparent only with png or webp). A value equal to the
 documented default is left out of one request, so the default itself is
 exercised; ``output_compression`` gets one non-default value on a jpeg/webp
 request, and the last request sends ``n`` and ``output_compression`` as null
-(what the SDK sends for an argument given as None). Streaming parameters are
-left out: valid probes here do not stream.
+(what the SDK sends for an argument given as None).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conformance.gpt.pairs import PAIR_RULES
-from conformance.gpt.params import AUTO, STREAMING, GptSpec
+from conformance.gpt.params import AUTO, GptSpec
 from conformance.gpt.pricing import image_price
 from conformance.gpt.sizes import area
+from conformance.gpt.streaming import stream_fields
 from conformance.probes import Expectation
 
 if TYPE_CHECKING:  # types only: the profile reads this family's rules
@@ -132,6 +137,12 @@ def _probe_id(values: dict[str, Any], n: int) -> str:
     return "gen-" + "-".join(parts) + (f"-n{n}" if n > 1 else "")
 
 
+def _stream_suffix(partials: int, streams: bool) -> str:
+    if not streams:
+        return ""
+    return f"-stream-p{partials}" if partials else "-stream"
+
+
 def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
     """``(probe id, row)`` pairs for one GPT model, cheapest sizes first."""
     gpt = _gpt(model)
@@ -139,8 +150,14 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
     lists = [sizes] + [list(gpt.values(a)) for a in ("quality", *_FREE_AXES)]
     rows = max(len(v) for v in lists)
     sizes = _padded(sizes, rows, sizes[0])
-    counts = [2 if i == 0 and model.n_max >= 2 else 1 for i in range(rows)]
-    qualities = _qualities(model, sizes, counts)
+    streams = stream_fields(gpt, rows)
+    extra = not streams[0] and model.n_max >= 2  # no partial image: n = 2 instead
+    counts = [2 if i == 0 and extra else 1 for i in range(rows)]
+    # Images billed per row: a partial image is billed like one.
+    billed = [
+        n * (1 + row.get("partial_images", 0)) for n, row in zip(counts, streams, strict=True)
+    ]
+    qualities = _qualities(model, sizes, billed)
     free = _free_axes(gpt, rows)
     defaults = {"size": gpt.size.default, **{a: gpt.default(a) for a in ("quality", *_FREE_AXES)}}
     compression = _compression(gpt)
@@ -175,18 +192,28 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
                 if name not in body and (name == "n" or gpt.supported(name)):
                     body[name] = None
                     covers.append(f"{name}=null")
-        assert not set(body) & set(STREAMING)
+        partials = 0
+        if streams[i]:
+            body.update(streams[i])
+            partials = streams[i].get("partial_images", 0)
+            default = gpt.default("partial_images") or 0
+            shown = f"partial_images={partials}" if partials else f"{default} (default)"
+            covers += ["stream=true", shown if partials else f"partial_images={shown}"]
         expect = Expectation(
             statuses=(200,),
             n=counts[i],
             size=str(gpt.effective(body, "size") or AUTO),
-            response_format="b64_json",
+            # A stream's completed event carries b64_json; there is no response_format.
+            response_format=None if streams[i] else "b64_json",
             family="gpt",
             output_format=_text(gpt.effective(body, "output_format")),
             background=_text(gpt.effective(body, "background")),
             quality=_text(gpt.effective(body, "quality")),
+            stream=bool(streams[i]),
+            partial_images=partials,
         )
-        out.append((_probe_id(chosen, counts[i]), GptRow(body, counts[i], expect, tuple(covers))))
+        probe_id = _probe_id(chosen, counts[i]) + _stream_suffix(partials, bool(streams[i]))
+        out.append((probe_id, GptRow(body, counts[i], expect, tuple(covers))))
     return out
 
 

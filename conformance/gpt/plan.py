@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.gpt.covering import cheapest_quality, cheapest_size, covering_rows
 from conformance.gpt.pairs import PAIR_RULES, companions
-from conformance.gpt.params import STREAMING, GptSpec, ParamSpec
+from conformance.gpt.params import GptSpec, ParamSpec
 from conformance.gpt.sizes import witness
-from conformance.gpt.streaming import stream_probes
 from conformance.probes import Expectation, Probe, potential_images
 
 if TYPE_CHECKING:  # types only: the profile reads this family's rules
@@ -194,20 +193,19 @@ def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any])
 
 
 def gpt_valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set (billable probes that do not stream), then the streaming probes."""
+    """The covering set: billable probes, two of them streams when the model streams."""
     probes = []
     for probe_id, row in covering_rows(model):
-        assert not any(k in row.body for k in STREAMING)
         probes.append(
             Probe(
                 id=probe_id,
                 model=model.name,
-                title="generate " + ", ".join(row.covers),
+                title=("stream " if row.expect.stream else "generate ") + ", ".join(row.covers),
                 kind="valid",
                 body=row.body,
                 expect=row.expect,
-                potential_images=row.n,
+                potential_images=row.expect.images,
                 covers=row.covers,
             )
         )
-    return probes + stream_probes(model)
+    return probes
