@@ -2,31 +2,26 @@
 
 Each peer is installed from its registry into a cache (skipped, with the reason,
 when that is impossible), run on loopback, and judged by the whole suite
-(openai profile, drop-in view). Its golden lists every failure the suite must
-report (each a real deviation, confirmed by hand against the running peer when
-the golden was written) and what it must pass, so a suite that turns blind or
-trigger-happy fails here. Deselect with ``-m "not peers"``.
+(openai-dalle profile, drop-in view: the DALL·E rules). Its golden lists every
+failure the suite must report (each a real deviation, confirmed by hand against
+the running peer when the golden was written) and what it must pass, so a suite
+that turns blind or trigger-happy fails here. Deselect with ``-m "not peers"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
-from tests.conftest import SuiteRun
 from tests.peers import litellm, portkey, prism
-from tests.peers.golden import Golden, both, clients, d2, d3, mismatches, probes, several_images
+from tests.peers.golden import DALLE, Golden, both, clients, d2, d3, probes, several_images
+from tests.peers.judge import RunSuite, assert_golden, judge
 from tests.peers.network import REFUSAL, loopback_only
-from tests.peers.target import PeerTarget
 
 pytestmark = pytest.mark.peers
-
-RunSuite = Callable[..., SuiteRun]
-KEY_ENV = "IGC_PEER_API_KEY"
 
 VALID = probes("valid")
 B64 = probes("valid", "b64_json")
@@ -175,36 +170,6 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     loopback_only(monkeypatch)
 
 
-def judge(
-    run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, peer: PeerTarget, *extra: str
-) -> SuiteRun:
-    monkeypatch.setenv(KEY_ENV, peer.api_key)
-    return run_suite(
-        "--base-url",
-        peer.base_url,
-        "--api-key-env",
-        KEY_ENV,
-        "--view",
-        "drop-in",
-        # Enough for every probe a lax peer accepts, so none is skipped for budget.
-        "--budget",
-        "100",
-        # The goldens speak of the fixed probes; a local peer needs no politeness.
-        "--probes",
-        "fixed",
-        "--rate-limit",
-        "none",
-        *peer.suite_args,
-        *extra,
-    )
-
-
-def assert_golden(run: SuiteRun, golden: Golden) -> None:
-    problems = mismatches(run.results, golden)
-    assert not problems, "\n".join(problems)
-    assert run.exit_code == 1  # every peer has must-level deviations
-
-
 @pytest.mark.parametrize(
     ("validating", "golden"),
     [(False, PRISM_AS_PUBLISHED), (True, PRISM_VALIDATING)],
@@ -218,23 +183,23 @@ def test_prism(
     golden: Golden,
 ) -> None:
     with prism.serve(tmp_path, validating=validating) as peer:
-        run = judge(run_suite, monkeypatch, peer, "--read-timeout", "5")
+        run = judge(run_suite, monkeypatch, peer, DALLE, "--read-timeout", "5")
     assert_golden(run, golden)
 
 
 def test_litellm(run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with (
-        ReferenceServer(load_profile("openai")) as upstream,
+        ReferenceServer(load_profile(DALLE)) as upstream,
         litellm.serve(tmp_path, upstream) as peer,
     ):
-        run = judge(run_suite, monkeypatch, peer, "--read-timeout", "60")
+        run = judge(run_suite, monkeypatch, peer, DALLE, "--read-timeout", "60")
     assert_golden(run, LITELLM)
 
 
 def test_portkey(run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with (
-        ReferenceServer(load_profile("openai")) as upstream,
+        ReferenceServer(load_profile(DALLE)) as upstream,
         portkey.serve(tmp_path, upstream) as peer,
     ):
-        run = judge(run_suite, monkeypatch, peer, "--read-timeout", "60")
+        run = judge(run_suite, monkeypatch, peer, DALLE, "--read-timeout", "60")
     assert_golden(run, PORTKEY)

@@ -22,25 +22,73 @@ from conformance.profile import load_profile
 Key = tuple[str, str]
 Probes = frozenset[str]
 
+# The DALL·E goldens speak of the openai-dalle plan, the GPT ones of openai's.
+DALLE = "openai-dalle"
+GPT = "openai"
+
 
 @cache
-def _probes() -> tuple[Probe, ...]:
-    """The fixed probes of the openai profile's plan: goldens speak of these only."""
-    return tuple(p for p in build_plan(load_profile("openai")).probes if p.origin == "fixed")
+def _probes(profile: str, models: tuple[str, ...] = ()) -> tuple[Probe, ...]:
+    """The fixed probes of a profile's plan (for some of its models, as ``--models`` sends)."""
+    plan = build_plan(load_profile(profile), models or None)
+    return tuple(p for p in plan.probes if p.origin == "fixed")
+
+
+@dataclass(frozen=True)
+class RunProbes:
+    """The fixed probes one run sends: a profile, restricted to some models or not.
+
+    Keys must come from the run's own plan: ``--models`` moves the shared probes
+    (auth, malformed body, unknown model) onto the first model chosen.
+    """
+
+    profile: str
+    models: tuple[str, ...] = ()
+
+    def probes(self, kind: str, response_format: str | None = None) -> Probes:
+        """The ``model/probe`` keys the plan sends of one kind."""
+        return frozenset(
+            p.key
+            for p in _probes(self.profile, self.models)
+            if p.kind == kind and response_format in (None, p.expect.response_format)
+        )
+
+    def several_images(self) -> Probes:
+        """The valid probes that ask for more than one image."""
+        return frozenset(
+            p.key
+            for p in _probes(self.profile, self.models)
+            if p.kind == "valid" and (p.expect.n or 1) > 1
+        )
+
+    def streams(self) -> Probes:
+        """The valid probes that ask for an event stream."""
+        return frozenset(
+            p.key
+            for p in _probes(self.profile, self.models)
+            if p.kind == "valid" and p.expect.stream
+        )
+
+    def keys(self, *probe_ids: str) -> Probes:
+        """These probes on every model the plan sends them to."""
+        wanted = set(probe_ids)
+        found = frozenset(p.key for p in _probes(self.profile, self.models) if p.id in wanted)
+        missing = wanted - {key.split("/", 1)[1] for key in found}
+        assert not missing, f"no probe {sorted(missing)} in the {self.profile} plan"
+        return found
+
+
+_DALLE_PLAN = RunProbes(DALLE)
 
 
 def probes(kind: str, response_format: str | None = None) -> Probes:
-    """The ``model/probe`` keys the openai profile's plan sends of one kind."""
-    return frozenset(
-        p.key
-        for p in _probes()
-        if p.kind == kind and response_format in (None, p.expect.response_format)
-    )
+    """The ``model/probe`` keys the openai-dalle profile's plan sends of one kind."""
+    return _DALLE_PLAN.probes(kind, response_format)
 
 
 def several_images() -> Probes:
-    """The valid probes that ask for more than one image."""
-    return frozenset(p.key for p in _probes() if p.kind == "valid" and (p.expect.n or 1) > 1)
+    """The valid probes of the openai-dalle plan that ask for more than one image."""
+    return _DALLE_PLAN.several_images()
 
 
 def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> dict[str, Probes]:
@@ -50,22 +98,19 @@ def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> 
     """
     out = {}
     for name in only if only is not None else CLIENTS:
-        scope = (
-            keys & probes("valid", "b64_json")
-            if (name, behaviour)
-            == (
-                "vercel-ai",
-                "generates",
-            )
-            else keys
-        )
+        scope = keys & _b64_valid() if (name, behaviour) == ("vercel-ai", "generates") else keys
         if scope:
             out[f"client.{name}.{behaviour}"] = frozenset(scope)
     return out
 
 
+def _b64_valid() -> Probes:
+    """Every valid probe answered in base64 (the AI SDK's only form), in either plan."""
+    return RunProbes(DALLE).probes("valid", "b64_json") | RunProbes(GPT).probes("valid", "b64_json")
+
+
 def both(*probe_ids: str) -> Probes:
-    """The probe on both models of the openai profile."""
+    """The probe on both models of the openai-dalle profile."""
     return frozenset(f"{m}/{p}" for m in ("dall-e-2", "dall-e-3") for p in probe_ids)
 
 
@@ -92,13 +137,12 @@ def _keys(spec: Mapping[str, Iterable[str]]) -> set[Key]:
 
 def verdicts(results: Mapping[str, Any]) -> dict[Key, tuple[str, str]]:
     """``(check, model/probe)`` → ``(outcome, message)`` of the fixed probes in a results.json."""
-    fixed = {p.key for p in _probes()}
     out = {}
     for c in results["checks"]:
+        if c["probe"]["origin"] != "fixed":
+            continue
         check, probe = c["check"], c["probe"]["id"]
-        key = f"{c['model']}/{probe}"
-        if key in fixed:
-            out[(check, key)] = (c["outcome"], c["message"])
+        out[(check, f"{c['model']}/{probe}")] = (c["outcome"], c["message"])
     return out
 
 

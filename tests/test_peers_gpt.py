@@ -1,0 +1,332 @@
+"""The GPT image models' peers: LiteLLM in front of the reference server, and Prism.
+
+**LiteLLM** in front of the reference server emulating gpt-image-1.5. The
+suite runs with the ``openai`` profile restricted to gpt-image-1.5 (its shared
+probes move onto that model), in the drop-in view, against LiteLLM
+(tests/peers/litellm.py) routing to the reference server. Measured with
+litellm[proxy] 1.103.7, from the suite's recording beside the upstream's own
+record of the same exchanges (tests/peers/tap.py):
+
+- ``background`` and ``output_format`` go upstream as the client sent them, and
+  the upstream's echo of them (``auto`` resolved) comes back unchanged.
+- ``usage`` comes back exactly as the upstream sent it (ImageGenUsage with both
+  token details; only the key order differs): gpt-image.usage passes.
+- The whole answer is the upstream's, except that every ``data`` item gains
+  ``revised_prompt: null`` and ``url: null`` (generation.nulls, may).
+- Keys sent as ``null`` (``n``, ``output_compression``) are not forwarded.
+- Streams are dropped after the upstream billed them (tests/test_peers_stream.py):
+  errors of the run here, never verdicts on the stream rules.
+- Refusals as in the DALL·E run (tests/test_peers.py): a wrong key 400 "No
+  connected db.", no prompt 500, ``response_format`` and ``style`` refused by
+  LiteLLM itself with ``param: null``, every error's ``code`` the status as a
+  string; the upstream's other 400s (its ``param`` included) come through.
+
+**Prism** 5.16.0 mocking the official spec (tests/peers/prism.py: the same
+operation and schemas as the vendored extract specs/openai-gpt-image.yaml, plus
+the spec's bearer security), judged with the ``openai`` profile on all three
+GPT models. Whatever is asked, one static 200: a single item carrying both
+``url`` and ``b64_json: "string"``, ``created: 0``, size 1024x1024, quality low,
+background transparent, png, and a usage counting 0 tokens; ``stream: true``
+gets that same JSON body, never an event stream. As published the spec defeats
+Prism's validator and every body is accepted; once it validates, only what the
+official schema can say is refused (422 problem+json without ``param``): no
+per-model rules (dall-e's quality ``hd``, ``response_format`` and ``style`` pass
+for a GPT model), no prompt length, no size list, no output_compression range.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conformance.profile import load_profile
+from conformance.recording import read_recording
+from conformance.server import ReferenceServer
+from tests.conftest import REPO
+from tests.peers import litellm, prism
+from tests.peers.golden import GPT, Golden, Probes, RunProbes, clients
+from tests.peers.judge import RunSuite, assert_golden, judge
+from tests.peers.network import loopback_only
+from tests.peers.tap import Tap, UpstreamExchange
+
+pytestmark = pytest.mark.peers
+
+MODEL = "gpt-image-1.5"
+PLAN = RunProbes(GPT, (MODEL,))
+VALID = PLAN.probes("valid")
+STREAMS = PLAN.streams()
+ANSWERS = VALID - STREAMS  # one JSON answer each
+TRANSPARENT = PLAN.keys("gen-1024x1024-low-transparent-png-low-n2")
+REFUSED = PLAN.probes("invalid")
+ERROR_ANSWERS = REFUSED | PLAN.keys("missing-key", "wrong-key")
+NO_PROMPT = PLAN.keys("prompt-missing")
+# Refused by LiteLLM before the upstream: its UnsupportedParamsError and unknown model.
+OWN_REFUSALS = PLAN.keys("response-format-unsupported", "style-unsupported", "model-unknown")
+# The refusals with no single parameter to name.
+NO_PARAM = PLAN.keys("compression-needs-jpeg-or-webp", "malformed-json")
+
+# Every verdict on a stream: LiteLLM answers 500 on each attempt (see tests/test_peers_stream.py).
+_STREAM_CHECKS = (
+    "generation.status",
+    "stream.is-stream",
+    "stream.content-type",
+    "stream.framing",
+    "stream.event-types",
+    "stream.partials",
+    "stream.completed",
+    "stream.fields",
+    "stream.done",
+)
+
+
+def _same(checks: tuple[str, ...], keys: Probes) -> dict[str, Probes]:
+    return dict.fromkeys(checks, keys)
+
+
+LITELLM_GPT = Golden(
+    failed={
+        # Master key, no database: a wrong key gets 400 "No connected db.".
+        "auth.rejected": PLAN.keys("wrong-key"),
+        **clients("authentication", PLAN.keys("wrong-key")),
+        # No prompt: 500 "Router.aimage_generation() missing 1 required positional argument".
+        "validation.rejected": NO_PROMPT,
+        # Its own refusals carry "param": null.
+        "validation.param": OWN_REFUSALS,
+        # Every error's code is the status as a string ("400"); with no key, "param": "None".
+        "errors.fields": ERROR_ANSWERS,
+        # Each data item gains "revised_prompt": null and "url": null (may: not failing the run).
+        "generation.nulls": ANSWERS,
+    },
+    passed={
+        "auth.rejected": PLAN.keys("missing-key"),  # 401
+        "errors.envelope": ERROR_ANSWERS,
+        "validation.rejected": REFUSED - NO_PROMPT,
+        "validation.status": REFUSED - NO_PROMPT,
+        "validation.param": REFUSED - NO_PROMPT - OWN_REFUSALS - NO_PARAM,
+        # Refused upstream before any stream began: the 400 comes through.
+        "stream.is-stream": PLAN.keys("partial-images-range"),
+        **_same(
+            (
+                "generation.status",
+                "generation.content-type",
+                "generation.schema",
+                "generation.count",
+                "generation.created",
+                "images.b64",
+                # The upstream's answer, passed through: base64 only, the settings
+                # echoed with auto resolved, real formats, sizes and usage.
+                "gpt-image.b64-only",
+                "gpt-image.echo",
+                "gpt-image.output-format",
+                "gpt-image.dimensions",
+                "gpt-image.usage",
+            ),
+            ANSWERS,
+        ),
+        "gpt-image.transparency": TRANSPARENT,
+        **clients("generates", ANSWERS),
+        **clients("bad-request", PLAN.keys("prompt-empty")),
+    },
+    error={
+        **_same(_STREAM_CHECKS, STREAMS),
+        **clients(
+            "generates", STREAMS, only=("openai-python", "openai-python-strict", "openai-node")
+        ),
+    },
+    error_says=dict.fromkeys(STREAMS, "HTTP 500 on each of 2 attempts"),
+)
+
+
+def _images(answer: Any) -> list[Any]:
+    return [item.get("b64_json") for item in answer["data"]]
+
+
+def _upstream_for(answer: Any, seen: list[UpstreamExchange]) -> UpstreamExchange:
+    """The upstream exchange that produced these very images."""
+    for exchange in seen:
+        if isinstance(exchange.answer, dict) and _images(exchange.answer) == _images(answer):
+            return exchange
+    raise AssertionError("no upstream answer carries the images the client got: re-encoded?")
+
+
+def test_litellm_passes_background_output_format_and_usage_through(
+    run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    loopback_only(monkeypatch)
+    record = tmp_path / "recording"
+    seen: list[UpstreamExchange] = []
+    upstream = ReferenceServer(load_profile(GPT))
+    upstream.app.add_middleware(Tap, seen=seen)
+    with upstream, litellm.serve(tmp_path, upstream) as peer:
+        run = judge(
+            run_suite,
+            monkeypatch,
+            peer,
+            GPT,
+            *("--models", MODEL, "--read-timeout", "60", "--record", str(record)),
+            # Each attempt at a stream bills three upstream streams (LiteLLM's own retries).
+            *("--retries", "1"),
+        )
+    assert_golden(run, LITELLM_GPT)
+
+    exchanges = read_recording(record).exchanges
+    for key in sorted(ANSWERS):
+        exchange = exchanges[key]
+        assert exchange.response is not None, key
+        sent, answer = json.loads(exchange.request.body), exchange.response.json
+        upstream_side = _upstream_for(answer, seen)
+        # Forwarded as sent, less the keys sent as null.
+        assert upstream_side.request == {k: v for k, v in sent.items() if v is not None}, key
+        for name in ("background", "output_format", "usage"):
+            assert answer[name] == upstream_side.answer[name], (key, name)
+        # Nothing else rewritten, dropped or added, but the null keys in each item.
+        items = [
+            {**item, "revised_prompt": None, "url": None} for item in upstream_side.answer["data"]
+        ]
+        assert answer == {**upstream_side.answer, "data": items}, key
+
+
+# Prism on the official spec, every GPT model of the openai profile.
+P = RunProbes(GPT)
+P_VALID = P.probes("valid")
+P_STREAMS = P.streams()
+P_ANSWERS = P_VALID - P_STREAMS
+P_REFUSED = P.probes("invalid")
+P_MALFORMED = P.keys("malformed-json")
+P_SEVERAL = P.several_images()
+# The static answer (1024x1024, low, transparent, png) is what these happened to ask.
+P_ECHOED = P.keys("gen-1024x1024-low-transparent-png-low-n2", "gen-auto-auto-auto-png-auto")
+P_TRANSPARENT = P.keys(
+    "gen-1024x1024-low-transparent-png-low-n2", "gen-1536x1024-low-transparent-png-low-n2"
+)
+P_EMPTY_PROMPT = P.keys("prompt-empty")
+
+_PRISM_STATIC_200 = {
+    **_same(
+        (
+            # created 0; a url beside the base64; "string" decodes to 4 bytes, no image;
+            # a usage of 0 output tokens for the image it claims.
+            "generation.created",
+            "gpt-image.b64-only",
+            "gpt-image.output-format",
+            "images.b64",
+            "gpt-image.usage",
+        ),
+        P_ANSWERS,
+    ),
+    **clients("generates", P_VALID),  # the streams' clients too: zero events, no image
+    "gpt-image.echo": P_ANSWERS - P_ECHOED,
+    "gpt-image.transparency": P_TRANSPARENT,
+    "generation.count": P_SEVERAL,
+    # stream: true answered with the JSON body: SDKs yield zero events.
+    "stream.is-stream": P_STREAMS,
+    # Any Bearer value is accepted; no key gets 401 in problem+json.
+    "auth.rejected": P.keys("wrong-key"),
+    **clients("authentication", P.keys("wrong-key")),
+    **clients("bad-request", P_EMPTY_PROMPT),
+}
+_PRISM_PASSES = {
+    "auth.rejected": P.keys("missing-key"),
+    "generation.status": P_VALID,
+    **_same(
+        (
+            "generation.content-type",
+            "generation.schema",
+            "generation.nulls",
+            "generation.revised-prompt",
+        ),
+        P_ANSWERS,
+    ),
+    "generation.count": P_ANSWERS - P_SEVERAL,
+    "gpt-image.echo": P_ECHOED,
+}
+# A malformed JSON body makes Prism hang: an error of the run naming the timeout.
+_PRISM_ERRORS = _same(
+    ("errors.envelope", "errors.fields", "validation.rejected", "validation.status"), P_MALFORMED
+)
+_PRISM_ERROR_SAYS = dict.fromkeys(P_MALFORMED, "timeout")
+
+PRISM_GPT_AS_PUBLISHED = Golden(
+    failed={
+        **_PRISM_STATIC_200,
+        "errors.envelope": P.keys("missing-key"),
+        # The type-less anyOf of model and size defeats Prism's validator: all accepted.
+        "validation.rejected": P_REFUSED - P_MALFORMED,
+        "stream.is-stream": P_STREAMS | P.keys("partial-images-range"),
+    },
+    passed=_PRISM_PASSES,
+    error=_PRISM_ERRORS,
+    error_says=_PRISM_ERROR_SAYS,
+)
+
+# What the official schema can refuse for a GPT request: types, enums, n's and
+# partial_images' ranges, a missing prompt.
+P_SCHEMA_REFUSED = P.keys(
+    "prompt-missing",
+    "prompt-type",
+    "n-zero",
+    "n-above-max",
+    "n-type",
+    "background-unknown",
+    "output-format-unknown",
+    "moderation-unknown",
+    "stream-unknown",
+    "partial-images-range",
+)
+PRISM_GPT_VALIDATING = Golden(
+    failed={
+        **_PRISM_STATIC_200,
+        "errors.envelope": P.keys("missing-key") | P_SCHEMA_REFUSED,
+        "validation.status": P_SCHEMA_REFUSED,  # 422, not 400
+        "validation.param": P_SCHEMA_REFUSED,  # no error.param in problem+json
+        # No prompt length, no size list or gpt-image-2 size rules, quality and
+        # style of dall-e accepted, output_compression unbounded, no cross-field
+        # rules, no model list (model is any string).
+        "validation.rejected": P_REFUSED - P_MALFORMED - P_SCHEMA_REFUSED,
+    },
+    passed={
+        **_PRISM_PASSES,
+        "validation.rejected": P_SCHEMA_REFUSED,
+        # partial_images 4 refused before any stream.
+        "stream.is-stream": P.keys("partial-images-range"),
+    },
+    error=_PRISM_ERRORS,
+    error_says=_PRISM_ERROR_SAYS,
+)
+
+
+def test_prism_serves_the_vendored_gpt_operation(tmp_path: Path) -> None:
+    """The spec Prism serves is the one the GPT profile was written from."""
+    served = json.loads(prism.spec_copy(tmp_path, validating=False).read_text())
+    extract = yaml.safe_load((REPO / "specs" / "openai-gpt-image.yaml").read_text())
+    operation = served["paths"][f"/v1{prism.PATH}"]["post"]
+    assert operation["requestBody"] == extract["paths"][prism.PATH]["post"]["requestBody"]
+    assert operation["responses"] == extract["paths"][prism.PATH]["post"]["responses"]
+    # The extract also keeps Error and ErrorResponse, which the operation never names.
+    schemas = served["components"]["schemas"]
+    assert "CreateImageRequest" in schemas
+    assert schemas == {name: extract["components"]["schemas"][name] for name in schemas}
+
+
+@pytest.mark.parametrize(
+    ("validating", "golden"),
+    [(False, PRISM_GPT_AS_PUBLISHED), (True, PRISM_GPT_VALIDATING)],
+    ids=["as-published", "validating"],
+)
+def test_prism_gpt(
+    run_suite: RunSuite,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    validating: bool,
+    golden: Golden,
+) -> None:
+    loopback_only(monkeypatch)
+    with prism.serve(tmp_path, validating=validating) as peer:
+        # Prism never answers a malformed body: 5 s per attempt instead of the
+        # default 300 keeps the run near 30 s while it still ends in a timeout.
+        run = judge(run_suite, monkeypatch, peer, GPT, "--read-timeout", "5")
+    assert_golden(run, golden)
