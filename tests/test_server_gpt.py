@@ -15,7 +15,7 @@ from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
 from conformance.server.gpt import GPT_TOLERATED, model_rules
-from conformance.sse import COMPLETED, is_event_stream, parse_stream
+from conformance.sse import COMPLETED, PARTIAL, is_event_stream, parse_stream
 
 PROFILE = load_profile("openai")
 Json = dict[str, Any]
@@ -242,3 +242,77 @@ GPT_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
 @pytest.mark.parametrize("fault", list(GPT_FAULT_CASES))
 def test_gpt_fault_changes_behaviour(servers: ServerFactory, fault: str) -> None:
     GPT_FAULT_CASES[fault](servers(fault))
+
+
+# --- the stream faults, seen on the wire ------------------------------------------------
+
+
+def _streamed(srv: ReferenceServer) -> tuple[httpx.Response, Any]:
+    r = post(srv, gpt2(size="1024x1024", stream=True, partial_images=1))
+    assert r.status_code == 200, r.text
+    return r, parse_stream(r.content)
+
+
+def _case_stream_as_json(srv: ReferenceServer) -> None:
+    r = post(srv, gpt2(size="1024x1024", stream=True, partial_images=1))
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["data"][0]["b64_json"]
+
+
+def _case_stream_content_type_text(srv: ReferenceServer) -> None:
+    r, parsed = _streamed(srv)
+    assert r.headers["content-type"].startswith("text/plain")
+    assert [e.type for e in parsed.events] == [PARTIAL, COMPLETED]
+
+
+def _case_stream_event_without_data(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    assert [(e.name, e.data) for e in parsed.events][1] == ("ping", "")
+
+
+def _case_stream_flat_error(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    assert [e.type for e in parsed.events] == [PARTIAL, "error"]
+    assert "error" not in parsed.events[-1].payload  # flat, not {"error": {...}}
+
+
+def _case_stream_partial_index_one_based(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    assert parsed.of_type(PARTIAL)[0].payload["partial_image_index"] == 1
+
+
+def _case_stream_no_completed(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    assert [e.type for e in parsed.events] == [PARTIAL]
+
+
+def _case_stream_completed_no_usage(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    [done] = parsed.of_type(COMPLETED)
+    assert "usage" not in done.payload
+    assert done.payload["b64_json"]
+
+
+def _case_stream_done(srv: ReferenceServer) -> None:
+    _, parsed = _streamed(srv)
+    assert [e.type for e in parsed.events[:2]] == [PARTIAL, COMPLETED]
+    assert parsed.events[-1].done
+
+
+STREAM_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
+    "stream-as-json": _case_stream_as_json,
+    "stream-content-type-text": _case_stream_content_type_text,
+    "stream-event-without-data": _case_stream_event_without_data,
+    "stream-flat-error": _case_stream_flat_error,
+    "stream-partial-index-one-based": _case_stream_partial_index_one_based,
+    "stream-no-completed": _case_stream_no_completed,
+    "stream-completed-no-usage": _case_stream_completed_no_usage,
+    "stream-done": _case_stream_done,
+}
+
+
+@pytest.mark.parametrize("fault", list(STREAM_FAULT_CASES))
+def test_stream_fault_changes_behaviour(servers: ServerFactory, fault: str) -> None:
+    _, clean = _streamed(servers())
+    assert [e.type for e in clean.events] == [PARTIAL, COMPLETED]  # what each fault changes
+    STREAM_FAULT_CASES[fault](servers(fault))
