@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conformance.breaker import Breaker
 from conformance.budget import Budget
 from conformance.checks import all_checks
 from conformance.checks.base import Check
@@ -71,6 +72,8 @@ class SuiteSession:
     # Images requests that got no answer may have cost (charged to the budget).
     uncertain: int = 0
     server_stats: dict[str, Any] | None = None
+    # Counts requests in a row that got no answer; open once the server stopped answering.
+    breaker: Breaker = field(default_factory=Breaker)
     # Minimal failing requests found by shrinking fuzz failures after the run.
     minimal: dict[GroupKey, Minimal] = field(default_factory=dict)
     _stack: ExitStack = field(default_factory=ExitStack)
@@ -144,13 +147,14 @@ class SuiteSession:
             max_body=self.config.max_body,
             retry=self.config.retry,
             rate=self.config.rate_limit,
+            breaker=self.breaker,
         )
         self.exchanges.update(transport.run(probes))
         self.requests_total = transport.counters.total
         self.retries = transport.counters.retries
         self.billed = transport.counters.billed
         self.uncertain = transport.counters.uncertain
-        if self.plan.fuzz is not None:
+        if self.plan.fuzz is not None and not self.breaker.open:
             self.minimal = shrink_failures(self, live_sender(self, target))
         if self._server is not None:
             self.server_stats = self._server.stats()
@@ -207,6 +211,11 @@ class SuiteSession:
         for case, verdict in zip(chosen, verdicts, strict=True):
             self.verdicts[case.id] = verdict
         return verdicts
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped sending (the server stopped answering), or None."""
+        return self.breaker.reason
 
     @property
     def duration_s(self) -> float:

@@ -14,7 +14,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from conformance.bodies import (
     BodyUndecodable,
     read_capped,
 )
+from conformance.breaker import Breaker
 from conformance.budget import Budget
 from conformance.exchange import Attempt, Exchange, Fetch, RecordedRequest, RecordedResponse
 from conformance.netguard import AddressGuard
@@ -35,6 +36,7 @@ from conformance.probes import WRONG_KEY, Probe
 from conformance.ratelimit import Rate, RateLimiter
 from conformance.redact import Redactor
 from conformance.retry import Kind, RetryPolicy, after_answer, after_failure
+from conformance.slots import Slots
 
 GENERATIONS_PATH = "/images/generations"
 USER_AGENT = f"imagegen-conformance/{__version__}"
@@ -43,12 +45,65 @@ MAX_IMAGE_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
+class Limit:
+    """The time limits of one request, and what a timeout's message names for each."""
+
+    connect_s: float
+    read_s: float
+    total_s: float
+    read_option: str = "--read-timeout"
+    total_name: str = "deadline"
+    total_option: str = "--deadline"
+    # Said after a timeout, e.g. why a refusal should not take this long.
+    note: str = ""
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect_s, read=self.read_s, write=self.read_s, pool=None)
+
+
+@dataclass(frozen=True)
 class Timeouts:
-    """Defaults suit slow image generation: minutes per answer are normal."""
+    """Generations are slow (minutes per answer are normal); refusals are not: a
+    vendor validates a request before it generates anything."""
 
     connect_s: float = 10.0
     read_s: float = 300.0
     total_s: float = 600.0
+    # Whole answer to a request expected to be refused (invalid, auth, empty balance).
+    refusal_s: float = 30.0
+    # Whole download of an image link.
+    image_s: float = 60.0
+
+    def generation(self) -> Limit:
+        return Limit(self.connect_s, self.read_s, self.total_s)
+
+    def _capped(self, cap_s: float, name: str, option: str, note: str = "") -> Limit:
+        """The generation limits, each lowered to ``cap_s`` where that is lower."""
+        read, read_option = (cap_s, option) if cap_s < self.read_s else (self.read_s, "")
+        total, total_name, total_option = (
+            (cap_s, name, option) if cap_s < self.total_s else (self.total_s, "", "")
+        )
+        default = self.generation()
+        return Limit(
+            self.connect_s,
+            read,
+            total,
+            read_option or default.read_option,
+            total_name or default.total_name,
+            total_option or default.total_option,
+            note,
+        )
+
+    def refusal(self) -> Limit:
+        return self._capped(
+            self.refusal_s,
+            "refusal limit",
+            "--refusal-timeout",
+            "a refusal comes before anything is generated",
+        )
+
+    def image(self) -> Limit:
+        return self._capped(self.image_s, "image limit", "--image-timeout")
 
 
 @dataclass(frozen=True)
@@ -83,6 +138,11 @@ class Counters:
     healthy: int = 0
 
 
+def _expects_refusal(probe: Probe) -> bool:
+    """Refused before anything is generated: it should be answered at once."""
+    return probe.kind in ("invalid", "auth", "balance")
+
+
 def _retry_kind(probe: Probe) -> Kind:
     """A request sent to be refused takes its refusal (even a 5xx) as the answer."""
     if probe.kind == "balance":
@@ -104,20 +164,26 @@ def _root_cause(exc: BaseException) -> str | None:
     return None
 
 
-def _describe(exc: BaseException, url: str, timeouts: Timeouts) -> str:
+def _describe(exc: BaseException, url: str, limit: Limit) -> str:
     """A short reason naming the cause, for an attempt that got no answer."""
     where = urlsplit(url).netloc
+    # The note says why this limit is short; only when that limit is the one named.
+    note = f": {limit.note}" if limit.note else ""
+    read_note = note if limit.read_option != Limit.read_option else ""
+    total_note = note if limit.total_option != Limit.total_option else ""
     if isinstance(exc, httpx.ConnectTimeout):
         return (
             f"timeout: no connection to {where} within the "
-            f"{timeouts.connect_s:g} s connect timeout (--connect-timeout)"
+            f"{limit.connect_s:g} s connect timeout (--connect-timeout)"
         )
     if isinstance(exc, httpx.ReadTimeout):
-        return f"timeout: {where} sent nothing for {timeouts.read_s:g} s (--read-timeout)"
+        return (
+            f"timeout: {where} sent nothing for {limit.read_s:g} s ({limit.read_option}{read_note})"
+        )
     if isinstance(exc, TimeoutError):
         return (
             f"timeout: {where} did not finish answering within the "
-            f"{timeouts.total_s:g} s deadline (--deadline)"
+            f"{limit.total_s:g} s {limit.total_name} ({limit.total_option}{total_note})"
         )
     if isinstance(exc, httpx.TimeoutException):
         return f"timeout: {where} ({type(exc).__name__})"
@@ -144,6 +210,8 @@ class _Try:
     timeout: bool = False
     # Whether the request may have reached the server (so it may have been billed).
     reached: bool = True
+    # No answer at all (timeout, reset, refused connection): what the breaker counts.
+    silent: bool = False
 
 
 class Transport:
@@ -159,6 +227,7 @@ class Transport:
         retry: RetryPolicy | None = None,
         rate: Rate | None = None,
         rng: random.Random | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.target = target
         self.budget = budget
@@ -171,6 +240,8 @@ class Transport:
         self.guard = AddressGuard(target.base_url)
         self.rng = rng or random.Random()
         self.counters = Counters()
+        # Shared with the transports that send fuzz shrinking candidates after the run.
+        self.breaker = breaker or Breaker()
         for secret in (target.api_key, target.zero_balance_key):
             if secret:
                 redactor.add(secret)
@@ -221,12 +292,25 @@ class Transport:
             await response.aclose()
         return response, body
 
-    async def _try(self, client: httpx.AsyncClient, request: httpx.Request) -> _Try:
+    async def _try(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        limit: Limit | None = None,
+        *,
+        api: bool = True,
+    ) -> _Try:
         url = str(request.url)
+        limit = limit or self.timeouts.generation()
+        sending = asyncio.ensure_future(self._send(client, request))
+        if api:
+            self.breaker.track(sending)  # abandoned if the server is found to be down
         try:
-            response, body = await asyncio.wait_for(
-                self._send(client, request), timeout=self.timeouts.total_s
-            )
+            response, body = await asyncio.wait_for(sending, timeout=limit.total_s)
+        except asyncio.CancelledError:
+            if not self.breaker.abandoned(sending):
+                raise
+            return _Try(error=self.breaker.abandoned_in_flight())
         except (BodyTooLarge, BodyUndecodable) as exc:
             return _Try(error=str(exc))
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
@@ -242,34 +326,51 @@ class Transport:
             )
             transient = timeout or (isinstance(exc, broken) and not refused)
             return _Try(
-                error=self.redactor.text(_describe(exc, url, self.timeouts)),
+                error=self.redactor.text(_describe(exc, url, limit)),
                 transient=transient,
                 timeout=timeout,
                 reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
+                silent=True,
             )
         return _Try(response=response, body=body)
 
     async def _attempts(
         self,
         client: httpx.AsyncClient,
-        gate: asyncio.Semaphore,
+        gate: Slots,
         request: httpx.Request,
         *,
         kind: Kind,
         api: bool,
         on_no_answer: Callable[[_Try, bool], Awaitable[bool]] | None = None,
+        limit: Limit | None = None,
+        quick: bool = False,
     ) -> tuple[_Try, list[Attempt], str | None]:
         """Try until an answer is final; returns the last try, the attempts and why it
-        gave up (None when the last answer is the one to judge)."""
+        gave up (None when the last answer is the one to judge).
+
+        ``quick``: a request expected to be refused; it has a short limit, and a
+        timeout is not retried (a refusal that hangs once hangs again).
+        """
         attempts: list[Attempt] = []
         started = time.monotonic()
         retry = 0
+        policy = replace(self.retry, timeout_retries=0) if quick else self.retry
+        tried = _Try()
         while True:
-            async with gate:
-                if api:
+            async with gate.hold(quick):
+                if api and not self.breaker.open:
                     await self.limiter.wait()
+                if api and self.breaker.open:
+                    if not attempts:
+                        return _Try(error=self.breaker.not_sent(), reached=False), [], None
+                    return tried, attempts, self._stopped(tried, attempts)
                 began = time.monotonic()
-                tried = await self._try(client, request)
+                tried = await self._try(client, request, limit, api=api)
+                if api and tried.silent:
+                    self.breaker.no_answer(began, tried.error or "no answer")
+                elif api and not self.breaker.open:
+                    self.breaker.answer()
             retry += 1
             status = tried.response.status_code if tried.response is not None else None
             attempt = Attempt(
@@ -283,7 +384,7 @@ class Transport:
                 if api and status is not None and status < 500 and status != 429:
                     self.counters.healthy += 1
                 decision = after_answer(
-                    self.retry,
+                    policy,
                     kind=kind,
                     status=tried.response.status_code,
                     headers=list(tried.response.headers.multi_items()),
@@ -293,7 +394,7 @@ class Transport:
                 )
             else:
                 decision = after_failure(
-                    self.retry,
+                    policy,
                     transient=tried.transient,
                     timeout=tried.timeout,
                     retry=retry,
@@ -313,21 +414,39 @@ class Transport:
                     return tried, attempts, _lost(tried, attempts)
                 return tried, attempts, _gave_up(attempts, decision.reason)
             attempt.wait_s = round(decision.wait_s, 3)
+            if api and self.breaker.open:
+                return tried, attempts, self._stopped(tried, attempts)
             self.counters.retries += 1
-            await asyncio.sleep(decision.wait_s)
+            await (self.breaker.sleep if api else asyncio.sleep)(decision.wait_s)
+
+    def _stopped(self, tried: _Try, attempts: Sequence[Attempt]) -> str:
+        """Why a request is not tried again: the server stopped answering."""
+        if tried.response is None:
+            return f"{_lost(tried, attempts)}; {self.breaker.not_retried()}"
+        return _gave_up(attempts, self.breaker.not_retried())
 
     # -- probes ------------------------------------------------------------
 
-    async def _run_one(
-        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, probe: Probe
-    ) -> Exchange:
+    async def _run_one(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
         body = probe.content()
+        quick = _expects_refusal(probe)
+        limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
-            "POST", self.target.endpoint, content=body, headers=self._headers(probe)
+            "POST",
+            self.target.endpoint,
+            content=body,
+            headers=self._headers(probe),
+            timeout=limit.timeout(),
         )
         exchange = Exchange(probe_key=probe.key, request=self._record_request(request, body))
         reserve = probe.potential_images
+        if self.breaker.open:
+            exchange.error = self.breaker.not_sent()
+            return exchange
         if not await self.budget.acquire(reserve):
+            if self.breaker.open:
+                exchange.error = self.breaker.not_sent()
+                return exchange
             exchange.skipped = (
                 f"budget: it could bill {reserve} image(s) and "
                 f"{self.budget.spent} of {self.budget.limit} are spent"
@@ -360,6 +479,8 @@ class Transport:
                 kind=_retry_kind(probe),
                 api=True,
                 on_no_answer=no_answer,
+                limit=limit,
+                quick=quick,
             )
             if tried.response is not None:
                 exchange.response = self._record_response(tried.response, tried.body)
@@ -378,7 +499,7 @@ class Transport:
 
     # -- image links -------------------------------------------------------
 
-    async def _fetch(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, url: str) -> Fetch:
+    async def _fetch(self, client: httpx.AsyncClient, gate: Slots, url: str) -> Fetch:
         """GET an image link without credentials, following at most a few redirects,
         each hop checked by the address rule."""
         current = url
@@ -389,13 +510,15 @@ class Transport:
                 via = f" (redirected from {url[:200]})" if hops else ""
                 return Fetch(url=url, refused=self.redactor.text(refusal + via), redirects=hops)
             # Image links never get the API key: they may point anywhere.
+            limit = self.timeouts.image()
             request = client.build_request(
                 "GET",
                 current,
                 headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                timeout=limit.timeout(),
             )
             tried, _, gave_up = await self._attempts(
-                client, gate, request, kind="well-formed", api=False
+                client, gate, request, kind="well-formed", api=False, limit=limit
             )
             response = tried.response
             if response is None or gave_up:
@@ -452,10 +575,21 @@ class Transport:
                     "429: the server is down or overloaded, so the run could not judge"
                 )
 
+    async def _run_counted(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
+        try:
+            return await self._run_one(client, gate, probe)
+        finally:
+            if _expects_refusal(probe):
+                gate.quick_done()
+
     async def run_async(self, probes: Sequence[Probe]) -> dict[str, Exchange]:
-        gate = asyncio.Semaphore(self.concurrency)
+        gate = Slots(
+            self.concurrency,
+            quick=sum(1 for p in probes if _expects_refusal(p)),
+            in_doubt=lambda: self.breaker.in_doubt,
+        )
         async with self._client() as client:
-            exchanges = await asyncio.gather(*(self._run_one(client, gate, p) for p in probes))
+            exchanges = await asyncio.gather(*(self._run_counted(client, gate, p) for p in probes))
         self._judge_5xx_to_bad_input(exchanges, probes)
         return {e.probe_key: e for e in exchanges}
 

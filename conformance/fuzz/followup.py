@@ -62,6 +62,7 @@ def live_sender(session: SuiteSession, target: Target) -> Send:
             max_body=config.max_body,
             retry=config.retry,
             rate=config.rate_limit,
+            breaker=session.breaker,
         )
         exchange = transport.run([probe])[probe.key]
         session.requests_total += transport.counters.total

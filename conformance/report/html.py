@@ -296,6 +296,9 @@ def terminal_lines(session: SuiteSession, view: str) -> list[str]:
         f"billable images: {session.billed} (budget {cfg.budget}), retries: {session.retries}"
         + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
+    if session.stopped:
+        not_sent = sum(1 for e in session.exchanges.values() if e.error and not e.attempts)
+        lines.append(f"  stopped: {session.stopped}; {not_sent} probe(s) not sent, nothing retried")
     if session.uncertain:
         lines.append(
             f"  possibly billed: {session.uncertain} image(s) for requests that got no "
