@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conformance.breaker import NOT_SENT
 from conformance.config import RunConfig
 from conformance.errors import HarnessError
 from conformance.fuzz.probes import summary as fuzz_summary
@@ -98,6 +99,38 @@ class SuitePlugin:
         plan = self.session.plan
         if plan.fuzz is not None:
             metadata["Fuzz"] = fuzz_summary(plan.fuzz, plan.probes)
+
+    @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+    def pytest_harness_error_report(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> pytest.TestReport | None:
+        """A harness error's report, built without formatting a traceback: the message
+        is all there is to say, and pytest's traceback formatting costs a tenth of a
+        second per error (minutes when a dead server leaves every test an error)."""
+        if call.excinfo is None or not call.excinfo.errisinstance(HarnessError):
+            return None
+        message = str(call.excinfo.value)
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            dict.fromkeys(item.keywords, 1),
+            "failed",
+            f"error (the harness got no answer to judge): {message}",
+            call.when,  # type: ignore[arg-type]
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+            user_properties=item.user_properties,
+            conformance_not_sent=message.startswith(NOT_SENT),
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        """A probe never sent because the server had stopped answering is counted
+        apart ("N not sent"): the terminal says why once, not once per test."""
+        if getattr(report, "conformance_not_sent", False):
+            return "not sent", "E", "ERROR (not sent)"
+        return None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
