@@ -59,7 +59,8 @@ _PRISM_PASSES = {
     "generation.count": VALID - SEVERAL,
 }
 # A malformed JSON body makes Prism 5.16.0 hang; the run must end anyway, with
-# an error of the run (never a vendor failure) that names the timeout. Image
+# an error of the run (never a vendor failure) that names the timeout: the
+# refusal limit (--refusal-timeout), since that probe expects a refusal. Image
 # links to example.com cannot be fetched offline: an error too, not a failure.
 _PRISM_ERRORS = {
     "errors.envelope": d2("malformed-json"),
@@ -68,7 +69,10 @@ _PRISM_ERRORS = {
     "validation.status": d2("malformed-json"),
     "images.url": URL,
 }
-_PRISM_ERROR_SAYS = {"dall-e-2/malformed-json": "timeout", **{k: REFUSAL for k in URL}}
+_PRISM_ERROR_SAYS = {
+    "dall-e-2/malformed-json": "refusal limit (--refusal-timeout",
+    **{k: REFUSAL for k in URL},
+}
 
 PRISM_AS_PUBLISHED = Golden(
     failed={
@@ -218,7 +222,7 @@ def test_prism(
     golden: Golden,
 ) -> None:
     with prism.serve(tmp_path, validating=validating) as peer:
-        run = judge(run_suite, monkeypatch, peer, "--read-timeout", "5")
+        run = judge(run_suite, monkeypatch, peer)  # default limits: its hang costs 30 s
     assert_golden(run, golden)
 
 
