@@ -16,10 +16,12 @@ import pytest
 
 from conformance.config import resolve
 from conformance.errors import ConfigError
+from conformance.plan import build_plan
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.session import SuiteSession
 from conformance.transport.breaker import NOT_SENT, Breaker
+from conformance.transport.client import expects_refusal
 from conformance.transport.slots import Slots
 from tests import hostile
 from tests.conftest import SuiteRun
@@ -118,14 +120,26 @@ def test_a_server_that_resets_every_connection_stops_the_run_without_retries() -
 # --- the circuit stays closed -------------------------------------------------
 
 
-def test_a_slow_server_that_answers_never_trips_the_breaker() -> None:
-    """Generations slower than the refusal limit are judged like any others."""
-    with ReferenceServer(load_profile("openai-dalle"), api_key=KEY, latency_s=1.0) as server:
-        session = _session(
-            server.base_url, profile="openai-dalle", refusal_timeout="0.5", models="dall-e-2"
-        )
+@pytest.mark.parametrize(
+    ("profile", "model"), [("openai-dalle", "dall-e-2"), ("openai", "gpt-image-1-mini")]
+)
+def test_a_slow_server_that_answers_never_trips_the_breaker(profile: str, model: str) -> None:
+    """Generations slower than the refusal limit are judged like any others; on a GPT
+    model that includes its event streams (a stream generates: a generation's limits)."""
+    with ReferenceServer(load_profile(profile), api_key=KEY, latency_s=1.0) as server:
+        session = _session(server.base_url, profile=profile, refusal_timeout="0.5", models=model)
     assert session.stopped is None
-    assert _outcomes(session) == {"passed"}
+    assert all(e.error is None for e in session.exchanges.values())
+    assert _outcomes(session) <= {"passed", "skipped"}
+    assert "passed" in _outcomes(session)
+    if profile == "openai":
+        streams = [p for p in session.plan.probes if p.expect.stream and p.kind == "valid"]
+        assert streams
+        for probe in streams:
+            exchange = session.exchanges[probe.key]
+            assert exchange.response is not None
+            assert exchange.response.content_type.startswith("text/event-stream")
+            assert exchange.elapsed_s > 0.5  # longer than a refusal may take
 
 
 def _refusal(request: Request) -> Answer:
@@ -225,3 +239,46 @@ def test_one_slot_is_kept_for_refusals_while_the_server_is_in_doubt() -> None:
     assert asyncio.run(order(False, 3))[:3] == ["g1", "g2", "g3"]
     # One slot: the refusals go first while in doubt.
     assert asyncio.run(order(True, 1))[:2] == ["r1", "r2"]
+
+
+async def _hangs_on_a_multiplication_sign(request: Request, writer: asyncio.StreamWriter) -> None:
+    """Refuses everything at once, except a size with the multiplication sign: no answer."""
+    if "×" in request.body.decode(errors="replace"):
+        await hostile.silent(request, writer)
+    await scripted(_refusal)(request, writer)
+
+
+def test_a_gpt_refusal_probe_gets_the_refusal_limit() -> None:
+    """The GPT family's refusals are refusals too: answered in full within
+    --refusal-timeout, never retried, an error when over it."""
+    with RawServer(_hangs_on_a_multiplication_sign) as server:
+        session = _session(
+            server.base_url, profile="openai", refusal_timeout="0.5", models="gpt-image-1-mini"
+        )
+    key = "gpt-image-1-mini/size-unicode-x"
+    probe = next(p for p in session.plan.probes if p.key == key)
+    assert probe.expect.family == "gpt"
+    exchange = session.exchanges[key]
+    assert exchange.error is not None
+    assert "did not finish answering within the 0.5 s refusal limit (--refusal-timeout" in (
+        exchange.error
+    )
+    assert len(exchange.attempts) == 1
+    assert session.stopped is None
+    others = [e for k, e in session.exchanges.items() if k != key]
+    assert all(e.response is not None and e.error is None for e in others)
+
+
+def test_which_limit_each_request_gets() -> None:
+    """By what the probe expects: refusals (fixed, GPT, fuzz; auth; balance) the
+    refusal limit, generations (event streams included) the generation limits."""
+    config = resolve({"profile": "openai", "fuzz_examples": "5", "fuzz_valid": "2"})
+    plan = build_plan(config.profile, config.models, zero_balance=True, fuzz=config.fuzzed)
+    sent = [p for p in plan.probes if p.sent]
+    refusals = {p.kind for p in sent if expects_refusal(p)}
+    generations = [p for p in sent if not expects_refusal(p)]
+    assert refusals == {"invalid", "auth", "balance"}
+    assert {p.kind for p in generations} == {"valid"}
+    assert any(p.expect.stream for p in generations)
+    assert any(p.expect.family == "gpt" and expects_refusal(p) for p in sent)
+    assert any(p.origin == "fuzz" and expects_refusal(p) for p in sent)
