@@ -2,7 +2,7 @@
 
 Each peer is installed from its registry into a cache (skipped, with the reason,
 when that is impossible), run on loopback, and judged by the whole suite
-(openai profile, drop-in view). Its golden lists every failure the suite must
+(openai-dalle profile, drop-in view). Its golden lists every failure the suite must
 report (each a real deviation, confirmed by hand against the running peer when
 the golden was written) and what it must pass, so a suite that turns blind or
 trigger-happy fails here. Deselect with ``-m "not peers"``.
@@ -19,7 +19,17 @@ from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from tests.conftest import SuiteRun
 from tests.peers import litellm, portkey, prism
-from tests.peers.golden import Golden, both, clients, d2, d3, mismatches, probes, several_images
+from tests.peers.golden import (
+    PROFILE,
+    Golden,
+    both,
+    clients,
+    d2,
+    d3,
+    mismatches,
+    probes,
+    several_images,
+)
 from tests.peers.network import REFUSAL, loopback_only
 from tests.peers.target import PeerTarget
 
@@ -188,6 +198,8 @@ def judge(
         peer.base_url,
         "--api-key-env",
         KEY_ENV,
+        "--profile",
+        PROFILE,
         "--view",
         "drop-in",
         # Enough for every probe a lax peer accepts, so none is skipped for budget.
@@ -228,7 +240,7 @@ def test_prism(
 
 def test_litellm(run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with (
-        ReferenceServer(load_profile("openai")) as upstream,
+        ReferenceServer(load_profile(PROFILE)) as upstream,
         litellm.serve(tmp_path, upstream) as peer,
     ):
         run = judge(run_suite, monkeypatch, peer, "--read-timeout", "60")
@@ -237,7 +249,7 @@ def test_litellm(run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_portkey(run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with (
-        ReferenceServer(load_profile("openai")) as upstream,
+        ReferenceServer(load_profile(PROFILE)) as upstream,
         portkey.serve(tmp_path, upstream) as peer,
     ):
         run = judge(run_suite, monkeypatch, peer, "--read-timeout", "60")

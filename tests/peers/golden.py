@@ -19,18 +19,22 @@ from conformance.plan import build_plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
 
+# The goldens were written against DALL·E 2 and 3 (the openai profile is the GPT
+# family now): the peers are judged on the DALL·E contract.
+PROFILE = "openai-dalle"
+
 Key = tuple[str, str]
 Probes = frozenset[str]
 
 
 @cache
 def _probes() -> tuple[Probe, ...]:
-    """The fixed probes of the openai profile's plan: goldens speak of these only."""
-    return tuple(p for p in build_plan(load_profile("openai")).probes if p.origin == "fixed")
+    """The fixed probes of the DALL·E profile's plan: goldens speak of these only."""
+    return tuple(p for p in build_plan(load_profile(PROFILE)).probes if p.origin == "fixed")
 
 
 def probes(kind: str, response_format: str | None = None) -> Probes:
-    """The ``model/probe`` keys the openai profile's plan sends of one kind."""
+    """The ``model/probe`` keys the DALL·E profile's plan sends of one kind."""
     return frozenset(
         p.key
         for p in _probes()
@@ -65,7 +69,7 @@ def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> 
 
 
 def both(*probe_ids: str) -> Probes:
-    """The probe on both models of the openai profile."""
+    """The probe on both models of the DALL·E profile."""
     return frozenset(f"{m}/{p}" for m in ("dall-e-2", "dall-e-3") for p in probe_ids)
 
 
