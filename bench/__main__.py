@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Section name -> module. Each module: `def run() -> Section`.
-SECTIONS: dict[str, str] = {"transport": "bench.transport", "fuzz": "bench.fuzz"}
+SECTIONS: dict[str, str] = {
+    "transport": "bench.transport",
+    "fuzz": "bench.fuzz",
+    "outage": "bench.outage",
+}
 
 OUT = Path("reports") / "bench.json"
 

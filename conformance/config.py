@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,8 @@ class RunConfig:
     - ``rate_limit``: ``--rate-limit``, else the profile's ``limits.rate_limit``
       (none against the embedded reference server)
     - ``headers``: the profile's ``headers``, then each ``--header``
-    - ``timeouts``: ``--connect-timeout``, ``--read-timeout``, ``--deadline``
+    - ``timeouts``: ``--connect-timeout``, ``--read-timeout``, ``--deadline``,
+      ``--refusal-timeout``, ``--image-timeout``
     - ``max_body``, ``retry``: ``--max-body``, ``--retries``
     - ``report_dir``: ``--report-dir``, else ``reports/<profile>``
     - ``view``, ``fail_on``: ``--view`` (docs), ``--fail-on`` (should)
@@ -171,15 +172,15 @@ def _timeouts(options: Mapping[str, Any]) -> Timeouts:
         connect_s=_seconds(options.get("connect_timeout"), "--connect-timeout", default.connect_s),
         read_s=_seconds(options.get("read_timeout"), "--read-timeout", default.read_s),
         total_s=_seconds(options.get("deadline"), "--deadline", default.total_s),
+        refusal_s=_seconds(options.get("refusal_timeout"), "--refusal-timeout", default.refusal_s),
+        image_s=_seconds(options.get("image_timeout"), "--image-timeout", default.image_s),
     )
     if (
         timeouts.total_s < max(timeouts.connect_s, timeouts.read_s)
         and options.get("deadline") is None
     ):
         # A shorter read or connect timeout given alone also shortens the deadline.
-        timeouts = Timeouts(
-            timeouts.connect_s, timeouts.read_s, max(timeouts.connect_s, timeouts.read_s)
-        )
+        timeouts = replace(timeouts, total_s=max(timeouts.connect_s, timeouts.read_s))
     return timeouts
 
 

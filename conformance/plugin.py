@@ -105,6 +105,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds one request may take in all, however the server trickles (default 600)",
     )
     group.addoption(
+        "--refusal-timeout",
+        dest="conformance_refusal_timeout",
+        metavar="S",
+        help="seconds a request expected to be refused (invalid, no or wrong key, empty "
+        "balance) may take to be answered in full (default 30: a refusal comes before "
+        "anything is generated)",
+    )
+    group.addoption(
+        "--image-timeout",
+        dest="conformance_image_timeout",
+        metavar="S",
+        help="seconds an image link may take to download in full (default 60)",
+    )
+    group.addoption(
         "--zero-balance-key-env",
         dest="conformance_zero_balance_key_env",
         metavar="VAR",
@@ -225,6 +239,8 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "connect_timeout",
         "read_timeout",
         "deadline",
+        "refusal_timeout",
+        "image_timeout",
         "zero_balance_key_env",
         "record",
         "replay",

@@ -21,6 +21,7 @@ from conformance.redact import redact_log_records
 from conformance.report import html as html_report
 from conformance.report.results import build_results, write_json
 from conformance.session import Case, SuiteSession
+from conformance.transport.breaker import is_not_sent
 from conformance.verdict import Verdict, fails_run
 from conformance.vocabulary import View
 
@@ -37,6 +38,9 @@ class _HarnessFailed(Failed, HarnessError):
 
 # A passed row's one-line log in the HTML report (set on its TestReport).
 PASSED_LOG = "_igc_passed_log"
+# Set on the TestReport of an error whose probe was never sent (the server had
+# stopped answering): pytest tallies those apart.
+NOT_SENT_ATTR = "_igc_not_sent"
 
 
 def enforce(verdict: Verdict, view: View) -> None:
@@ -113,6 +117,14 @@ class SuitePlugin:
         if plan.fuzz is not None:
             metadata["Fuzz"] = fuzz_summary(plan.fuzz, plan.probes)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        """A probe never sent because the server had stopped answering is counted
+        apart ("N not sent"): the terminal says why once, not once per test."""
+        if getattr(report, NOT_SENT_ATTR, False):
+            return "not sent", "E", "ERROR (not sent)"
+        return None
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -122,7 +134,9 @@ class SuitePlugin:
         if verdict is None:
             return report
         if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
-            report.longrepr = f"error (the harness got no answer to judge): {call.excinfo.value}"
+            message = str(call.excinfo.value)
+            report.longrepr = f"error (the harness got no answer to judge): {message}"
+            setattr(report, NOT_SENT_ATTR, is_not_sent(message))
         final = report.when == "call" or (report.when == "setup" and not report.passed)
         if final:
             result = verdict.result(self.view)

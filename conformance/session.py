@@ -27,7 +27,7 @@ from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.recording import Recording, read_recording, write_recording
 from conformance.redact import Redactor
-from conformance.transport import Counters, Target, Transport
+from conformance.transport import Breaker, Counters, Target, Transport
 from conformance.verdict import (
     Verdict,
     apply_deviations,
@@ -80,6 +80,8 @@ class SuiteSession:
     # requests which got no answer may have cost (charged to the budget).
     counters: Counters = field(default_factory=Counters)
     server_stats: dict[str, Any] | None = None
+    # Counts requests in a row that got no answer; open once the server stopped answering.
+    breaker: Breaker = field(default_factory=Breaker)
     # Minimal failing requests found by shrinking fuzz failures after the run.
     minimal: dict[GroupKey, Minimal] = field(default_factory=dict)
     _stack: ExitStack = field(default_factory=ExitStack)
@@ -145,13 +147,18 @@ class SuiteSession:
             return
         target = self._target()
         transport = Transport.for_run(
-            target, self.config, budget=self.config.budget, redactor=self.redactor
+            target,
+            self.config,
+            budget=self.config.budget,
+            redactor=self.redactor,
+            breaker=self.breaker,
         )
         sent = transport.run(probes)
         no_verdict_from_a_down_server(probes, sent, healthy=transport.counters.healthy)
         self.exchanges.update(sent)
         self.counters.add(transport.counters)
-        if self.plan.fuzz is not None:
+        # Shrinking sends more; against a server that stopped answering, nothing is.
+        if self.plan.fuzz is not None and not self.breaker.open:
             self.minimal = self._shrink(self._candidate_sender(target))
         if self._server is not None:
             self.server_stats = self._server.stats()
@@ -169,7 +176,12 @@ class SuiteSession:
             # Images lost in flight may have been billed: they count against what is left.
             left = config.budget - self.counters.billed - self.counters.uncertain
             transport = Transport.for_run(
-                target, config, budget=max(left, 0), redactor=self.redactor, concurrency=1
+                target,
+                config,
+                budget=max(left, 0),
+                redactor=self.redactor,
+                concurrency=1,
+                breaker=self.breaker,
             )
             sent = transport.run([probe])
             no_verdict_from_a_down_server([probe], sent, healthy=transport.counters.healthy)
@@ -252,6 +264,11 @@ class SuiteSession:
         for case, verdict in zip(chosen, verdicts, strict=True):
             self.verdicts[case.id] = verdict
         return verdicts
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped sending (the server stopped answering), or None."""
+        return self.breaker.reason
 
     @property
     def duration_s(self) -> float:

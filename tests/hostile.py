@@ -146,13 +146,21 @@ async def endless(request: Request, writer: asyncio.StreamWriter) -> None:
         await writer.drain()
 
 
-async def trickle(request: Request, writer: asyncio.StreamWriter) -> None:
-    """A byte every 0.2 s: never quiet long enough for a read timeout."""
-    writer.write(_head("200 OK", "Content-Type: application/json", "Content-Length: 100000"))
-    while True:
-        writer.write(b" ")
-        await writer.drain()
-        await asyncio.sleep(0.2)
+def trickling(every_s: float) -> Behaviour:
+    """Headers at once, then a byte every ``every_s``: never quiet long enough for a
+    read timeout, never done."""
+
+    async def trickle(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(_head("200 OK", "Content-Type: application/json", "Content-Length: 100000"))
+        while True:
+            writer.write(b" ")
+            await writer.drain()
+            await asyncio.sleep(every_s)
+
+    return trickle
+
+
+trickle = trickling(0.2)
 
 
 async def silent(request: Request, writer: asyncio.StreamWriter) -> None:

@@ -65,6 +65,7 @@ def test_ten_runs_against_a_flaky_server_judge_like_a_clean_one(key: str) -> Non
         assert differing == {}, f"run {number}"
         assert session.counters.billed == clean.counters.billed <= session.config.budget
         assert session.counters.uncertain == 0
+        assert session.stopped is None  # 429s and 503s are answers: never "down"
     assert stats["flaky_answers"] > 0
     assert sum(s.counters.retries for s in sessions) >= stats["flaky_answers"]
     # Only the answers that generated were billed, and the suite counted exactly those.
@@ -77,3 +78,4 @@ def test_a_server_that_is_down_gets_errors_never_failures(key: str) -> None:
     outcomes = set(_outcomes(session).values())
     assert outcomes == {"error"}
     assert session.counters.billed == 0
+    assert session.stopped is None  # it answers, if only 503: every probe was tried

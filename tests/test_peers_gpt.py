@@ -337,7 +337,7 @@ def test_prism_gpt(
 ) -> None:
     loopback_only(monkeypatch)
     with prism.serve(tmp_path, validating=validating) as peer:
-        # Prism never answers a malformed body: 5 s per attempt instead of the
-        # default 300 keeps the run near 30 s while it still ends in a timeout.
-        run = judge(run_suite, monkeypatch, peer, GPT, "--read-timeout", "5")
+        # Default limits: Prism never answers a malformed body, a refusal's 30 s
+        # limit (--refusal-timeout) ends that wait in an error naming the timeout.
+        run = judge(run_suite, monkeypatch, peer, GPT)
     assert_golden(run, golden)

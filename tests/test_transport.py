@@ -8,6 +8,7 @@ import json
 import time
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -221,13 +222,13 @@ def test_probes_run_concurrently_up_to_the_limit() -> None:
             )
             original = transport._try
 
-            async def counting(client: httpx.AsyncClient, request: httpx.Request) -> object:
+            async def counting(*args: Any, **kwargs: Any) -> object:
                 nonlocal in_flight, peak
                 in_flight += 1
                 peak = max(peak, in_flight)
                 await asyncio.sleep(0.05)
                 try:
-                    return await original(client, request)
+                    return await original(*args, **kwargs)
                 finally:
                     in_flight -= 1
 

@@ -26,6 +26,7 @@ from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.report.clients import clients_html
 from conformance.report.results import evidence
 from conformance.session import SuiteSession
+from conformance.transport.breaker import is_not_sent
 from conformance.verdict import Verdict
 from conformance.vocabulary import OUTCOMES, SEVERITIES, VIEWS, View
 
@@ -322,6 +323,9 @@ def terminal_lines(session: SuiteSession, view: View) -> list[str]:
         f"retries: {session.counters.retries}"
         + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
+    if session.stopped:
+        not_sent = sum(1 for e in session.exchanges.values() if is_not_sent(e.error))
+        lines.append(f"  stopped: {session.stopped}; {not_sent} probe(s) not sent, nothing retried")
     if session.counters.uncertain:
         lines.append(
             f"  possibly billed: {session.counters.uncertain} image(s) for requests that got no "

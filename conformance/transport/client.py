@@ -4,7 +4,9 @@ Every probe goes through :meth:`Transport.run`: it reserves budget for what the
 request could bill, sends it with bounded concurrency, reads the answer up to a
 size cap, records the exchange with every secret redacted, counts what the
 server billed, and fetches image URLs (without credentials) so the checks can
-judge them offline.
+judge them offline. Each request gets the time limits of what it expects (a
+refusal, a generation, an image link); once the server has stopped answering
+(``breaker``), nothing more is sent.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -31,16 +33,32 @@ from conformance.transport.bodies import (
     BodyUndecodable,
     read_capped,
 )
+from conformance.transport.breaker import Breaker
 from conformance.transport.budget import Budget
 from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter
 from conformance.transport.reasons import describe, gave_up, lost, root_cause
 from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
-from conformance.transport.values import Counters, Settings, Target, Timeouts
+from conformance.transport.slots import Slots
+from conformance.transport.values import Counters, Limit, Settings, Target, Timeouts
 
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_IMAGE_REDIRECTS = 5
+
+
+def expects_refusal(probe: Probe) -> bool:
+    """Refused before anything is generated, so answered at once by a live server.
+
+    By kind alone: a refusal probe that asks for ``stream: true`` still expects a
+    refusal, and a streaming probe (``valid``) generates, so it keeps a
+    generation's limits.
+    """
+    return probe.kind in ("invalid", "auth", "balance")
+
+
+def _httpx_timeout(limit: Limit) -> httpx.Timeout:
+    return httpx.Timeout(connect=limit.connect_s, read=limit.read_s, write=limit.read_s, pool=None)
 
 
 def _retry_kind(probe: Probe) -> Kind:
@@ -61,6 +79,8 @@ class _Try:
     timeout: bool = False
     # Whether the request may have reached the server (so it may have been billed).
     reached: bool = True
+    # No answer at all (timeout, reset, refused connection): what the breaker counts.
+    silent: bool = False
 
 
 class Transport:
@@ -85,6 +105,7 @@ class Transport:
         retry: RetryPolicy | None = None,
         rate: Rate | None = None,
         rng: random.Random | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.target = target
         self.budget = budget
@@ -97,6 +118,8 @@ class Transport:
         self.guard = AddressGuard(target.base_url)
         self.rng = rng or random.Random()
         self.counters = Counters()
+        # Shared with the transports that send fuzz shrinking candidates after the run.
+        self.breaker = breaker or Breaker()
         for secret in (target.api_key, target.zero_balance_key):
             if secret:
                 redactor.add(secret)
@@ -110,12 +133,15 @@ class Transport:
         budget: int,
         redactor: Redactor,
         concurrency: int | None = None,
+        breaker: Breaker | None = None,
     ) -> Transport:
         """The transport a run's configuration asks for (a RunConfig is ``settings``).
 
         The one place a run hands over its concurrency, timeouts, body cap, retries
         and rate limit. ``budget``: the most images this transport may bill;
-        ``concurrency`` overrides the run's (a shrinking candidate goes alone).
+        ``concurrency`` overrides the run's (a shrinking candidate goes alone);
+        ``breaker``: the run's, so that every transport of one run stops sending
+        once the server has stopped answering.
         """
         return cls(
             target,
@@ -126,6 +152,7 @@ class Transport:
             max_body=settings.max_body,
             retry=settings.retry,
             rate=settings.rate_limit,
+            breaker=breaker,
         )
 
     # -- building requests -------------------------------------------------
@@ -176,13 +203,26 @@ class Transport:
             await response.aclose()
         return response, body
 
-    async def _try(self, client: httpx.AsyncClient, request: httpx.Request) -> _Try:
+    async def _try(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        limit: Limit | None = None,
+        *,
+        api: bool = True,
+    ) -> _Try:
         url = str(request.url)
+        limit = limit or self.timeouts.generation()
         progress = StreamProgress()
+        sending = asyncio.ensure_future(self._send(client, request, progress))
+        if api:
+            self.breaker.track(sending)  # abandoned if the server is found to be down
         try:
-            response, body = await asyncio.wait_for(
-                self._send(client, request, progress), timeout=self.timeouts.total_s
-            )
+            response, body = await asyncio.wait_for(sending, timeout=limit.total_s)
+        except asyncio.CancelledError:
+            if not self.breaker.abandoned(sending):
+                raise
+            return _Try(error=self.breaker.abandoned_in_flight() + progress.describe())
         except (BodyTooLarge, BodyUndecodable) as exc:
             return _Try(error=self.redactor.text(str(exc) + progress.describe()))
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
@@ -201,34 +241,51 @@ class Transport:
             )
             transient = (timeout and not stalled) or (isinstance(exc, broken) and not refused)
             return _Try(
-                error=self.redactor.text(describe(exc, url, self.timeouts) + progress.describe()),
+                error=self.redactor.text(describe(exc, url, limit) + progress.describe()),
                 transient=transient,
                 timeout=timeout,
                 reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
+                silent=True,
             )
         return _Try(response=response, body=body)
 
     async def _attempts(
         self,
         client: httpx.AsyncClient,
-        gate: asyncio.Semaphore,
+        gate: Slots,
         request: httpx.Request,
         *,
         kind: Kind,
         api: bool,
         on_no_answer: Callable[[_Try, bool], Awaitable[bool]] | None = None,
+        limit: Limit | None = None,
+        quick: bool = False,
     ) -> tuple[_Try, list[Attempt], str | None]:
         """Try until an answer is final; returns the last try, the attempts and why it
-        gave up (None when the last answer is the one to judge)."""
+        gave up (None when the last answer is the one to judge).
+
+        ``quick``: a request expected to be refused; it has a short limit, and a
+        timeout is not retried (a refusal that hangs once hangs again).
+        """
         attempts: list[Attempt] = []
         started = time.monotonic()
         retry = 0
+        policy = replace(self.retry, timeout_retries=0) if quick else self.retry
+        tried = _Try()
         while True:
-            async with gate:
-                if api:
+            async with gate.hold(quick):
+                if api and not self.breaker.open:
                     await self.limiter.wait()
+                if api and self.breaker.open:
+                    if not attempts:
+                        return _Try(error=self.breaker.not_sent(), reached=False), [], None
+                    return tried, attempts, self._stopped(tried, attempts)
                 began = time.monotonic()
-                tried = await self._try(client, request)
+                tried = await self._try(client, request, limit, api=api)
+                if api and tried.silent:
+                    self.breaker.no_answer(began, tried.error or "no answer")
+                elif api and not self.breaker.open:
+                    self.breaker.answer()
             retry += 1
             status = tried.response.status_code if tried.response is not None else None
             attempt = Attempt(
@@ -242,7 +299,7 @@ class Transport:
                 if api and status is not None and status < 500 and status != 429:
                     self.counters.healthy += 1
                 decision = after_answer(
-                    self.retry,
+                    policy,
                     kind=kind,
                     status=tried.response.status_code,
                     headers=list(tried.response.headers.multi_items()),
@@ -252,7 +309,7 @@ class Transport:
                 )
             else:
                 decision = after_failure(
-                    self.retry,
+                    policy,
                     transient=tried.transient,
                     timeout=tried.timeout,
                     retry=retry,
@@ -272,21 +329,39 @@ class Transport:
                     return tried, attempts, lost(tried.error, attempts)
                 return tried, attempts, gave_up(attempts, decision.reason)
             attempt.wait_s = round(decision.wait_s, 3)
+            if api and self.breaker.open:
+                return tried, attempts, self._stopped(tried, attempts)
             self.counters.retries += 1
-            await asyncio.sleep(decision.wait_s)
+            await (self.breaker.sleep if api else asyncio.sleep)(decision.wait_s)
+
+    def _stopped(self, tried: _Try, attempts: Sequence[Attempt]) -> str:
+        """Why a request is not tried again: the server stopped answering."""
+        if tried.response is None:
+            return f"{lost(tried.error, attempts)}; {self.breaker.not_retried()}"
+        return gave_up(attempts, self.breaker.not_retried())
 
     # -- probes ------------------------------------------------------------
 
-    async def _run_one(
-        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, probe: Probe
-    ) -> Exchange:
+    async def _run_one(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
         body = probe.content()
+        quick = expects_refusal(probe)
+        limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
-            "POST", self.target.endpoint, content=body, headers=self._headers(probe)
+            "POST",
+            self.target.endpoint,
+            content=body,
+            headers=self._headers(probe),
+            timeout=_httpx_timeout(limit),
         )
         exchange = Exchange(probe_key=probe.key, request=self._record_request(request, body))
         reserve = probe.potential_images
+        if self.breaker.open:
+            exchange.error = self.breaker.not_sent()
+            return exchange
         if not await self.budget.acquire(reserve):
+            if self.breaker.open:
+                exchange.error = self.breaker.not_sent()
+                return exchange
             exchange.skipped = (
                 f"budget: it could bill {reserve} image(s) and "
                 f"{self.budget.spent} of {self.budget.limit} are spent"
@@ -319,6 +394,8 @@ class Transport:
                 kind=_retry_kind(probe),
                 api=True,
                 on_no_answer=no_answer,
+                limit=limit,
+                quick=quick,
             )
             if tried.response is not None:
                 exchange.response = self._record_response(tried.response, tried.body)
@@ -337,7 +414,7 @@ class Transport:
 
     # -- image links -------------------------------------------------------
 
-    async def _fetch(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, url: str) -> Fetch:
+    async def _fetch(self, client: httpx.AsyncClient, gate: Slots, url: str) -> Fetch:
         """GET an image link without credentials, following at most a few redirects,
         each hop checked by the address rule."""
         current = url
@@ -348,13 +425,15 @@ class Transport:
                 via = f" (redirected from {url[:200]})" if hops else ""
                 return Fetch(url=url, refused=self.redactor.text(refusal + via), redirects=hops)
             # Image links never get the API key: they may point anywhere.
+            limit = self.timeouts.image()
             request = client.build_request(
                 "GET",
                 current,
                 headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                timeout=_httpx_timeout(limit),
             )
             tried, _, gave_up = await self._attempts(
-                client, gate, request, kind="well-formed", api=False
+                client, gate, request, kind="well-formed", api=False, limit=limit
             )
             response = tried.response
             if response is None or gave_up:
@@ -392,10 +471,21 @@ class Transport:
             timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
         )
 
+    async def _run_counted(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
+        try:
+            return await self._run_one(client, gate, probe)
+        finally:
+            if expects_refusal(probe):
+                gate.quick_done()
+
     async def run_async(self, probes: Sequence[Probe]) -> dict[str, Exchange]:
-        gate = asyncio.Semaphore(self.concurrency)
+        gate = Slots(
+            self.concurrency,
+            quick=sum(1 for p in probes if expects_refusal(p)),
+            in_doubt=lambda: self.breaker.in_doubt,
+        )
         async with self._client() as client:
-            exchanges = await asyncio.gather(*(self._run_one(client, gate, p) for p in probes))
+            exchanges = await asyncio.gather(*(self._run_counted(client, gate, p) for p in probes))
         return {e.probe_key: e for e in exchanges}
 
     def run(self, probes: Iterable[Probe]) -> dict[str, Exchange]:

@@ -2,7 +2,8 @@
 nothing to judge.
 
 Each names the cause and, where one governs it, the option to change
-(``--connect-timeout``, ``--read-timeout``, ``--deadline``, ``--retries``). They
+(``--connect-timeout``, ``--read-timeout``, ``--deadline``,
+``--refusal-timeout``, ``--image-timeout``, ``--retries``). They
 become an exchange's error, so the message of an ``error`` verdict: what a
 person reads to tell a slow or absent server from a harness problem.
 """
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.exchange import Attempt
-from conformance.transport.values import Timeouts
+from conformance.transport.values import Limit
 
 
 def root_cause(exc: BaseException) -> str | None:
@@ -33,20 +34,26 @@ def root_cause(exc: BaseException) -> str | None:
     return None
 
 
-def describe(exc: BaseException, url: str, timeouts: Timeouts) -> str:
+def describe(exc: BaseException, url: str, limit: Limit) -> str:
     """A short reason naming the cause, for an attempt that got no answer."""
     where = urlsplit(url).netloc
+    # The note says why this limit is short; only when that limit is the one named.
+    note = f": {limit.note}" if limit.note else ""
+    read_note = note if limit.read_option != Limit.read_option else ""
+    total_note = note if limit.total_option != Limit.total_option else ""
     if isinstance(exc, httpx.ConnectTimeout):
         return (
             f"timeout: no connection to {where} within the "
-            f"{timeouts.connect_s:g} s connect timeout (--connect-timeout)"
+            f"{limit.connect_s:g} s connect timeout (--connect-timeout)"
         )
     if isinstance(exc, httpx.ReadTimeout):
-        return f"timeout: {where} sent nothing for {timeouts.read_s:g} s (--read-timeout)"
+        return (
+            f"timeout: {where} sent nothing for {limit.read_s:g} s ({limit.read_option}{read_note})"
+        )
     if isinstance(exc, TimeoutError):
         return (
             f"timeout: {where} did not finish answering within the "
-            f"{timeouts.total_s:g} s deadline (--deadline)"
+            f"{limit.total_s:g} s {limit.total_name} ({limit.total_option}{total_note})"
         )
     if isinstance(exc, httpx.TimeoutException):
         return f"timeout: {where} ({type(exc).__name__})"

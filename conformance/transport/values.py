@@ -17,12 +17,59 @@ GENERATIONS_PATH = "/images/generations"
 
 
 @dataclass(frozen=True)
+class Limit:
+    """The time limits of one request, and what a timeout's message names for each."""
+
+    connect_s: float
+    read_s: float
+    total_s: float
+    read_option: str = "--read-timeout"
+    total_name: str = "deadline"
+    total_option: str = "--deadline"
+    # Said after a timeout, e.g. why a refusal should not take this long.
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Timeouts:
-    """Defaults suit slow image generation: minutes per answer are normal."""
+    """Generations are slow (minutes per answer are normal, an event stream
+    included); refusals are not: a vendor validates a request before it generates
+    anything."""
 
     connect_s: float = 10.0
     read_s: float = 300.0
     total_s: float = 600.0
+    # Whole answer to a request expected to be refused (invalid, auth, empty balance).
+    refusal_s: float = 30.0
+    # Whole download of an image link.
+    image_s: float = 60.0
+
+    def generation(self) -> Limit:
+        return Limit(self.connect_s, self.read_s, self.total_s)
+
+    def _capped(self, cap_s: float, name: str, option: str, note: str = "") -> Limit:
+        """The generation limits, each lowered to ``cap_s`` where that is lower."""
+        default = self.generation()
+        read, read_option = (
+            (cap_s, option) if cap_s < self.read_s else (self.read_s, default.read_option)
+        )
+        total, total_name, total_option = (
+            (cap_s, name, option)
+            if cap_s < self.total_s
+            else (self.total_s, default.total_name, default.total_option)
+        )
+        return Limit(self.connect_s, read, total, read_option, total_name, total_option, note)
+
+    def refusal(self) -> Limit:
+        return self._capped(
+            self.refusal_s,
+            "refusal limit",
+            "--refusal-timeout",
+            "a refusal comes before anything is generated",
+        )
+
+    def image(self) -> Limit:
+        return self._capped(self.image_s, "image limit", "--image-timeout")
 
 
 @dataclass(frozen=True)
