@@ -149,13 +149,15 @@ LITELLM_GPT = Golden(
 
 
 def _images(answer: Any) -> list[Any]:
-    return [item.get("b64_json") for item in answer["data"]]
+    """The base64 images of a JSON answer (none for an error)."""
+    return [item.get("b64_json") for item in answer.get("data") or []]
 
 
 def _upstream_for(answer: Any, seen: list[UpstreamExchange]) -> UpstreamExchange:
     """The upstream exchange that produced these very images."""
     for exchange in seen:
-        if isinstance(exchange.answer, dict) and _images(exchange.answer) == _images(answer):
+        images = _images(exchange.answer) if isinstance(exchange.answer, dict) else []
+        if images and images == _images(answer):
             return exchange
     raise AssertionError("no upstream answer carries the images the client got: re-encoded?")
 
