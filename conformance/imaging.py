@@ -7,6 +7,8 @@ import binascii
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
@@ -69,6 +71,22 @@ class Decoded:
         return f"{self.width}x{self.height}"
 
 
+@contextmanager
+def opened(data: bytes) -> Iterator[Image.Image]:
+    """The image, fully decoded, unless it has more than MAX_PIXELS (ValueError).
+
+    Pillow raises many types for broken files; they pass through.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise ValueError(f"{width}x{height} is too many pixels to decode")
+            img.load()
+            yield img
+
+
 def decode_image(data: bytes) -> Decoded:
     """Open and fully decode an image; ValueError says why it is not one."""
     kind = sniff(data)
@@ -76,13 +94,8 @@ def decode_image(data: bytes) -> Decoded:
         head = data[:12]
         raise ValueError(f"no PNG/JPEG/WebP/GIF signature (starts with {head!r})")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                if width * height > MAX_PIXELS:
-                    raise ValueError(f"{width}x{height} is too many pixels to decode")
-                img.load()
+        with opened(data) as img:
+            width, height = img.size
     except ValueError:
         raise
     except Exception as exc:  # Pillow raises many types for broken files

@@ -14,12 +14,9 @@ are the ``stream.*`` checks' business).
 
 from __future__ import annotations
 
-import io
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
-
-from PIL import Image
 
 from conformance.checks.base import (
     Context,
@@ -33,7 +30,7 @@ from conformance.checks.base import (
 from conformance.checks.stream import parsed_stream
 from conformance.checks.usage import shape_problems
 from conformance.gpt.params import AUTO
-from conformance.imaging import MAX_PIXELS, decode_b64, sniff
+from conformance.imaging import decode_b64, opened, sniff
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
 from conformance.sse import COMPLETED
@@ -93,26 +90,30 @@ class Opened:
         return f"{self.width}x{self.height}"
 
 
-def _open(index: int, data: bytes) -> Opened:
+def _open(data: bytes) -> Opened:
     kind = sniff(data)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                if width * height > MAX_PIXELS:
-                    raise ValueError(f"{width}x{height} is too many pixels to decode")
-                img.load()
-                has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-                    "transparency" in img.info
-                )
-                see_through = False
-                if has_alpha:
-                    extrema = img.convert("RGBA").getchannel("A").getextrema()
-                    see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
-                return Opened(index, kind, img.format, width, height, has_alpha, see_through)
+        with opened(data) as img:
+            width, height = img.size
+            has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                "transparency" in img.info
+            )
+            see_through = False
+            if has_alpha:
+                extrema = img.convert("RGBA").getchannel("A").getextrema()
+                see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
+            return Opened(0, kind, img.format, width, height, has_alpha, see_through)
     except Exception as exc:  # Pillow raises many types for broken files
-        return Opened(index, kind, None, 0, 0, False, False, f"cannot decode: {exc}")
+        return Opened(0, kind, None, 0, 0, False, False, f"cannot decode: {exc}")
+
+
+@lru_cache(maxsize=16)
+def _open_b64(value: str) -> Opened:
+    """One image of an answer, decoded once for the four checks that look at it."""
+    try:
+        return _open(decode_b64(value))
+    except ValueError as exc:
+        return Opened(0, None, None, 0, 0, False, False, f"b64_json: {exc}")
 
 
 def _images(ctx: Context) -> list[Opened] | Result:
@@ -125,10 +126,7 @@ def _images(ctx: Context) -> list[Opened] | Result:
         value = item.get("b64_json") if isinstance(item, dict) else None
         if not isinstance(value, str) or not value:
             continue
-        try:
-            out.append(_open(i, decode_b64(value)))
-        except ValueError as exc:
-            out.append(Opened(i, None, None, 0, 0, False, False, f"b64_json: {exc}"))
+        out.append(replace(_open_b64(value), index=i))
     if not out:
         return skipped("no b64_json image in the answer (judged by gpt-image.b64-only)")
     return out
