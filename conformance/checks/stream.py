@@ -24,7 +24,7 @@ from functools import lru_cache
 from conformance.checks.base import Context, Result, check, failed, passed, skipped
 from conformance.checks.usage import shape_problems
 from conformance.gpt.params import AUTO
-from conformance.imaging import decode_b64, decode_image
+from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.probes import Probe
 from conformance.sse import (
     COMPLETED,
@@ -80,7 +80,8 @@ def _types(events: tuple[Event, ...] | list[Event]) -> str:
     return ", ".join(f"{kind} ×{n}" for kind, n in counts.items()) or "nothing"
 
 
-def _image_problem(event: Event, want_format: str | None) -> str | None:
+def _event_image(event: Event, want_format: str | None) -> Decoded | str:
+    """The event's image, decoded, or what is wrong with it."""
     value = event.payload.get("b64_json") if isinstance(event.payload, dict) else None
     if not isinstance(value, str) or not value:
         return f"{event.shown} carries no b64_json image"
@@ -90,7 +91,7 @@ def _image_problem(event: Event, want_format: str | None) -> str | None:
         return f"{event.shown}: b64_json {exc}"
     if want_format is not None and decoded.format != want_format:
         return f"{event.shown} is a {decoded.format} image; output_format was {want_format}"
-    return None
+    return decoded
 
 
 @check(
@@ -259,9 +260,9 @@ def partials(ctx: Context) -> Result:
             "(0-based, ascending)"
         )
     for event in found:
-        problem = _image_problem(event, expect.output_format)
-        if problem is not None:
-            return failed(problem)
+        image = _event_image(event, expect.output_format)
+        if isinstance(image, str):
+            return failed(image)
     if not found:
         return passed(f"no partial image (partial_images {expect.partial_images})")
     return passed(
@@ -312,12 +313,11 @@ def completed(ctx: Context) -> Result:
             "stream must end there"
         )
     for event in done:
-        problem = _image_problem(event, expect.output_format)
-        if problem is not None:
-            return failed(problem)
-        decoded = decode_image(decode_b64(event.payload["b64_json"]))
-        if expect.size not in (None, AUTO) and decoded.size != expect.size:
-            return failed(f"{event.shown} is a {decoded.size} image; size was {expect.size}")
+        image = _event_image(event, expect.output_format)
+        if isinstance(image, str):
+            return failed(image)
+        if expect.size not in (None, AUTO) and image.size != expect.size:
+            return failed(f"{event.shown} is a {image.size} image; size was {expect.size}")
     return passed(f"{len(done)} {COMPLETED}, last, a {expect.output_format} image")
 
 
