@@ -197,8 +197,8 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
             body.update(streams[i])
             partials = streams[i].get("partial_images", 0)
             default = gpt.default("partial_images") or 0
-            shown = f"partial_images={partials}" if partials else f"{default} (default)"
-            covers += ["stream=true", shown if partials else f"partial_images={shown}"]
+            shown = str(partials) if partials else f"{default} (default)"
+            covers += ["stream=true", f"partial_images={shown}"]
         expect = Expectation(
             statuses=(200,),
             n=counts[i],
