@@ -8,11 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import openai
 import pytest
 import yaml
 
-from conformance.clients.python import http_module
+from conformance.clients.python import replay_client
 from conformance.exchange import RecordedResponse
 from conformance.gpt.pricing import request_price
 from conformance.plan import build_plan
@@ -201,22 +200,11 @@ def test_a_stream_with_one_thing_wrong_is_named_in_the_report(
 
 def _replay(recorded: RecordedResponse, strict: bool, body: dict[str, Any]) -> list[Any]:
     """The recorded answer fed to openai-python's images.generate(stream=True)."""
-    http = http_module()
-    headers = [(k, v) for k, v in recorded.headers if k.lower() != "transfer-encoding"]
-
-    def answer(request: Any) -> Any:
-        assert json.loads(request.read())["stream"] is True  # the SDK streams from the request
-        return http.Response(recorded.status, headers=headers, content=recorded.body)
-
-    client = openai.OpenAI(
-        api_key="sk-replay-not-a-real-key",
-        base_url="http://replay.invalid/v1",
-        max_retries=0,
-        http_client=http.Client(transport=http.MockTransport(answer)),
-        _strict_response_validation=strict,
-    )
-    with client:
-        return list(client.images.generate(**body))
+    sent: list[bytes] = []
+    with replay_client(recorded, strict=strict, sent=sent) as client:
+        events = list(client.images.generate(**body))
+    assert json.loads(sent[0])["stream"] is True  # the SDK streams from the request
+    return events
 
 
 @pytest.mark.parametrize("fault", [None, "stream-done"])

@@ -21,6 +21,7 @@ import openai
 from pydantic import ValidationError
 
 from conformance.clients.observation import HEAD_BYTES, Observation, Raised, Read, ReplayCall
+from conformance.exchange import RecordedResponse
 
 # Hop-by-hop and encoding headers describe the original wire form, not our bytes.
 _DROP = {"content-encoding", "content-length", "transfer-encoding", "connection"}
@@ -114,25 +115,32 @@ def _read_stream(stream: Iterable[Any], reads: list[Read], events: list[str]) ->
     return None
 
 
-def observe(call: ReplayCall, *, strict: bool) -> Observation:
-    """Run the app's call with openai-python against the recorded answer."""
+def replay_client(
+    recorded: RecordedResponse, *, strict: bool, sent: list[bytes] | None = None
+) -> openai.OpenAI:
+    """An openai-python client, retries off, whose every request gets the recorded
+    answer's bytes; the body of each request it sends is appended to ``sent``."""
     http = http_module()
-    recorded = call.response
     headers = [(k, v) for k, v in recorded.headers if k.lower() not in _DROP]
-    sent = 0
 
     def answer(request: Any) -> Any:
-        nonlocal sent
-        sent += 1
+        if sent is not None:
+            sent.append(request.read())
         return http.Response(recorded.status, headers=headers, content=recorded.body)
 
-    client = openai.OpenAI(
+    return openai.OpenAI(
         api_key="sk-replay-not-a-real-key",
         base_url="http://replay.invalid/v1",
         max_retries=0,
         http_client=http.Client(transport=http.MockTransport(answer)),
         _strict_response_validation=strict,
     )
+
+
+def observe(call: ReplayCall, *, strict: bool) -> Observation:
+    """Run the app's call with openai-python against the recorded answer."""
+    sent: list[bytes] = []
+    client = replay_client(call.response, strict=strict, sent=sent)
     known = _generate_params()
     kwargs = {k: v for k, v in call.params.items() if k in known}
     extra = {k: v for k, v in call.params.items() if k not in known}
@@ -150,6 +158,6 @@ def observe(call: ReplayCall, *, strict: bool) -> Observation:
                 reads, problem = _read_items(result, call.read)
     except Exception as exc:  # which exception, if any, is the observation
         return Observation(
-            sent=sent > 0, raised=_raised(exc), images=tuple(reads), events=tuple(events)
+            sent=bool(sent), raised=_raised(exc), images=tuple(reads), events=tuple(events)
         )
-    return Observation(sent=sent > 0, problem=problem, images=tuple(reads), events=tuple(events))
+    return Observation(sent=bool(sent), problem=problem, images=tuple(reads), events=tuple(events))
