@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -284,17 +284,24 @@ def shared_rule(name: str) -> Rule:
     return dict(_CHECKS)[name]
 
 
+def first_broken(
+    rules: Iterable[tuple[str, Rule]],
+    body: Mapping[str, Any],
+    model: ModelSpec,
+    skip: frozenset[str] = frozenset(),
+) -> Violation | None:
+    """The first of these rules the body breaks, leaving out those named in ``skip``."""
+    for name, rule in rules:
+        if name not in skip and (found := rule(body, model)) is not None:
+            return found
+    return None
+
+
 def check_dalle_request(
     body: Mapping[str, Any], model: ModelSpec, skip: frozenset[str] = frozenset()
 ) -> Generation | Violation:
     """A DALL·E-format model's rules: the first broken rule not in ``skip``, or what to draw."""
-    for name, rule in _CHECKS:
-        if name in skip:
-            continue
-        found = rule(body, model)
-        if found is not None:
-            return found
-    return coerce(body, model)
+    return first_broken(_CHECKS, body, model, skip) or coerce(body, model)
 
 
 def _coerce_prompt(value: Any) -> str:

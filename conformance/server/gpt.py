@@ -27,7 +27,7 @@ from conformance.gpt.pairs import PAIR_RULES
 from conformance.gpt.params import AUTO, GptSpec, ParamSpec
 from conformance.gpt.sizes import parse_size
 from conformance.profile import ModelSpec
-from conformance.server.contract import Violation, shared_rule
+from conformance.server.contract import Violation, first_broken, shared_rule
 from conformance.server.images import render_png
 
 if TYPE_CHECKING:
@@ -209,13 +209,7 @@ def model_rules(model: ModelSpec) -> list[tuple[str, Rule]]:
 def check_gpt_request(
     body: Mapping[str, Any], model: ModelSpec, skip: frozenset[str] = frozenset()
 ) -> GptGeneration | Violation:
-    for name, rule in model_rules(model):
-        if name in skip:
-            continue
-        found = rule(body, model)
-        if found is not None:
-            return found
-    return coerce(body, model)
+    return first_broken(model_rules(model), body, model, skip) or coerce(body, model)
 
 
 # --- what to draw ------------------------------------------------------------
