@@ -30,7 +30,7 @@ from conformance.gpt.params import AUTO, GptSpec
 from conformance.gpt.pricing import image_price
 from conformance.gpt.sizes import area
 from conformance.gpt.streaming import stream_fields
-from conformance.probes import Expectation
+from conformance.probes import Expectation, potential_images
 
 if TYPE_CHECKING:  # types only: the profile reads this family's rules
     from conformance.profile import ModelSpec
@@ -154,9 +154,7 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
     extra = not streams[0] and model.n_max >= 2  # no partial image: n = 2 instead
     counts = [2 if i == 0 and extra else 1 for i in range(rows)]
     # Images billed per row: a partial image is billed like one.
-    billed = [
-        n * (1 + row.get("partial_images", 0)) for n, row in zip(counts, streams, strict=True)
-    ]
+    billed = [potential_images({**row, "n": n}) for n, row in zip(counts, streams, strict=True)]
     qualities = _qualities(model, sizes, billed)
     free = _free_axes(gpt, rows)
     defaults = {"size": gpt.size.default, **{a: gpt.default(a) for a in ("quality", *_FREE_AXES)}}
