@@ -118,6 +118,20 @@ def parse_stream(body: bytes) -> ParsedStream:
     return ParsedStream(tuple(events), unterminated)
 
 
+def completed_answer(parsed: ParsedStream) -> dict[str, Any] | None:
+    """What a client reads from a stream, shaped like a JSON answer: ``data`` of the
+    completed events' images, the echo and usage of the last; None without one."""
+    events = [
+        e.payload
+        for e in parsed.read_by_clients
+        if e.type == COMPLETED and isinstance(e.payload, dict)
+    ]
+    if not events:
+        return None
+    data = [{"b64_json": e.get("b64_json")} for e in events]
+    return {**{k: v for k, v in events[-1].items() if k != "b64_json"}, "data": data}
+
+
 def billed_images(body: bytes) -> int:
     """Images an event stream delivered: every partial and every completed image."""
     return sum(1 for e in parse_stream(body).events if e.type in IMAGE_EVENTS)

@@ -49,6 +49,11 @@ def test_the_openai_profile_passes_clean_and_bills_five_images_per_model(
     # 3 models x 4 requests, two of them streams, one with a partial image: 5 images
     # a model, its longest value list (4) + 1.
     assert run.results["requests"]["billable"] == 15
+    # The report shows every request's image, a stream's completed image included.
+    html = (run.report_dir / "report.html").read_text()
+    gallery = html[html.index("<h3>Returned images</h3>") :]
+    assert gallery.count("<figure>") == 12
+    assert gallery.count("via image_generation.completed.b64_json") == 6
 
 
 def test_a_profile_naming_an_unknown_rule_is_one_line_naming_the_key(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from conformance.gpt.params import AUTO
 from conformance.imaging import decode_b64, opened, sniff
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
-from conformance.sse import COMPLETED
+from conformance.sse import COMPLETED, completed_answer
 
 
 def _gpt_valid(probe: Probe) -> bool:
@@ -51,12 +51,10 @@ def _answer(ctx: Context) -> dict[str, Any] | Result:
         return ctx.payload
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    done = [e for e in parsed_stream(ctx.response.body).read_by_clients if e.type == COMPLETED]
-    events = [e.payload for e in done if isinstance(e.payload, dict)]
-    if not events:
+    answer = completed_answer(parsed_stream(ctx.response.body))
+    if answer is None:
         return skipped(f"no {COMPLETED} event to judge (judged by stream.completed)")
-    data = [{"b64_json": e.get("b64_json")} for e in events]
-    return {**{k: v for k, v in events[-1].items() if k != "b64_json"}, "data": data}
+    return answer
 
 
 def _items(ctx: Context) -> list[Any] | Result:

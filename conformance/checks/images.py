@@ -16,8 +16,10 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
+from conformance.checks.stream import parsed_stream
 from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.profile import openai_baseline
+from conformance.sse import COMPLETED, completed_answer
 
 
 def _expects(fmt: str) -> Any:
@@ -98,17 +100,27 @@ class FoundImage:
     problem: str | None
 
 
+def _streamed_items(ctx: Context) -> list[Any] | None:
+    """The completed images of a 2xx event stream, as ``data`` items."""
+    if not ctx.probe.expect.stream or ctx.payload is not None or not 200 <= ctx.status < 300:
+        return None
+    answer = completed_answer(parsed_stream(ctx.response.body))
+    return answer["data"] if answer is not None else None
+
+
 def found_images(ctx: Context) -> list[FoundImage]:
-    """Every image an answer carries, as bytes, decoded where possible."""
-    items = ctx.items() or []
+    """Every image an answer carries (a stream: its completed images), as bytes,
+    decoded where possible."""
+    items = ctx.items()
+    streamed = items is None and (items := _streamed_items(ctx)) is not None
     out = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(items or []):
         if not isinstance(item, dict):
             continue
         data: bytes | None = None
         source = ""
         if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-            source = "b64_json"
+            source = f"{COMPLETED}.b64_json" if streamed else "b64_json"
             try:
                 data = decode_b64(item["b64_json"])
             except ValueError:
