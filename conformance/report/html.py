@@ -89,7 +89,9 @@ def _thumbnail(data: bytes) -> str | None:
         with Image.open(io.BytesIO(data)) as img:
             img.thumbnail((160, 160))
             out = io.BytesIO()
-            img.convert("RGB").save(out, format="PNG")
+            # Keep an alpha channel, so a transparent image shows as one.
+            alpha = "A" in img.getbands() or "transparency" in img.info
+            img.convert("RGBA" if alpha else "RGB").save(out, format="PNG")
     except Exception:  # an undecodable image simply gets no thumbnail
         return None
     return base64.b64encode(out.getvalue()).decode()
