@@ -6,20 +6,48 @@ and many; valid probes are billable and few, chosen by :mod:`covering`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from conformance.covering import PROMPT, covering_rows
+from conformance.dalle import covering as dalle_covering
+from conformance.dalle import plan as dalle_plan
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
-from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
+from conformance.gpt import covering as gpt_covering
+from conformance.gpt import plan as gpt_plan
 from conformance.gpt.pricing import request_price
-from conformance.probes import Expectation, Probe, potential_images
+from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
+from conformance.vocabulary import Family
 
 # Not valid JSON: the object is never closed.
 UNCLOSED_JSON_BODY = b'{"model": "%s", "prompt": "A red cube", "n": 1'
 UNKNOWN_MODEL = "imagegen-conformance-no-such-model"
+
+
+@dataclass(frozen=True)
+class Room:
+    """What one model family plans: the one place planning tells the families apart.
+
+    ``base``: the fields of its cheapest valid request besides model and prompt;
+    ``refused``: the refused probes of its own parameters, on that request;
+    ``covering``: its covering set, ``(probe id, row)`` pairs.
+    """
+
+    base: Callable[[ModelSpec], dict[str, Any]]
+    refused: Callable[[Profile, ModelSpec, dict[str, Any]], list[Probe]]
+    covering: Callable[[ModelSpec], list[tuple[str, Row]]]
+
+
+ROOMS: Mapping[Family, Room] = MappingProxyType(
+    {
+        "dalle": Room(
+            dalle_plan.base_request, dalle_plan.refused_probes, dalle_covering.covering_rows
+        ),
+        "gpt": Room(gpt_plan.base_request, gpt_plan.refused_probes, gpt_covering.covering_rows),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -57,22 +85,9 @@ class Plan:
         return total
 
 
-def _cheapest_size(model: ModelSpec) -> str:
-    return min(model.sizes, key=lambda s: int(s.split("x")[0]) * int(s.split("x")[1]))
-
-
 def _base(model: ModelSpec) -> dict[str, Any]:
     """The cheapest valid request: each refused probe changes one thing in it."""
-    if model.family == "gpt":
-        return {"model": model.name, "prompt": PROMPT, **base_request(model)}
-    return {"model": model.name, "prompt": PROMPT, "size": _cheapest_size(model)}
-
-
-def _unsupported_size(model: ModelSpec) -> str:
-    for candidate in ("999x999", "640x480", "123x456"):
-        if candidate not in model.sizes:
-            return candidate
-    raise AssertionError("unreachable: a model lists every candidate size")
+    return {"model": model.name, "prompt": PROMPT, **ROOMS[model.family].base(model)}
 
 
 def _too_long_prompt(limit: int) -> str:
@@ -92,60 +107,17 @@ def _invalid(
     drop: str | None = None,
     kind: str = "invalid_request",
 ) -> Probe:
-    body = _base(model)
-    if drop:
-        body.pop(drop)
-    body.update(change)
-    error = profile.errors[kind]
-    return Probe(
-        id=probe_id,
-        model=model.name,
-        title=title,
-        kind="invalid",
-        body=body,
-        expect=Expectation(statuses=error.status, error_kind=kind, param=param, code=error.code),
-        potential_images=potential_images(body),
+    return refused_probe(
+        model,
+        _base(model),
+        probe_id,
+        title,
+        change,
+        param,
+        error=profile.errors[kind],
+        kind=kind,
+        drop=drop,
     )
-
-
-def _dalle_refused(profile: Profile, model: ModelSpec) -> list[Probe]:
-    """Size, response_format, quality and style probes of a DALL·E-form model."""
-    some_size = model.sizes[0]
-    probes: list[Probe] = []
-    if model.sizes_exhaustive:
-        probes.append(
-            _invalid(
-                profile,
-                model,
-                "size-unsupported",
-                f"size {_unsupported_size(model)} (not documented)",
-                {"size": _unsupported_size(model)},
-                "size",
-            )
-        )
-    probes += [
-        _invalid(
-            profile,
-            model,
-            "size-unicode-x",
-            f"size written with the multiplication sign ({some_size.replace('x', '×')})",
-            {"size": some_size.replace("x", "×")},
-            "size",
-        ),
-        _invalid(
-            profile,
-            model,
-            "response-format-unknown",
-            'response_format "gif"',
-            {"response_format": "gif"},
-            "response_format",
-        ),
-        _invalid(
-            profile, model, "quality-unknown", 'quality "ultra"', {"quality": "ultra"}, "quality"
-        ),
-        _invalid(profile, model, "style-unknown", 'style "cartoon"', {"style": "cartoon"}, "style"),
-    ]
-    return probes
 
 
 def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[Probe]:
@@ -193,10 +165,7 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
             "n",
         ),
     ]
-    if model.family == "gpt":
-        probes += gpt_refused_probes(profile, model, _base(model))
-    else:
-        probes += _dalle_refused(profile, model)
+    probes += ROOMS[model.family].refused(profile, model, _base(model))
     if shared:
         error = profile.errors["invalid_request"]
         probes.append(
@@ -251,25 +220,10 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
 
 
 def valid_probes(model: ModelSpec) -> list[Probe]:
-    if model.family == "gpt":
-        return gpt_valid_probes(model)
-    probes = []
-    for probe_id, row in covering_rows(model):
-        probes.append(
-            Probe(
-                id=probe_id,
-                model=model.name,
-                title="generate " + ", ".join(row.covers),
-                kind="valid",
-                body=row.body,
-                expect=Expectation(
-                    statuses=(200,), n=row.n, size=row.size, response_format=row.response_format
-                ),
-                potential_images=row.n,
-                covers=row.covers,
-            )
-        )
-    return probes
+    """The covering set of one model: billable probes."""
+    return [
+        valid_probe(model, probe_id, row) for probe_id, row in ROOMS[model.family].covering(model)
+    ]
 
 
 # What an empty balance gets when the profile documents nothing: OpenAI's 429

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from conformance.vocabulary import Family
+
+if TYPE_CHECKING:  # types only: a probe is built from the profile's data
+    from conformance.profile import ErrorKind, ModelSpec
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
 # billable generation; balance: sent with an empty-balance key; example: an answer
@@ -15,6 +20,8 @@ AuthMode = Literal["key", "none", "wrong", "zero"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.
 WRONG_KEY = "sk-conformance-wrong-key-0000000000000000"
+# The prompt of every planned request that does not probe the prompt itself.
+PROMPT = "A red cube on a white table, soft studio light"
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,8 @@ class Expectation:
     For refused probes ``statuses`` lists the acceptable codes and ``param`` the
     field the error must name; for valid probes ``n``, ``size`` and
     ``response_format`` are the effective values (documented defaults applied).
-    A GPT-family probe (``family="gpt"``) also has the effective
+    ``family`` is the form the answer is judged by (its model's). A GPT-family
+    probe (``family="gpt"``) also has the effective
     ``output_format``, ``background`` and ``quality``; its ``size`` may be
     ``auto`` (the server picks one of the model's sizes). A streaming probe
     (``stream``) expects an event stream of ``partial_images`` partial images
@@ -38,7 +46,7 @@ class Expectation:
     n: int | None = None
     size: str | None = None
     response_format: str | None = None
-    family: str = "dalle"
+    family: Family = "dalle"
     output_format: str | None = None
     background: str | None = None
     quality: str | None = None
@@ -89,6 +97,71 @@ class Probe:
         if self.raw_body is not None:
             return self.raw_body
         return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request of a model's covering set, in any family: what it sends and shows."""
+
+    body: dict[str, Any]
+    expect: Expectation
+    covers: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return self.expect.n or 1
+
+
+def valid_probe(model: ModelSpec, probe_id: str, row: Row) -> Probe:
+    """A billable probe of the covering set: the one builder of every family's."""
+    verb = "stream " if row.expect.stream else "generate "
+    return Probe(
+        id=probe_id,
+        model=model.name,
+        title=verb + ", ".join(row.covers),
+        kind="valid",
+        body=row.body,
+        expect=row.expect,
+        potential_images=row.expect.images,
+        covers=row.covers,
+    )
+
+
+def refused_probe(
+    model: ModelSpec,
+    base: Mapping[str, Any],
+    probe_id: str,
+    title: str,
+    change: Mapping[str, Any],
+    param: str | None,
+    *,
+    error: ErrorKind,
+    kind: str,
+    code: str | None = None,
+    drop: str | None = None,
+) -> Probe:
+    """A request a conformant server refuses: ``base`` with one thing changed.
+
+    ``error`` is the documented refusal of ``kind``; ``code`` the one to expect
+    when the docs give none. The one builder of every family's refused probes.
+    """
+    body = {k: v for k, v in base.items() if k != drop}
+    body.update(change)
+    return Probe(
+        id=probe_id,
+        model=model.name,
+        title=title,
+        kind="invalid",
+        body=body,
+        expect=Expectation(
+            statuses=error.status,
+            error_kind=kind,
+            param=param,
+            code=error.code or code,
+            family=model.family,
+        ),
+        potential_images=potential_images(body),
+    )
 
 
 def potential_images(body: Mapping[str, Any] | None) -> int:

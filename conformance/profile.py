@@ -21,10 +21,10 @@ import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
-from conformance.gpt.pairs import PAIR_RULES, rule_problems, unknown_rules
-from conformance.gpt.params import GptSpec, param_problems, parse_gpt
+from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
+from conformance.params.spec import GptSpec, param_problems, parse_gpt
 from conformance.resources import bundled_profiles, profile_schema_path
-from conformance.vocabulary import Severity, View
+from conformance.vocabulary import Family, Severity, View
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,14 @@ class ModelSpec:
     price_per_image: float | None
     # False when the docs only give example sizes: no probe calls another size invalid.
     sizes_exhaustive: bool = True
-    # "gpt": the GPT image form (``gpt`` holds its parameters); anything else is
-    # judged as the DALL·E form, which is also what an unknown family falls back to.
-    family: str = "dalle"
+    # The GPT image form's parameters (a profile's ``family: gpt``); None for the
+    # DALL·E form, which is also what any other family is judged as.
     gpt: GptSpec | None = None
+
+    @property
+    def family(self) -> Family:
+        """The form this model is judged by, derived from its spec: the one test of it."""
+        return "gpt" if self.gpt is not None else "dalle"
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,6 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         user=gpt.supported("user"),
         price_per_image=raw.get("price_per_image", max(figures) if figures else None),
         sizes_exhaustive=gpt.size.rule is None,
-        family="gpt",
         gpt=gpt,
     )
 
@@ -245,7 +248,6 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         user=raw.get("user", True),
         price_per_image=raw.get("price_per_image"),
         sizes_exhaustive=raw.get("sizes_exhaustive", True),
-        family=raw.get("family", "dalle"),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
@@ -361,12 +363,12 @@ def load_profile(ref: str) -> Profile:
     return load_profile_file(resolve_profile_path(ref))
 
 
-# The bundled profile that is OpenAI's own contract for each model family; any
-# other family (flux, imagen, ... sold in the DALL·E format) is judged as dalle.
-BASELINES = {"gpt": "openai", "dalle": "openai-dalle"}
+# The bundled profile that is OpenAI's own contract for each model family (a
+# profile's other families, flux, imagen, ... sold in the DALL·E format, are dalle).
+BASELINES: Mapping[Family, str] = MappingProxyType({"gpt": "openai", "dalle": "openai-dalle"})
 
 
 @cache
-def openai_baseline(family: str = "dalle") -> Profile:
-    """OpenAI's contract for one model family (an unknown family: DALL·E's), loaded once."""
-    return load_profile(BASELINES.get(family, BASELINES["dalle"]))
+def openai_baseline(family: Family = "dalle") -> Profile:
+    """OpenAI's contract for one model family, loaded once."""
+    return load_profile(BASELINES[family])

@@ -1,6 +1,8 @@
-"""The suite's words for a verdict: severity, outcome and view, each defined once.
+"""The suite's words: a probe's axes (operation, family) and a verdict's (severity,
+outcome, view), each defined once.
 
-Checks, the judge, the reports, the matrix and the gate all speak of these; they
+The planners, the transport, checks, the judge, the reports, the matrix and the
+gate all speak of these; they
 import them from here (a leaf: it imports nothing of the suite), so the order
 of outcomes from worst to best, and which outcomes a person must look at, exist
 in one place only.
@@ -10,6 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Literal
+
+# The endpoint a probe is sent to (POST /v1/images/<operation>). Each stage
+# dispatches on it in one place: the planner, the request body, the checks'
+# applicability, the server's routes and the report's grouping.
+Operation = Literal["generations"]
+OPERATIONS: tuple[Operation, ...] = ("generations",)
+
+# The answer form a model is judged by: gpt, the GPT image form (parameters as
+# data, b64_json only, token usage); dalle, the DALL·E form, which is also the
+# form of any other model sold in it (flux, imagen, ...). Derived from a model's
+# spec (ModelSpec.family), never stored beside it.
+Family = Literal["dalle", "gpt"]
+FAMILIES: tuple[Family, ...] = ("dalle", "gpt")
 
 # must: breaks a drop-in OpenAI client; should: deviates from the contract,
 # clients usually cope; may: advisory. Strongest first.

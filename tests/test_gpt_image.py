@@ -107,10 +107,17 @@ def test_the_template_shows_both_families() -> None:
     assert {m.family for m in template.models.values()} == {"dalle", "gpt"}
 
 
+def test_a_family_other_than_gpt_is_judged_as_dalle(tmp_path: Path) -> None:
+    raw = yaml.safe_load((data_dir("profiles") / "TEMPLATE.yaml").read_text())
+    raw["models"]["model-a"]["family"] = "imagen"
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert load_profile_file(path).models["model-a"].family == "dalle"
+
+
 def test_each_family_has_its_own_drop_in_baseline() -> None:
     assert openai_baseline("gpt").name == "openai"
     assert openai_baseline("dalle").name == "openai-dalle"
-    assert openai_baseline("imagen").name == "openai-dalle"  # unknown family: DALL·E rules
     assert "dall-e-3" in openai_baseline("dalle").models
     # A vendor's rules in the drop-in view: DALL·E's statuses, plus the GPT family's own.
     ezmodel = drop_in_rules(load_profile("ezmodel"))

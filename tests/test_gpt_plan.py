@@ -9,9 +9,9 @@ import pytest
 
 from conformance.fuzz.classify import classify
 from conformance.gpt.covering import covering_rows
-from conformance.gpt.params import STREAMING
 from conformance.gpt.pricing import image_price, request_price
-from conformance.gpt.sizes import SizeRule, witness
+from conformance.params.sizes import SizeRule, witness
+from conformance.params.spec import STREAMING
 from conformance.plan import build_plan
 from conformance.profile import load_profile
 from tests.conftest import SuiteRun

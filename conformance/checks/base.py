@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from conformance.exchange import Exchange, RecordedResponse, header
-from conformance.probes import Probe
+from conformance.probes import Probe, ProbeKind
 from conformance.profile import ModelSpec, Profile
-from conformance.vocabulary import CheckOutcome, Severity, View
+from conformance.vocabulary import CheckOutcome, Family, Severity, View
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,11 @@ def check(
 
 def kind_is(*kinds: str) -> Applies:
     return lambda probe: probe.kind in kinds
+
+
+def answer_of(family: Family, *kinds: ProbeKind) -> Applies:
+    """Probes of ``kinds`` whose answer is judged in ``family``'s form: the one family test."""
+    return lambda probe: probe.kind in kinds and probe.expect.family == family
 
 
 def not_a_success(ctx: Context) -> Result | None:

@@ -9,6 +9,7 @@ from conformance.checks.base import (
     Context,
     Result,
     answer_items,
+    answer_of,
     check,
     describe_status,
     error_text,
@@ -31,9 +32,8 @@ def ANSWERS(probe: Probe) -> bool:
     return probe.kind in ("valid", "example") and not probe.expect.stream
 
 
-def dalle_answers(probe: Probe) -> bool:
-    """Answers of the DALL·E family; GPT image answers have checks of their own (gpt-image.*)."""
-    return probe.kind in ("valid", "example") and probe.expect.family != "gpt"
+# Answers of the DALL·E family; GPT image answers have checks of their own (gpt-image.*).
+dalle_answers = answer_of("dalle", "valid", "example")
 
 
 # Before this, a "created" in seconds is implausible for an image API.

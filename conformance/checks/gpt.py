@@ -21,6 +21,7 @@ from typing import Any
 from conformance.checks.base import (
     Context,
     Result,
+    answer_of,
     check,
     failed,
     not_a_success,
@@ -29,15 +30,13 @@ from conformance.checks.base import (
 )
 from conformance.checks.stream import parsed_stream
 from conformance.checks.usage import shape_problems
-from conformance.gpt.params import AUTO
 from conformance.imaging import decode_b64, opened, sniff
+from conformance.params.spec import AUTO, ECHOED
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
 from conformance.sse import COMPLETED, completed_answer
 
-
-def _gpt_valid(probe: Probe) -> bool:
-    return probe.kind == "valid" and probe.expect.family == "gpt"
+_gpt_valid = answer_of("gpt", "valid")
 
 
 def _answer(ctx: Context) -> dict[str, Any] | Result:
@@ -166,9 +165,6 @@ def b64_only(ctx: Context) -> Result:
     return passed(f"{len(items)} image(s) as b64_json, no url")
 
 
-_ECHOED = ("size", "quality", "background", "output_format")
-
-
 def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> str | None:
     expect = ctx.probe.expect
     if value is None:
@@ -229,10 +225,10 @@ def echo(ctx: Context) -> Result:
     decoded = None
     if isinstance(images, list) and images and images[0].problem is None:
         decoded = images[0].size
-    problems = [p for key in _ECHOED if (p := _echo_problem(ctx, key, payload.get(key), decoded))]
+    problems = [p for key in ECHOED if (p := _echo_problem(ctx, key, payload.get(key), decoded))]
     if problems:
         return failed("; ".join(problems))
-    return passed(", ".join(f"{k} {payload[k]}" for k in _ECHOED))
+    return passed(", ".join(f"{k} {payload[k]}" for k in ECHOED))
 
 
 @check(

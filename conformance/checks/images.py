@@ -10,6 +10,7 @@ from conformance.checks.base import (
     Context,
     Result,
     answer_items,
+    answer_of,
     check,
     errored,
     failed,
@@ -143,7 +144,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
     "images.dimensions",
     title="image has the requested width and height",
     severity="must",
-    applies=lambda p: p.kind == "valid" and p.expect.family != "gpt",
+    applies=answer_of("dalle", "valid"),
 )
 def dimensions(ctx: Context) -> Result:
     items = answer_items(ctx)
@@ -176,7 +177,7 @@ def openai_sizes(model: str) -> tuple[str, ...]:
     "images.openai-size",
     title="image size is one OpenAI's DALL·E API produces",
     severity="may",
-    applies=lambda p: p.kind == "valid" and p.expect.family != "gpt",
+    applies=answer_of("dalle", "valid"),
 )
 def openai_size(ctx: Context) -> Result:
     """An extension beyond OpenAI's sizes is fine for the vendor's own clients, but

@@ -23,8 +23,8 @@ from functools import lru_cache
 
 from conformance.checks.base import Context, Result, check, failed, passed, skipped
 from conformance.checks.usage import shape_problems
-from conformance.gpt.params import AUTO
 from conformance.imaging import Decoded, decode_b64, decode_image
+from conformance.params.spec import AUTO, ECHOED
 from conformance.probes import Probe
 from conformance.sse import (
     COMPLETED,
@@ -38,8 +38,7 @@ from conformance.sse import (
 )
 
 DAY_S = 24 * 3600
-_ECHOED = ("size", "quality", "background", "output_format")
-_REQUIRED = ("type", "b64_json", "created_at", *_ECHOED)
+_REQUIRED = ("type", "b64_json", "created_at", *ECHOED)
 
 
 def _streams(probe: Probe) -> bool:

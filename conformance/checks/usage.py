@@ -13,6 +13,7 @@ from typing import Any
 from conformance.checks.base import (
     Context,
     Result,
+    answer_of,
     check,
     failed,
     not_a_success,
@@ -62,7 +63,7 @@ def shape_problems(usage: Any, shape: str) -> list[str]:
     "generation.usage",
     title="usage, where present, has the documented shape",
     severity="should",
-    applies=lambda p: p.kind in ("valid", "example") and p.expect.family != "gpt",
+    applies=answer_of("dalle", "valid", "example"),
 )
 def usage(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:

@@ -71,7 +71,8 @@ def _key(model: ModelSpec, mode: Mode, size: int, seed: int) -> str:
         "schemathesis": version("schemathesis"),
         "hypothesis": version("hypothesis"),
         "spec": narrowed_spec(model, mode),
-        "model": dataclasses.asdict(model),
+        # The family is derived, not a field: added so the key reads as it always has.
+        "model": {**dataclasses.asdict(model), "family": model.family},
         "mode": mode,
         "size": size,
         "seed": seed,

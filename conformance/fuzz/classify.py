@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.gpt.pairs import PAIR_RULES
-from conformance.gpt.params import GptSpec, ParamSpec
-from conformance.gpt.sizes import parse_size
+from conformance.params.pairs import PAIR_RULES
+from conformance.params.sizes import parse_size
+from conformance.params.spec import GptSpec, ParamSpec
 from conformance.profile import ModelSpec, Profile
 
 # Whether a drawn body is one the profile accepts; not a verdict on a server.
@@ -143,7 +143,7 @@ def classify(body: Any, profile: Profile) -> Classification:
         rule = "not JSON" if isinstance(body, bytes) else "not a JSON object"
         return Classification("invalid", None, (Reason(None, rule),))
     model, wrong_model = _model(body, profile)
-    if model.gpt is not None:
+    if model.family == "gpt":
         return _classify_gpt(body, model, wrong_model)
     try:
         found = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from conformance.gpt.covering import cheapest_quality
-from conformance.gpt.params import STREAMING, GptSpec, ParamSpec
+from conformance.params.spec import STREAMING, GptSpec, ParamSpec
 from conformance.profile import ModelSpec
 
 Mode = Literal["positive", "negative"]

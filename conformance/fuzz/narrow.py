@@ -44,7 +44,7 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
     Fields whose default the profile does not state are required to be explicit
     there, so every positive case has a known expected size and format.
     """
-    if model.gpt is not None:
+    if model.family == "gpt":
         from conformance.fuzz.gpt import request_schema as gpt_request_schema
 
         return gpt_request_schema(model, mode, _prompt(model))

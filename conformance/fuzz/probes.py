@@ -7,15 +7,17 @@ exactly that request again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.dalle.covering import expectation as dalle_expectation
 from conformance.fuzz.classify import Classification
 from conformance.fuzz.generate import DEFAULT_SEED, Drawn, draw
 from conformance.gpt.covering import expectation as gpt_expectation
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ModelSpec, Profile
+from conformance.vocabulary import Family
 
 # Positive cases are drawn from a pool this many times larger, then the richest
 # kept: the covering set already pays for the plain requests.
@@ -69,6 +71,13 @@ def negative_probes(profile: Profile, model: ModelSpec, fuzz: FuzzSettings) -> l
     return probes
 
 
+# What a valid body of each family must show.
+_EXPECTATIONS: Mapping[Family, Callable[[ModelSpec, dict[str, Any]], Expectation]] = {
+    "dalle": dalle_expectation,
+    "gpt": gpt_expectation,
+}
+
+
 def _richness(body: dict[str, Any]) -> tuple[int, int, int]:
     """Prefer cases that exercise what fixed requests do not: nulls, user, odd text."""
     prompt = str(body.get("prompt", ""))
@@ -105,11 +114,7 @@ def positive_probes(
     for i, drawn in enumerate(chosen, 1):
         body = drawn.fields or {}
         n = body.get("n") or 1
-        size = body.get("size") or model.default_size
-        fmt = body.get("response_format") or model.default_response_format
-        expect = Expectation(statuses=(200,), n=n, size=size, response_format=fmt)
-        if model.gpt is not None:
-            expect = gpt_expectation(model, body)
+        expect = _EXPECTATIONS[model.family](model, body)
         covers = _covers(body)
         probes.append(
             Probe(

@@ -1,7 +1,8 @@
 """The GPT image family (gpt-image-1-mini, gpt-image-1.5, gpt-image-2, ...).
 
-What a profile says about a GPT model (:mod:`.params`, :mod:`.sizes`,
-:mod:`.pairs`, :mod:`.pricing`), the probes planned from it (:mod:`.plan`,
-:mod:`.covering`), and the fuzzer narrowed to it (:mod:`.fuzz`). The checks are
-``conformance/checks/gpt.py``; the emulation is ``conformance/server/gpt.py``.
+The probes planned from what a profile says about a GPT model (:mod:`.plan`,
+:mod:`.covering`, :mod:`.streaming`) and what they cost (:mod:`.pricing`). The
+parameter language it reads is :mod:`conformance.params`; the fuzzer narrowed to
+it is :mod:`conformance.fuzz.gpt`, its checks ``conformance/checks/gpt.py``, its
+emulation ``conformance/server/gpt.py``. It mirrors :mod:`conformance.dalle`.
 """

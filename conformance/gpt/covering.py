@@ -22,30 +22,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance.gpt.pairs import PAIR_RULES
-from conformance.gpt.params import AUTO, GptSpec
 from conformance.gpt.pricing import image_price
-from conformance.gpt.sizes import area
 from conformance.gpt.streaming import stream_fields
-from conformance.probes import Expectation, potential_images
+from conformance.params.pairs import PAIR_RULES
+from conformance.params.sizes import area
+from conformance.params.spec import AUTO, GptSpec
+from conformance.probes import PROMPT, Expectation, Row, potential_images
 
-if TYPE_CHECKING:  # types only: the profile reads this family's rules
+if TYPE_CHECKING:  # types only: the profile is read, never imported back
     from conformance.profile import ModelSpec
 
-PROMPT = "A red cube on a white table, soft studio light"
 # Axes besides size and quality, in the order they are placed.
 _FREE_AXES = ("background", "output_format", "moderation")
-
-
-@dataclass(frozen=True)
-class GptRow:
-    body: dict[str, Any]
-    n: int
-    expect: Expectation
-    covers: tuple[str, ...]
 
 
 def _price(model: ModelSpec, quality: Any, size: str) -> float:
@@ -143,7 +133,7 @@ def _stream_suffix(partials: int, streams: bool) -> str:
     return f"-stream-p{partials}" if partials else "-stream"
 
 
-def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
+def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
     """``(probe id, row)`` pairs for one GPT model, cheapest sizes first."""
     gpt = _gpt(model)
     sizes = _sizes(model)
@@ -211,7 +201,7 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, GptRow]]:
             partial_images=partials,
         )
         probe_id = _probe_id(chosen, counts[i]) + _stream_suffix(partials, bool(streams[i]))
-        out.append((probe_id, GptRow(body, counts[i], expect, tuple(covers))))
+        out.append((probe_id, Row(body, expect, tuple(covers))))
     return out
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from conformance.gpt.covering import cheapest_quality, cheapest_size, covering_rows
-from conformance.gpt.pairs import PAIR_RULES, companions
-from conformance.gpt.params import GptSpec, ParamSpec
-from conformance.gpt.sizes import witness
-from conformance.probes import Expectation, Probe, potential_images
+from conformance.gpt.covering import cheapest_quality, cheapest_size
+from conformance.params.pairs import PAIR_RULES, companions
+from conformance.params.sizes import witness
+from conformance.params.spec import GptSpec, ParamSpec
+from conformance.probes import Probe, refused_probe
 
-if TYPE_CHECKING:  # types only: the profile reads this family's rules
+if TYPE_CHECKING:  # types only: the profile is read, never imported back
     from conformance.profile import ErrorKind, ModelSpec, Profile
 
 # Values a client written for another model (or a typo) sends, first unknown one wins.
@@ -86,23 +86,18 @@ class _Builder:
         kind: str = "invalid_request",
         code: str | None = None,
     ) -> None:
-        body = {**self.base, **change}
         error, kind = _kind(self.profile, kind)
         self.probes.append(
-            Probe(
-                id=probe_id,
-                model=self.model.name,
-                title=title,
-                kind="invalid",
-                body=body,
-                expect=Expectation(
-                    statuses=error.status,
-                    error_kind=kind,
-                    param=param,
-                    code=error.code or code,
-                    family="gpt",
-                ),
-                potential_images=potential_images(body),
+            refused_probe(
+                self.model,
+                self.base,
+                probe_id,
+                title,
+                change,
+                param,
+                error=error,
+                kind=kind,
+                code=code,
             )
         )
 
@@ -172,7 +167,7 @@ def _param_probe(b: _Builder, gpt: GptSpec, spec: ParamSpec) -> None:
         b.add(f"{slug}-range", f"{name} {value} ({span}){with_}", {name: value, **extra}, name)
 
 
-def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any]) -> list[Probe]:
+def refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any]) -> list[Probe]:
     """The GPT-specific refused probes of one model, on ``base`` (model and prompt set)."""
     gpt = model.gpt
     assert gpt is not None
@@ -190,22 +185,3 @@ def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any])
             shown = ", ".join(f"{k} {v!r}" for k, v in change.items())
             b.add(name, f"{shown} ({rule.description})", change, rule.param, code=rule.code)
     return b.probes
-
-
-def gpt_valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set: billable probes, two of them streams when the model streams."""
-    probes = []
-    for probe_id, row in covering_rows(model):
-        probes.append(
-            Probe(
-                id=probe_id,
-                model=model.name,
-                title=("stream " if row.expect.stream else "generate ") + ", ".join(row.covers),
-                kind="valid",
-                body=row.body,
-                expect=row.expect,
-                potential_images=row.expect.images,
-                covers=row.covers,
-            )
-        )
-    return probes

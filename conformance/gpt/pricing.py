@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from conformance.gpt.params import AUTO
-from conformance.gpt.sizes import area
+from conformance.params.sizes import area
+from conformance.params.spec import AUTO
 
-if TYPE_CHECKING:  # types only: the profile reads this family's rules
+if TYPE_CHECKING:  # types only: the profile is read, never imported back
     from conformance.profile import ModelSpec
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.gpt.params import GptSpec
+from conformance.params.spec import GptSpec
 
 # Partial images asked by the streamed request that shows them (capped at the model's maximum).
 PARTIALS = 1

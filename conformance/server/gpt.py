@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from conformance.gpt.pairs import PAIR_RULES
-from conformance.gpt.params import AUTO, GptSpec, ParamSpec
-from conformance.gpt.sizes import parse_size
+from conformance.params.pairs import PAIR_RULES
+from conformance.params.sizes import parse_size
+from conformance.params.spec import AUTO, GptSpec, ParamSpec
 from conformance.profile import ModelSpec
 from conformance.server.contract import Violation, first_broken, shared_rule
 from conformance.server.images import render_png

@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from conformance.gpt.sizes import parse_size
+from conformance.params.sizes import parse_size
 from conformance.server.gpt import GptGeneration, answer, encode
 from conformance.sse import COMPLETED, DONE, MEDIA_TYPE, PARTIAL
 

@@ -5,7 +5,7 @@ Each request parameter is one of: a list of allowed ``values`` with a
 ``unsupported``, which means that OpenAI refuses it with 400
 ``code: unknown_parameter`` (``response_format`` and ``style`` on the GPT models).
 ``size`` has its own form: a list of values (``auto`` among them) and, for
-models that take arbitrary sizes, a :class:`~conformance.gpt.sizes.SizeRule`.
+models that take arbitrary sizes, a :class:`~conformance.params.sizes.SizeRule`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.gpt.sizes import SizeRule, parse_size
+from conformance.params.sizes import SizeRule, parse_size
 
 ParamKind = Literal["enum", "range", "string", "unsupported"]
 AUTO = "auto"
+# The settings a GPT answer echoes (resolved: never auto), in a JSON answer and
+# in a stream's completed event alike.
+ECHOED = ("size", "quality", "background", "output_format")
 
 # Every request parameter a GPT model may declare (besides model, prompt, n, size).
 PARAMETERS = (
@@ -89,7 +92,7 @@ class SizeSpec:
 class GptSpec:
     size: SizeSpec
     params: Mapping[str, ParamSpec]
-    # Named rules between parameters (conformance.gpt.pairs).
+    # Named rules between parameters (conformance.params.pairs).
     rules: tuple[str, ...] = ()
     # USD per image: quality -> size -> price, from the provider's price list.
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)

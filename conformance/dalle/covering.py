@@ -12,21 +12,12 @@ exercised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.profile import ModelSpec
+from conformance.probes import PROMPT, Expectation, Row
 
-PROMPT = "A red cube on a white table, soft studio light"
-
-
-@dataclass(frozen=True)
-class Row:
-    body: dict[str, Any]
-    n: int
-    size: str
-    response_format: str
-    covers: tuple[str, ...]
+if TYPE_CHECKING:  # types only: the profile is read, never imported back
+    from conformance.profile import ModelSpec
 
 
 def _area(size: str) -> int:
@@ -110,12 +101,17 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
         if i == 0 and model.user:
             body["user"] = "imagegen-conformance"
             covers.append("user")
-        row = Row(
-            body=body,
-            n=n,
-            size=chosen["size"],
-            response_format=chosen["response_format"],
-            covers=tuple(covers),
+        expect = Expectation(
+            statuses=(200,), n=n, size=chosen["size"], response_format=chosen["response_format"]
         )
+        row = Row(body=body, expect=expect, covers=tuple(covers))
         rows.append((_probe_id(chosen, n), row))
     return rows
+
+
+def expectation(model: ModelSpec, body: dict[str, Any]) -> Expectation:
+    """What a valid request of any shape must show (used for fuzzed valid cases)."""
+    n = body.get("n") or 1
+    size = body.get("size") or model.default_size
+    fmt = body.get("response_format") or model.default_response_format
+    return Expectation(statuses=(200,), n=n, size=size, response_format=fmt)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.gpt.params import GptSpec
+from conformance.params.spec import GptSpec
 
 Body = Mapping[str, Any]
 
