@@ -42,6 +42,7 @@ from conformance.profile import load_profile
 from conformance.redact import Redactor
 from conformance.session import SuiteSession
 from conformance.transport import Target, Transport
+from conformance.transport.bodies import outgoing
 
 KEY_ENV = "BENCH_REFERENCE_KEY"
 LATENCY_S = 1.0
@@ -165,7 +166,10 @@ def overhead() -> dict[str, Any]:
             }
         )
         headers = transport(url, settings)._headers
-        requests = [(headers(p), p.content()) for p in probes]
+        sent = [outgoing(p) for p in probes]
+        requests = [
+            (headers(p, o.content_type), o.content) for p, o in zip(probes, sent, strict=True)
+        ]
         asyncio.run(_bare_loop(url, requests[:50]))  # warm up
         for _ in range(REPEATS):
             started = time.perf_counter()

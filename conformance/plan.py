@@ -7,7 +7,7 @@ and many; valid probes are billable and few, chosen by :mod:`covering`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +19,7 @@ from conformance.gpt import plan as gpt_plan
 from conformance.gpt.pricing import request_price
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
-from conformance.vocabulary import Family
+from conformance.vocabulary import OPERATIONS, Family, Operation
 
 # Not valid JSON: the object is never closed.
 UNCLOSED_JSON_BODY = b'{"model": "%s", "prompt": "A red cube", "n": 1'
@@ -277,6 +277,59 @@ def example_probes(profile: Profile) -> list[Probe]:
     return probes
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """What a run asks of a plan, whatever the operation."""
+
+    profile: Profile
+    specs: tuple[ModelSpec, ...]
+    zero_balance: bool
+    fuzz: FuzzSettings | None
+    fixed: bool
+
+    @property
+    def shared_model(self) -> ModelSpec:
+        """The model the probes sent once (auth, balance, malformed JSON) name."""
+        default = self.profile.default_model
+        return next((s for s in self.specs if s.name == default), self.specs[0])
+
+
+@dataclass
+class _Planned:
+    """One operation's probes, by their place in the plan's order."""
+
+    valid: list[Probe] = field(default_factory=list)
+    fuzz_valid: list[Probe] = field(default_factory=list)
+    auth: list[Probe] = field(default_factory=list)
+    refused: list[Probe] = field(default_factory=list)
+    fuzz_invalid: list[Probe] = field(default_factory=list)
+
+    def groups(self) -> tuple[list[Probe], ...]:
+        return (self.valid, self.fuzz_valid, self.auth, self.refused, self.fuzz_invalid)
+
+
+def _generations(wanted: _Wanted) -> _Planned:
+    profile, specs, shared = wanted.profile, wanted.specs, wanted.shared_model
+    planned = _Planned()
+    if wanted.fuzz:
+        planned.fuzz_valid, planned.fuzz_invalid = fuzz_probes(profile, specs, wanted.fuzz)
+    if wanted.fixed:
+        planned.valid = [p for spec in specs for p in valid_probes(spec)]
+        planned.auth = auth_probes(profile, shared)
+        if wanted.zero_balance:
+            planned.auth.append(balance_probe(profile, shared))
+        planned.refused = [
+            p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared)
+        ]
+    return planned
+
+
+# Each operation's planner: the one place planning tells the operations apart.
+PLANNERS: Mapping[Operation, Callable[[_Wanted], _Planned]] = MappingProxyType(
+    {"generations": _generations}
+)
+
+
 def build_plan(
     profile: Profile,
     models: Sequence[str] | None = None,
@@ -284,6 +337,7 @@ def build_plan(
     zero_balance: bool = False,
     fuzz: FuzzSettings | None = None,
     fixed: bool = True,
+    operations: Sequence[Operation] = OPERATIONS,
 ) -> Plan:
     """Valid probes first: they claim the budget before refused ones could waste it.
 
@@ -292,28 +346,25 @@ def build_plan(
     ``fixed=False`` leaves out the hand-written probes (covering set, auth,
     refused, empty balance), so a run shows what the property-based ones catch on
     their own. The docs' example answers are always judged: they cost nothing.
+    Each of ``operations`` is planned by its planner, and their probes are
+    merged group by group, so every operation's billable ones still come first.
     """
     chosen = tuple(models) if models else tuple(profile.models)
-    specs = [profile.models[name] for name in chosen]
-    shared_model = (
-        profile.models[profile.default_model] if profile.default_model in chosen else specs[0]
+    wanted = _Wanted(
+        profile=profile,
+        specs=tuple(profile.models[name] for name in chosen),
+        zero_balance=zero_balance,
+        fuzz=fuzz,
+        fixed=fixed,
     )
-    fuzz_valid, fuzz_invalid = fuzz_probes(profile, specs, fuzz) if fuzz else ([], [])
-    valid: list[Probe] = []
-    auth: list[Probe] = []
-    refused: list[Probe] = []
-    if fixed:
-        valid = [p for spec in specs for p in valid_probes(spec)]
-        auth = auth_probes(profile, shared_model)
-        if zero_balance:
-            auth.append(balance_probe(profile, shared_model))
-        refused = [
-            p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
-        ]
+    planned = [PLANNERS[operation](wanted) for operation in operations]
+    # Group by group across the operations: [[valid of each], [fuzz_valid of each], ...].
+    by_group = zip(*(each.groups() for each in planned), strict=True)
+    probes = [p for group in by_group for probes_of_one in group for p in probes_of_one]
     examples = [p for p in example_probes(profile) if p.model in chosen]
     return Plan(
         profile=profile,
         models=chosen,
-        probes=tuple(valid + fuzz_valid + auth + refused + fuzz_invalid + examples),
+        probes=tuple(probes + examples),
         fuzz=fuzz,
     )

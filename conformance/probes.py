@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from conformance.vocabulary import Family
+from conformance.vocabulary import Family, Operation
 
 if TYPE_CHECKING:  # types only: a probe is built from the profile's data
     from conformance.profile import ErrorKind, ModelSpec
@@ -66,6 +66,8 @@ class Probe:
     title: str
     kind: ProbeKind
     expect: Expectation
+    # The endpoint it is sent to; each stage dispatches on it in one place.
+    operation: Operation = "generations"
     body: Mapping[str, Any] | None = None
     raw_body: bytes | None = None
     auth: AuthMode = "key"

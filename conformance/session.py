@@ -52,7 +52,7 @@ class Case:
 
 def cases_for(plan: Plan, checks: Iterable[Check] | None = None) -> list[Case]:
     checks = list(checks) if checks is not None else all_checks()
-    return [Case(check, probe) for check in checks for probe in plan.probes if check.applies(probe)]
+    return [Case(check, probe) for check in checks for probe in plan.probes if check.judges(probe)]
 
 
 @dataclass

@@ -18,6 +18,8 @@ from typing import Literal
 # applicability, the server's routes and the report's grouping.
 Operation = Literal["generations"]
 OPERATIONS: tuple[Operation, ...] = ("generations",)
+# Below the API root (".../v1"), as the transport sends it and the OpenAPI spec names it.
+OPERATION_PATHS: dict[Operation, str] = {"generations": "/images/generations"}
 
 # The answer form a model is judged by: gpt, the GPT image form (parameters as
 # data, b64_json only, token usage); dalle, the DALL·E form, which is also the

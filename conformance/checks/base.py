@@ -2,7 +2,8 @@
 
 A check has a stable id (``feature.name``), a title, a feature, a severity
 (must: breaks a drop-in OpenAI client; should: deviates from the contract, clients
-usually cope; may: advisory), the probes it applies to, and a function that
+usually cope; may: advisory), the probes it applies to (its operations, and a
+predicate over the probe), and a function that
 judges one exchange under one view's rules.
 """
 
@@ -17,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from conformance.exchange import Exchange, RecordedResponse, header
 from conformance.probes import Probe, ProbeKind
 from conformance.profile import ModelSpec, Profile
-from conformance.vocabulary import CheckOutcome, Family, Severity, View
+from conformance.vocabulary import CheckOutcome, Family, Operation, Severity, View
 
 
 @dataclass(frozen=True)
@@ -106,15 +107,29 @@ class Check:
     run: CheckFn
     # The function's docstring: why the rule matters (the report shows it beside a failure).
     doc: str = ""
+    # The endpoints whose probes it judges.
+    operations: frozenset[Operation] = frozenset({"generations"})
+
+    def judges(self, probe: Probe) -> bool:
+        """Whether it judges ``probe``: the one test of operation and applicability."""
+        return probe.operation in self.operations and self.applies(probe)
 
 
 REGISTRY: dict[str, Check] = {}
 
 
 def check(
-    id: str, *, title: str, severity: Severity, applies: Applies
+    id: str,
+    *,
+    title: str,
+    severity: Severity,
+    applies: Applies,
+    operations: frozenset[Operation] = frozenset({"generations"}),
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register a check; its feature is the part of the id before the dot."""
+    """Register a check; its feature is the part of the id before the dot.
+
+    ``operations``: the endpoints whose probes it judges (generations unless said).
+    """
 
     def register(fn: CheckFn) -> CheckFn:
         if id in REGISTRY:
@@ -127,6 +142,7 @@ def check(
             applies=applies,
             run=fn,
             doc=(fn.__doc__ or "").strip(),
+            operations=operations,
         )
         return fn
 

@@ -13,9 +13,11 @@ from typing import Any, Literal
 
 from conformance.profile import ModelSpec
 from conformance.spec import load_spec
+from conformance.vocabulary import OPERATION_PATHS
 
 Mode = Literal["positive", "negative"]
-OPERATION = ("/images/generations", "POST")
+# The fuzzer draws generations bodies: the spec's operation it narrows.
+OPERATION = (OPERATION_PATHS["generations"], "POST")
 # A prompt with something to draw: blank prompts are ambiguous (see classify).
 _NOT_BLANK = r"\S"
 

@@ -119,7 +119,12 @@ def view_entry(result: ViewResult) -> dict[str, Any]:
 
 def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
     """What was asked, with documented defaults applied: what the gate reads."""
-    entry: dict[str, Any] = {"id": probe.id, "kind": probe.kind, "origin": probe.origin}
+    entry: dict[str, Any] = {
+        "id": probe.id,
+        "kind": probe.kind,
+        "origin": probe.origin,
+        "operation": probe.operation,
+    }
     if probe.kind in ("valid", "example"):
         body = dict(probe.body or {})
         model = profile.models.get(probe.model)

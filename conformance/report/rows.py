@@ -29,14 +29,22 @@ _PER_PROBE = frozenset({"auth", "invalid", "balance"})
 
 
 def row_key(entry: dict[str, Any]) -> str | None:
+    """The row an entry counts in; rows are grouped by the probe's operation.
+
+    A generations row keeps its bare key, so files written before operations
+    were recorded (which mean generations) compare with today's.
+    """
     probe = entry.get("probe") or {}
     kind = probe.get("kind")
     if kind == "example":
         return None
     check = str(entry["check"])
     if probe.get("origin") == "fuzz":
-        return f"{check}[fuzz]"
-    return str(entry["id"]) if kind in _PER_PROBE else check
+        key = f"{check}[fuzz]"
+    else:
+        key = str(entry["id"]) if kind in _PER_PROBE else check
+    operation = probe.get("operation", "generations")
+    return key if operation == "generations" else f"{operation}: {key}"
 
 
 @dataclass

@@ -1,6 +1,10 @@
-"""Reading an answer body with bounded memory, whatever the server sends.
+"""Request and answer bodies: what a probe sends, and reading an answer with bounded memory.
 
-The cap counts *decoded* bytes (a gzip bomb is small on the wire), and the
+A probe's operation picks its request in one place (:func:`outgoing`): the
+path below the API root and how the body is encoded (JSON for generations; an
+operation that uploads images adds its multipart encoder there).
+
+The answer cap counts *decoded* bytes (a gzip bomb is small on the wire), and the
 decoder itself is asked for at most what still fits, so one compressed chunk
 can never expand past the cap in memory. A declared Content-Length over the cap
 is refused before reading anything.
@@ -9,14 +13,41 @@ is refused before reading anything.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import httpx
+
+from conformance.probes import Probe
+from conformance.vocabulary import OPERATION_PATHS, Operation
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _STEP = 1024 * 1024
 # What the transport asks for; anything else a server sends is refused.
 ACCEPT_ENCODING = "gzip, deflate"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A probe's request as the transport sends it."""
+
+    path: str
+    content: bytes
+    content_type: str
+
+
+def _json(probe: Probe) -> Outgoing:
+    return Outgoing(OPERATION_PATHS[probe.operation], probe.content(), "application/json")
+
+
+# How each operation's body is encoded: the one place the transport tells them apart.
+ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType({"generations": _json})
+
+
+def outgoing(probe: Probe) -> Outgoing:
+    """The path, body and content type of ``probe``'s request, by its operation."""
+    return ENCODERS[probe.operation](probe)
 
 
 class BodyTooLarge(Exception):

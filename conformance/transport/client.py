@@ -31,6 +31,7 @@ from conformance.transport.bodies import (
     DEFAULT_MAX_BODY,
     BodyTooLarge,
     BodyUndecodable,
+    outgoing,
     read_capped,
 )
 from conformance.transport.breaker import Breaker
@@ -157,9 +158,9 @@ class Transport:
 
     # -- building requests -------------------------------------------------
 
-    def _headers(self, probe: Probe) -> dict[str, str]:
+    def _headers(self, probe: Probe, content_type: str) -> dict[str, str]:
         headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "User-Agent": USER_AGENT,
             "Accept-Encoding": ACCEPT_ENCODING,
         }
@@ -343,14 +344,15 @@ class Transport:
     # -- probes ------------------------------------------------------------
 
     async def _run_one(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
-        body = probe.content()
+        sent = outgoing(probe)
+        body = sent.content
         quick = expects_refusal(probe)
         limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
             "POST",
-            self.target.endpoint,
+            self.target.url(sent.path),
             content=body,
-            headers=self._headers(probe),
+            headers=self._headers(probe, sent.content_type),
             timeout=_httpx_timeout(limit),
         )
         exchange = Exchange(probe_key=probe.key, request=self._record_request(request, body))

@@ -13,8 +13,6 @@ from typing import Protocol
 from conformance.transport.ratelimit import Rate
 from conformance.transport.retry import RetryPolicy
 
-GENERATIONS_PATH = "/images/generations"
-
 
 @dataclass(frozen=True)
 class Limit:
@@ -86,9 +84,9 @@ class Target:
     # A valid key whose balance is empty, for the balance probe; never in a repr either.
     zero_balance_key: str | None = field(default=None, repr=False)
 
-    @property
-    def endpoint(self) -> str:
-        return self.base_url.rstrip("/") + GENERATIONS_PATH
+    def url(self, path: str) -> str:
+        """Where a request to ``path`` (below the API root) goes."""
+        return self.base_url.rstrip("/") + path
 
     def auth_value(self, key: str) -> str:
         return f"{self.auth_scheme} {key}" if self.auth_scheme else key
