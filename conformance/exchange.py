@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from conformance.imaging import Picture, decode_b64, picture
+from conformance.sse import ParsedStream, completed_answer, parse_stream
+
 Headers = list[tuple[str, str]]
 
 
@@ -49,6 +52,53 @@ class RecordedRequest:
         )
 
 
+class Answer:
+    """One decoded view of an answer, shared by every check of both views.
+
+    Its JSON, its event stream and the completed answer a client reads from it,
+    and each image decoded once (format, size, alpha): checks read these and
+    never parse or decode again.
+    """
+
+    def __init__(self, response: RecordedResponse) -> None:
+        self._response = response
+        self._pictures: dict[bytes, Picture] = {}
+        self._b64: dict[str, bytes | str] = {}
+
+    @property
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON."""
+        return self._response.json_or_none()
+
+    @cached_property
+    def stream(self) -> ParsedStream:
+        """The body's server-sent events, in order."""
+        return parse_stream(self._response.body)
+
+    @cached_property
+    def completed(self) -> dict[str, Any] | None:
+        """The stream as a client reads it, shaped like a JSON answer (None: no completed image)."""
+        return completed_answer(self.stream)
+
+    def picture(self, data: bytes) -> Picture:
+        """``data`` (an image of this answer, or one it links to) decoded once."""
+        found = self._pictures.get(data)
+        if found is None:
+            found = self._pictures[data] = picture(data)
+        return found
+
+    def b64(self, value: str) -> bytes | str:
+        """A ``b64_json`` value decoded once: its bytes, or why it is not strict base64."""
+        found = self._b64.get(value)
+        if found is None:
+            try:
+                found = decode_b64(value)
+            except ValueError as exc:
+                found = str(exc)
+            self._b64[value] = found
+        return found
+
+
 @dataclass
 class RecordedResponse:
     status: int
@@ -76,6 +126,11 @@ class RecordedResponse:
             return self.json
         except (ValueError, UnicodeDecodeError):
             return None
+
+    @cached_property
+    def answer(self) -> Answer:
+        """Its one decoded view (JSON, events, images)."""
+        return Answer(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {

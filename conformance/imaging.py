@@ -87,17 +87,54 @@ def opened(data: bytes) -> Iterator[Image.Image]:
             yield img
 
 
-def decode_image(data: bytes) -> Decoded:
-    """Open and fully decode an image; ValueError says why it is not one."""
-    kind = sniff(data)
-    if kind is None:
-        head = data[:12]
-        raise ValueError(f"no PNG/JPEG/WebP/GIF signature (starts with {head!r})")
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Image bytes decoded once: their signature, size and alpha, or why Pillow failed.
+
+    Each check words its finding from this record, so one decode serves them all.
+    """
+
+    kind: str | None  # the format by magic bytes
+    head: bytes
+    pil_format: str | None = None
+    width: int = 0
+    height: int = 0
+    has_alpha: bool = False
+    see_through: bool = False  # some pixel with alpha below 255
+    error: str | None = None  # why it could not be decoded
+    # The failure was a ValueError (the pixel limit among them), worded as it is.
+    value_error: bool = False
+
+    def decoded(self) -> Decoded:
+        """Its format and size; ValueError says why it is not an image."""
+        if self.kind is None:
+            raise ValueError(f"no PNG/JPEG/WebP/GIF signature (starts with {self.head!r})")
+        if self.error is not None:
+            if self.value_error:
+                raise ValueError(self.error)
+            raise ValueError(f"Pillow cannot decode it as {self.kind}: {self.error}")
+        return Decoded(format=self.kind, width=self.width, height=self.height)
+
+
+def picture(data: bytes) -> Picture:
+    """Open and fully decode ``data`` once, whatever it is."""
+    kind, head = sniff(data), data[:12]
     try:
         with opened(data) as img:
             width, height = img.size
-    except ValueError:
-        raise
+            has_alpha = img.mode in _ALPHA_MODES or "transparency" in img.info
+            see_through = False
+            if has_alpha:
+                extrema = img.convert("RGBA").getchannel("A").getextrema()
+                see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
+            return Picture(kind, head, img.format, width, height, has_alpha, see_through)
     except Exception as exc:  # Pillow raises many types for broken files
-        raise ValueError(f"Pillow cannot decode it as {kind}: {exc}") from None
-    return Decoded(format=kind, width=width, height=height)
+        return Picture(kind, head, error=str(exc), value_error=isinstance(exc, ValueError))
+
+
+def decode_image(data: bytes) -> Decoded:
+    """Open and fully decode an image; ValueError says why it is not one."""
+    return picture(data).decoded()

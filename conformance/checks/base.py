@@ -10,12 +10,12 @@ judges one exchange under one view's rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from conformance.exchange import Exchange, RecordedResponse, header
+from conformance.exchange import Answer, Exchange, RecordedResponse, header
 from conformance.probes import Probe, ProbeKind
 from conformance.profile import ModelSpec, Profile
 from conformance.vocabulary import CheckOutcome, Family, Operation, Severity, View
@@ -51,6 +51,15 @@ class Context:
     exchange: Exchange
     profile: Profile
     view: View
+    # What each need found in this answer, looked for once.
+    _found: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def found(self, need: Need[T]) -> T | Result:
+        """What ``need`` finds in the answer, or why it is not there; looked for once."""
+        if need.name not in self._found:
+            self._found[need.name] = need.find(self)
+        found: T | Result = self._found[need.name]
+        return found
 
     @property
     def model(self) -> ModelSpec | None:
@@ -68,6 +77,11 @@ class Context:
     @cached_property
     def payload(self) -> Any:
         return self.response.json_or_none()
+
+    @property
+    def answer(self) -> Answer:
+        """The answer's one decoded view, shared by every check that reads it."""
+        return self.response.answer
 
     @property
     def openai_rules(self) -> bool:
@@ -95,6 +109,42 @@ class Context:
 
 CheckFn = Callable[[Context], Result]
 Applies = Callable[[Probe], bool]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Need(Generic[T]):
+    """What a check needs of an answer before it can judge it: for example the
+    ``data`` items of a 2xx JSON answer, a stream's events, or its decoded images.
+
+    ``find`` returns it, or the Result that says why there is none; the registry
+    returns that Result for every check that declares the need, so no check
+    guards by hand. A check reads what was found with :meth:`of`.
+    """
+
+    name: str
+    find: Callable[[Context], T | Result]
+
+    def of(self, ctx: Context) -> T:
+        found = ctx.found(self)
+        if isinstance(found, Result):
+            raise AssertionError(f"{self.name}: read by a check that did not declare it")
+        return found
+
+
+def _guarded(fn: CheckFn, needs: tuple[Need[Any], ...]) -> CheckFn:
+    """``fn``, run only once every need is met; otherwise the first unmet need's Result."""
+    if not needs:
+        return fn
+
+    def run(ctx: Context) -> Result:
+        for need in needs:
+            found = ctx.found(need)
+            if isinstance(found, Result):
+                return found
+        return fn(ctx)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -125,10 +175,13 @@ def check(
     severity: Severity,
     applies: Applies,
     operations: frozenset[Operation] = frozenset({"generations"}),
+    needs: tuple[Need[Any], ...] = (),
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check; its feature is the part of the id before the dot.
 
     ``operations``: the endpoints whose probes it judges (generations unless said).
+    ``needs``: what it needs of an answer, looked for in order; the first one
+    missing is the check's result (a skip, usually, naming the check that judges it).
     """
 
     def register(fn: CheckFn) -> CheckFn:
@@ -140,7 +193,7 @@ def check(
             feature=id.split(".")[0],
             severity=severity,
             applies=applies,
-            run=fn,
+            run=_guarded(fn, needs),
             doc=(fn.__doc__ or "").strip(),
             operations=operations,
         )
@@ -174,6 +227,10 @@ def answer_items(ctx: Context) -> list[Any] | Result:
     if items is None:
         return skipped("no data array in the answer (judged by generation.schema)")
     return items
+
+
+# A 2xx JSON answer with a ``data`` array: its items.
+ITEMS: Need[list[Any]] = Need("data items", answer_items)
 
 
 def describe_status(response: RecordedResponse) -> str:

@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from conformance.checks.base import (
+    ITEMS,
     Context,
     Result,
-    answer_items,
     answer_of,
     check,
     describe_status,
@@ -126,11 +126,15 @@ def created(ctx: Context) -> Result:
     return passed(f"created {value}, {abs(value - int(sent))} s from the request")
 
 
-@check("generation.count", title="as many images as n asked for", severity="must", applies=ANSWERS)
+@check(
+    "generation.count",
+    title="as many images as n asked for",
+    severity="must",
+    applies=ANSWERS,
+    needs=(ITEMS,),
+)
 def count(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     want = ctx.probe.expect.n or 1
     if len(items) == want:
         return passed(f"{want} image(s)")
@@ -146,11 +150,10 @@ def _present(item: dict[str, Any], key: str) -> bool:
     title="exactly the requested one of url / b64_json",
     severity="must",
     applies=dalle_answers,
+    needs=(ITEMS,),
 )
 def response_format(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     want = ctx.probe.expect.response_format or "url"
     other = "b64_json" if want == "url" else "url"
     for i, item in enumerate(items):
@@ -168,12 +171,14 @@ def response_format(ctx: Context) -> Result:
 
 
 @check(
-    "generation.nulls", title="unused fields left out, not null", severity="may", applies=ANSWERS
+    "generation.nulls",
+    title="unused fields left out, not null",
+    severity="may",
+    applies=ANSWERS,
+    needs=(ITEMS,),
 )
 def nulls(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     in_items = {
         f"data[].{k}"
         for item in items
@@ -200,11 +205,10 @@ def nulls(ctx: Context) -> Result:
     title="revised_prompt is a string where present",
     severity="should",
     applies=ANSWERS,
+    needs=(ITEMS,),
 )
 def revised_prompt(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     for i, item in enumerate(items):
         if (
             isinstance(item, dict)

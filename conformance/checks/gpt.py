@@ -14,12 +14,12 @@ are the ``stream.*`` checks' business).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.base import (
     Context,
+    Need,
     Result,
     answer_of,
     check,
@@ -28,13 +28,11 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
-from conformance.checks.stream import parsed_stream
 from conformance.checks.usage import shape_problems
-from conformance.imaging import decode_b64, opened, sniff
 from conformance.params.spec import AUTO, ECHOED
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
-from conformance.sse import COMPLETED, completed_answer
+from conformance.sse import COMPLETED
 
 _gpt_valid = answer_of("gpt", "valid")
 
@@ -50,7 +48,7 @@ def _answer(ctx: Context) -> dict[str, Any] | Result:
         return ctx.payload
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    answer = completed_answer(parsed_stream(ctx.response.body))
+    answer = ctx.answer.completed
     if answer is None:
         return skipped(f"no {COMPLETED} event to judge (judged by stream.completed)")
     return answer
@@ -58,13 +56,17 @@ def _answer(ctx: Context) -> dict[str, Any] | Result:
 
 def _items(ctx: Context) -> list[Any] | Result:
     """The ``data`` items of the answer, or why there are none to judge."""
-    answer = _answer(ctx)
+    answer = ctx.found(GPT_ANSWER)
     if isinstance(answer, Result):
         return answer
     items = answer.get("data")
     if not isinstance(items, list):
         return skipped("no data array in the answer (judged by generation.schema)")
     return items
+
+
+GPT_ANSWER: Need[dict[str, Any]] = Need("gpt answer", _answer)
+GPT_ITEMS: Need[list[Any]] = Need("gpt data items", _items)
 
 
 def _asked_transparent(probe: Probe) -> bool:
@@ -87,35 +89,22 @@ class Opened:
         return f"{self.width}x{self.height}"
 
 
-def _open(data: bytes) -> Opened:
-    kind = sniff(data)
-    try:
-        with opened(data) as img:
-            width, height = img.size
-            has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-                "transparency" in img.info
-            )
-            see_through = False
-            if has_alpha:
-                extrema = img.convert("RGBA").getchannel("A").getextrema()
-                see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
-            return Opened(0, kind, img.format, width, height, has_alpha, see_through)
-    except Exception as exc:  # Pillow raises many types for broken files
-        return Opened(0, kind, None, 0, 0, False, False, f"cannot decode: {exc}")
-
-
-@lru_cache(maxsize=16)
-def _open_b64(value: str) -> Opened:
-    """One image of an answer, decoded once for the four checks that look at it."""
-    try:
-        return _open(decode_b64(value))
-    except ValueError as exc:
-        return Opened(0, None, None, 0, 0, False, False, f"b64_json: {exc}")
+def _opened(ctx: Context, index: int, value: str) -> Opened:
+    """One b64_json image of the answer, from its one decode."""
+    raw = ctx.answer.b64(value)
+    if isinstance(raw, str):
+        return Opened(index, None, None, 0, 0, False, False, f"b64_json: {raw}")
+    pic = ctx.answer.picture(raw)
+    if pic.error is not None:
+        return Opened(index, pic.kind, None, 0, 0, False, False, f"cannot decode: {pic.error}")
+    return Opened(
+        index, pic.kind, pic.pil_format, pic.width, pic.height, pic.has_alpha, pic.see_through
+    )
 
 
 def _images(ctx: Context) -> list[Opened] | Result:
     """Every b64_json image of the answer, opened; or why there is nothing to judge."""
-    items = _items(ctx)
+    items = ctx.found(GPT_ITEMS)
     if isinstance(items, Result):
         return items
     out = []
@@ -123,10 +112,14 @@ def _images(ctx: Context) -> list[Opened] | Result:
         value = item.get("b64_json") if isinstance(item, dict) else None
         if not isinstance(value, str) or not value:
             continue
-        out.append(replace(_open_b64(value), index=i))
+        out.append(_opened(ctx, i, value))
     if not out:
         return skipped("no b64_json image in the answer (judged by gpt-image.b64-only)")
     return out
+
+
+# Every b64_json image of a GPT answer, decoded.
+GPT_IMAGES: Need[list[Opened]] = Need("gpt images", _images)
 
 
 def _model_sizes(ctx: Context) -> tuple[str, ...]:
@@ -142,12 +135,11 @@ def _model_sizes(ctx: Context) -> tuple[str, ...]:
     title="GPT image answer carries b64_json only, never a url",
     severity="must",
     applies=_gpt_valid,
+    needs=(GPT_ITEMS,),
 )
 def b64_only(ctx: Context) -> Result:
     """The official example code reads data[0].b64_json: a url instead breaks it."""
-    items = _items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = GPT_ITEMS.of(ctx)
     if not items:
         return failed("data is empty: no image to read")
     for i, item in enumerate(items):
@@ -215,13 +207,12 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
     title="size, quality, background and output_format echoed, auto resolved",
     severity="should",
     applies=_gpt_valid,
+    needs=(GPT_ANSWER,),
 )
 def echo(ctx: Context) -> Result:
     """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
-    payload = _answer(ctx)
-    if isinstance(payload, Result):
-        return payload
-    images = _images(ctx)
+    payload = GPT_ANSWER.of(ctx)
+    images = ctx.found(GPT_IMAGES)
     decoded = None
     if isinstance(images, list) and images and images[0].problem is None:
         decoded = images[0].size
@@ -236,12 +227,11 @@ def echo(ctx: Context) -> Result:
     title="the image is encoded as the output_format asked for",
     severity="should",
     applies=_gpt_valid,
+    needs=(GPT_IMAGES,),
 )
 def output_format(ctx: Context) -> Result:
     """A client that saves ``image.<output_format>`` must get that format."""
-    images = _images(ctx)
-    if isinstance(images, Result):
-        return images
+    images = GPT_IMAGES.of(ctx)
     want = ctx.probe.expect.output_format or "png"
     for img in images:
         if img.problem is not None:
@@ -258,11 +248,10 @@ def output_format(ctx: Context) -> Result:
     title="background transparent yields see-through pixels",
     severity="should",
     applies=_asked_transparent,
+    needs=(GPT_IMAGES,),
 )
 def transparency(ctx: Context) -> Result:
-    images = _images(ctx)
-    if isinstance(images, Result):
-        return images
+    images = GPT_IMAGES.of(ctx)
     for img in images:
         if img.problem is not None:
             return failed(f"data[{img.index}]: {img.problem}")
@@ -280,11 +269,10 @@ def transparency(ctx: Context) -> Result:
     title="image is the size asked, or one of the model's sizes for auto",
     severity="must",
     applies=_gpt_valid,
+    needs=(GPT_IMAGES,),
 )
 def dimensions(ctx: Context) -> Result:
-    images = _images(ctx)
-    if isinstance(images, Result):
-        return images
+    images = GPT_IMAGES.of(ctx)
     want = ctx.probe.expect.size or AUTO
     allowed = _model_sizes(ctx) if want == AUTO else (want,)
     for img in images:
@@ -305,12 +293,11 @@ def dimensions(ctx: Context) -> Result:
     title="token usage: present, typed, adds up, output tokens counted",
     severity="should",
     applies=_gpt_valid,
+    needs=(GPT_ANSWER,),
 )
 def usage(ctx: Context) -> Result:
     """OpenAI bills GPT images by tokens; cost accounting reads this usage."""
-    payload = _answer(ctx)
-    if isinstance(payload, Result):
-        return payload
+    payload = GPT_ANSWER.of(ctx)
     found = payload.get("usage")
     if found is None:
         return failed("no usage: OpenAI sends input/output token usage with every GPT image")

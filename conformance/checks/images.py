@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.checks.base import (
+    ITEMS,
     Context,
     Result,
-    answer_items,
     answer_of,
     check,
     errored,
@@ -17,10 +17,9 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
-from conformance.checks.stream import parsed_stream
-from conformance.imaging import Decoded, decode_b64, decode_image
+from conformance.imaging import Decoded
 from conformance.profile import openai_baseline
-from conformance.sse import COMPLETED, completed_answer
+from conformance.sse import COMPLETED
 
 
 def _expects(fmt: str) -> Any:
@@ -32,18 +31,20 @@ def _expects(fmt: str) -> Any:
     title="b64_json is strict base64 of a real image",
     severity="must",
     applies=_expects("b64_json"),
+    needs=(ITEMS,),
 )
 def b64(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     seen = []
     for i, item in enumerate(items):
         value = item.get("b64_json") if isinstance(item, dict) else None
         if not isinstance(value, str) or not value:
             continue
+        raw = ctx.answer.b64(value)
+        if isinstance(raw, str):
+            return failed(f"data[{i}].b64_json: {raw}")
         try:
-            decoded = decode_image(decode_b64(value))
+            decoded = ctx.answer.picture(raw).decoded()
         except ValueError as exc:
             return failed(f"data[{i}].b64_json: {exc}")
         seen.append(f"{decoded.format} {decoded.size}")
@@ -57,11 +58,10 @@ def b64(ctx: Context) -> Result:
     title="url is absolute http(s) and serves an image",
     severity="must",
     applies=_expects("url"),
+    needs=(ITEMS,),
 )
 def url(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
+    items = ITEMS.of(ctx)
     seen = []
     for i, item in enumerate(items):
         link = item.get("url") if isinstance(item, dict) else None
@@ -83,7 +83,7 @@ def url(ctx: Context) -> Result:
         if not resp.content_type.startswith("image/"):
             return failed(f"GET data[{i}].url is {resp.content_type or 'untyped'}, not image/*")
         try:
-            decoded = decode_image(resp.body)
+            decoded = ctx.answer.picture(resp.body).decoded()
         except ValueError as exc:
             return failed(f"GET data[{i}].url: {exc}")
         seen.append(f"{resp.content_type} {decoded.size}")
@@ -105,7 +105,7 @@ def _streamed_items(ctx: Context) -> list[Any] | None:
     """The completed images of a 2xx event stream, as ``data`` items."""
     if not ctx.probe.expect.stream or ctx.payload is not None or not 200 <= ctx.status < 300:
         return None
-    answer = completed_answer(parsed_stream(ctx.response.body))
+    answer = ctx.answer.completed
     return answer["data"] if answer is not None else None
 
 
@@ -122,10 +122,8 @@ def found_images(ctx: Context) -> list[FoundImage]:
         source = ""
         if isinstance(item.get("b64_json"), str) and item["b64_json"]:
             source = f"{COMPLETED}.b64_json" if streamed else "b64_json"
-            try:
-                data = decode_b64(item["b64_json"])
-            except ValueError:
-                data = None
+            raw = ctx.answer.b64(item["b64_json"])
+            data = raw if isinstance(raw, bytes) else None
         elif isinstance(item.get("url"), str) and item["url"]:
             source = "url"
             fetch = ctx.exchange.fetch_for(item["url"])
@@ -134,7 +132,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
         if data is None:
             continue
         try:
-            out.append(FoundImage(i, source, data, decode_image(data), None))
+            out.append(FoundImage(i, source, data, ctx.answer.picture(data).decoded(), None))
         except ValueError as exc:
             out.append(FoundImage(i, source, data, None, str(exc)))
     return out
@@ -145,11 +143,9 @@ def found_images(ctx: Context) -> list[FoundImage]:
     title="image has the requested width and height",
     severity="must",
     applies=answer_of("dalle", "valid"),
+    needs=(ITEMS,),
 )
 def dimensions(ctx: Context) -> Result:
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
     want = ctx.probe.expect.size
     decoded = [img for img in found_images(ctx) if img.decoded is not None]
     if not decoded:
@@ -178,14 +174,12 @@ def openai_sizes(model: str) -> tuple[str, ...]:
     title="image size is one OpenAI's DALL·E API produces",
     severity="may",
     applies=answer_of("dalle", "valid"),
+    needs=(ITEMS,),
 )
 def openai_size(ctx: Context) -> Result:
     """An extension beyond OpenAI's sizes is fine for the vendor's own clients, but
     a client written for OpenAI never asks for it nor expects it. The docs view
     also accepts the sizes the vendor documents."""
-    items = answer_items(ctx)
-    if isinstance(items, Result):
-        return items
     allowed = set(openai_sizes(ctx.probe.model))
     documented = ctx.model.sizes if ctx.model is not None else ()
     if ctx.view == "docs":

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from functools import lru_cache
 
-from conformance.checks.base import Context, Result, check, failed, passed, skipped
+from conformance.checks.base import Context, Need, Result, check, failed, passed, skipped
 from conformance.checks.usage import shape_problems
 from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.params.spec import AUTO, ECHOED
@@ -34,7 +33,6 @@ from conformance.sse import (
     Event,
     ParsedStream,
     is_event_stream,
-    parse_stream,
 )
 
 DAY_S = 24 * 3600
@@ -52,12 +50,6 @@ def _asks_stream(probe: Probe) -> bool:
     return probe.kind in ("valid", "invalid") and body.get("stream") is True
 
 
-@lru_cache(maxsize=8)
-def parsed_stream(body: bytes) -> ParsedStream:
-    """A recorded stream's events, parsed once for all the checks of one answer."""
-    return parse_stream(body)
-
-
 def _shown_type(ctx: Context) -> str:
     return ctx.response.content_type or "no content type"
 
@@ -68,10 +60,14 @@ def _stream(ctx: Context) -> ParsedStream | Result:
         return skipped(f"answered {ctx.status} (judged by generation.status)")
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    parsed = parsed_stream(ctx.response.body)
+    parsed = ctx.answer.stream
     if not parsed.events and not is_event_stream(ctx.response.content_type):
         return skipped("no server-sent event in the body (judged by stream.is-stream)")
     return parsed
+
+
+# The events of a 2xx answer to a stream.
+STREAM: Need[ParsedStream] = Need("stream events", _stream)
 
 
 def _types(events: tuple[Event, ...] | list[Event]) -> str:
@@ -117,7 +113,7 @@ def is_stream(ctx: Context) -> Result:
             "openai-node decide from the request that events are coming, find none, and "
             "yield zero events without raising any error: the app silently gets no image"
         )
-    parsed = parsed_stream(ctx.response.body)
+    parsed = ctx.answer.stream
     if not parsed.events and not is_event_stream(ctx.response.content_type):
         return failed(
             f"no server-sent event in the {_shown_type(ctx)} body "
@@ -132,14 +128,12 @@ def is_stream(ctx: Context) -> Result:
     title="an event stream is sent as text/event-stream",
     severity="should",
     applies=_streams,
+    needs=(STREAM,),
 )
 def content_type(ctx: Context) -> Result:
     """``should``: the official SDKs go by the request and never look, but readers
     that do (httpx-sse, browsers' EventSource, proxies that pass streams through
     unbuffered by media type) refuse or buffer anything else."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
     header = ctx.response.content_type
     if is_event_stream(header):
         return passed("text/event-stream")
@@ -155,14 +149,13 @@ def content_type(ctx: Context) -> Result:
     title="every event is one JSON object in data:, ended by a blank line",
     severity="must",
     applies=_streams,
+    needs=(STREAM,),
 )
 def framing(ctx: Context) -> Result:
     """Each event must carry ``data:`` holding one JSON object: the clients
     ``json.loads``/``JSON.parse`` every event's data. Comments (``: ping``) are
     fine; a ``[DONE]`` is stream.done's finding."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     for event in parsed.events:
         if event.done or event.problem is None:
             continue
@@ -191,6 +184,7 @@ def framing(ctx: Context) -> Result:
     title="every event is an image generation event (or an error the clients raise)",
     severity="must",
     applies=_streams,
+    needs=(STREAM,),
 )
 def event_types(ctx: Context) -> Result:
     """The clients dispatch on ``type`` and raise only for ``{"error": {...}}``.
@@ -201,9 +195,7 @@ def event_types(ctx: Context) -> Result:
     so an app waiting for the completed image is never told it failed, the same
     silence as a JSON answer.
     """
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     for event in parsed.events:
         payload = event.payload
         if event.done or event.problem is not None or not isinstance(payload, dict):
@@ -236,14 +228,13 @@ def event_types(ctx: Context) -> Result:
     title="partial images: index from 0 ascending, at most partial_images, each an image",
     severity="should",
     applies=_streams,
+    needs=(STREAM,),
 )
 def partials(ctx: Context) -> Result:
     """Apps show each partial as a progress frame, keyed by ``partial_image_index``.
     Fewer partials than asked is allowed (the spec: the completed image may
     arrive before all partials)."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     expect = ctx.probe.expect
     found = parsed.of_type(PARTIAL)
     asked = expect.partial_images * (expect.n or 1)
@@ -275,14 +266,13 @@ def partials(ctx: Context) -> Result:
     title="exactly one image_generation.completed per image, an image, then nothing",
     severity="must",
     applies=_streams,
+    needs=(STREAM,),
 )
 def completed(ctx: Context) -> Result:
     """The completed event is the image: without it the app has nothing
     (openai-node's own example fails exactly when no completed image arrives).
     It ends the stream: OpenAI closes the connection after it."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     expect = ctx.probe.expect
     seen = parsed.read_by_clients
     for event in seen:
@@ -359,15 +349,14 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
     title="partial and completed events carry the fields the spec requires",
     severity="should",
     applies=_streams,
+    needs=(STREAM,),
 )
 def fields(ctx: Context) -> Result:
     """Spec ``ImageGenPartialImageEvent``/``ImageGenCompletedEvent``: type,
     b64_json, created_at, size, quality, background, output_format, and
     partial_image_index or usage. openai-python's strict mode rejects an event
     without them; cost accounting reads the completed event's usage."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     judged = [e for e in parsed.events if e.type in IMAGE_EVENTS]
     for event in judged:
         problems = _event_problems(ctx, event)
@@ -383,6 +372,7 @@ def fields(ctx: Context) -> Result:
     title="no data: [DONE] (OpenAI ends an image stream by closing it)",
     severity="may",
     applies=_streams,
+    needs=(STREAM,),
 )
 def done(ctx: Context) -> Result:
     """``may``, advisory. OpenAI sends no ``[DONE]`` on image streams (the chat
@@ -391,9 +381,7 @@ def done(ctx: Context) -> Result:
     on them; only a reader that JSON-decodes every ``data:`` line, as the
     spec's event schema invites, breaks on it. A ``[DONE]`` *before* the
     completed event hides the image: stream.completed fails that."""
-    parsed = _stream(ctx)
-    if isinstance(parsed, Result):
-        return parsed
+    parsed = STREAM.of(ctx)
     marks = [e for e in parsed.events if e.done]
     if not marks:
         return passed("no [DONE]: the stream ends after its last event, as OpenAI's does")
