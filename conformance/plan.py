@@ -1,7 +1,11 @@
 """Planning: from a profile, the probes a run sends.
 
 Refused probes are cheap (a conformant server rejects them without generating)
-and many; valid probes are billable and few, chosen by :mod:`covering`.
+and many; valid probes are billable and few, chosen by each family's covering
+set. The probes every family shares (prompt, ``n``, auth, balance, malformed
+JSON, unknown model, the docs' examples) are planned here; a family's own are
+planned in its room (:mod:`conformance.dalle`, :mod:`conformance.gpt`), picked
+by :data:`ROOMS`, and each operation by its planner in :data:`PLANNERS`.
 """
 
 from __future__ import annotations
@@ -278,7 +282,7 @@ def example_probes(profile: Profile) -> list[Probe]:
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     """What a run asks of a plan, whatever the operation."""
 
     profile: Profile
@@ -295,7 +299,7 @@ class _Wanted:
 
 
 @dataclass
-class _Planned:
+class Planned:
     """One operation's probes, by their place in the plan's order."""
 
     valid: list[Probe] = field(default_factory=list)
@@ -308,9 +312,9 @@ class _Planned:
         return (self.valid, self.fuzz_valid, self.auth, self.refused, self.fuzz_invalid)
 
 
-def _generations(wanted: _Wanted) -> _Planned:
+def _generations(wanted: Wanted) -> Planned:
     profile, specs, shared = wanted.profile, wanted.specs, wanted.shared_model
-    planned = _Planned()
+    planned = Planned()
     if wanted.fuzz:
         planned.fuzz_valid, planned.fuzz_invalid = fuzz_probes(profile, specs, wanted.fuzz)
     if wanted.fixed:
@@ -325,7 +329,7 @@ def _generations(wanted: _Wanted) -> _Planned:
 
 
 # Each operation's planner: the one place planning tells the operations apart.
-PLANNERS: Mapping[Operation, Callable[[_Wanted], _Planned]] = MappingProxyType(
+PLANNERS: Mapping[Operation, Callable[[Wanted], Planned]] = MappingProxyType(
     {"generations": _generations}
 )
 
@@ -350,7 +354,7 @@ def build_plan(
     merged group by group, so every operation's billable ones still come first.
     """
     chosen = tuple(models) if models else tuple(profile.models)
-    wanted = _Wanted(
+    wanted = Wanted(
         profile=profile,
         specs=tuple(profile.models[name] for name in chosen),
         zero_balance=zero_balance,
