@@ -90,7 +90,7 @@ def _number(raw: str, option: str, top: float | None = None) -> float:
 
 def serve(argv: Sequence[str]) -> int:
     from conformance.profile import load_profile
-    from conformance.server.faults import FAULTS
+    from conformance.server.faults import FAULTS, UnknownFaultError, faults_named
     from conformance.server.runner import serve as serve_forever
 
     opts = _serve_parser().parse_args(argv)
@@ -99,9 +99,10 @@ def serve(argv: Sequence[str]) -> int:
         for fault in FAULTS.values():
             print(f"{fault.name:<{width}}  breaks {fault.breaks}: {fault.description}")
         return 0
-    unknown = [f for f in opts.fault if f not in FAULTS]
-    if unknown:
-        raise ConfigError(f"unknown fault {unknown[0]!r}; see --list-faults")
+    try:
+        faults_named(opts.fault)
+    except UnknownFaultError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         port = int(opts.port)
     except ValueError:

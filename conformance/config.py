@@ -269,13 +269,13 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
             "--fault only applies to the embedded reference server; drop --base-url to use it"
         )
     if faults:
-        from conformance.server.faults import FAULTS  # the server is only needed here
+        # The server is only needed here.
+        from conformance.server.faults import UnknownFaultError, faults_named
 
-        unknown = [f for f in faults if f not in FAULTS]
-        if unknown:
-            raise ConfigError(
-                f"unknown fault {unknown[0]!r}; see `python -m conformance serve --list-faults`"
-            )
+        try:
+            faults_named(faults)
+        except UnknownFaultError as exc:
+            raise ConfigError(str(exc)) from None
     replay = options.get("replay")
     record = options.get("record")
     if replay is not None:

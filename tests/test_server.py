@@ -19,7 +19,14 @@ import pytest
 from PIL import Image
 
 from conformance.profile import Profile, load_profile
-from conformance.server import FAULTS, ReferenceServer, ReferenceState, create_app
+from conformance.server import (
+    FAULTS,
+    ReferenceServer,
+    ReferenceState,
+    UnknownFaultError,
+    create_app,
+)
+from conformance.server import faults as registry
 from conformance.server.contract import MALFORMED_JSON, RULES
 from conformance.server.faults import ACCEPT_RULE_FAULTS, unknown_faults
 from conformance.server.images import render_png
@@ -616,17 +623,35 @@ def test_faults_combine(servers: ServerFactory) -> None:
 
 
 def test_create_app_rejects_unknown_fault() -> None:
-    with pytest.raises(ValueError, match="no-such-fault"):
-        create_app(PROFILE, "k", ["n-ignored", "no-such-fault"])
+    with pytest.raises(UnknownFaultError, match="no-such-fault") as raised:
+        create_app(PROFILE, "k", ["n-ignored", "no-such-fault", "n-ignord"])
+    # One line naming every misspelt fault.
+    assert str(raised.value) == (
+        "unknown faults 'no-such-fault', 'n-ignord'; "
+        "see `python -m conformance serve --list-faults`"
+    )
     assert unknown_faults(["x", "n-ignored", "x"]) == ["x"]
 
 
-def test_a_fault_name_the_server_does_not_know_fails_loudly() -> None:
+def test_a_fault_the_server_asks_about_is_a_declared_one() -> None:
     state = ReferenceState(PROFILE, "k", frozenset({"n-ignored"}))
-    assert state.has("n-ignored")
-    assert not state.has("created-ms")
+    assert state.has(registry.N_IGNORED)
+    assert not state.has(registry.CREATED_MS)
+    # A Fault that is not the registry's own (a typo'd copy) fails loudly.
+    stray = dataclasses.replace(registry.N_IGNORED, name="n-ignore")
     with pytest.raises(KeyError, match="n-ignore"):
-        state.has("n-ignore")
+        state.has(stray)
+
+
+def test_every_fault_is_declared_once_and_every_switch_names_one() -> None:
+    # Each fault constant of faults.py is in the registry under its own name,
+    # and the server's modules ask about faults only through those constants.
+    constants = [v for v in vars(registry).values() if isinstance(v, registry.Fault)]
+    assert all(registry.FAULTS[c.name] is c for c in constants)
+    assert len(registry.FAULTS) == len(constants) + len(registry.ACCEPT_RULE_FAULTS)
+    server = Path(registry.__file__).parent
+    for module in server.glob("*.py"):
+        assert 'has("' not in module.read_text(), f"{module.name} asks for a fault by string"
 
 
 def test_server_api_key_and_urls() -> None:

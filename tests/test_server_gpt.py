@@ -14,7 +14,7 @@ from PIL import Image
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
-from conformance.server.gpt import GPT_TOLERATED, model_rules
+from conformance.server.gpt_contract import GPT_TOLERATED, model_rules
 from conformance.sse import COMPLETED, PARTIAL, is_event_stream, parse_stream
 
 PROFILE = load_profile("openai")

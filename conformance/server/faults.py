@@ -4,6 +4,12 @@ The suite's self-tests run every check against a server with the fault that
 ``breaks`` names switched on, and the check must then fail. A check with no
 fault that makes it fail is a check nobody has seen fail, hence this registry.
 Most faults mirror a deviation seen in real gateways and resellers.
+
+Each fault is declared once, here, as a :class:`Fault` constant; the server asks
+``state.has(faults.N_IGNORED)``, never a string, so a misspelt fault is an
+``AttributeError`` at import (and a mypy error), not a switch that is silently
+off. A name given from outside (``--fault``, ``create_app``) is checked against
+:data:`FAULTS` when the server is built.
 """
 
 from __future__ import annotations
@@ -11,9 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 from conformance.server.contract import MALFORMED_JSON, RULES
-from conformance.server.gpt import GPT_TOLERATED
+from conformance.server.gpt_contract import GPT_TOLERATED
+
+# Which model family's answers a fault changes: a DALL·E-format model's, a GPT
+# image model's, or any model's (errors, authentication, serialization).
+Family = Literal["dalle", "gpt", "any"]
+# The operations a fault can apply to; keyed like the server's routes (app.py).
+GENERATIONS = "generations"
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,7 @@ class Fault:
     name: str
     breaks: str  # the check id that must fail against a server with this fault
     description: str
+    family: Family
     # Other checks that observe the same broken rule and must fail too (e.g. the
     # HTTP status of a refusal, seen directly and through each client).
     also: tuple[str, ...] = ()
@@ -30,11 +44,42 @@ class Fault:
     profile: str = "openai-dalle"
     # The models the self-test runs it against (empty: all of the profile's).
     models: tuple[str, ...] = ()
+    operation: str = GENERATIONS
+    # The validation rule an accept-* fault switches off, else None.
+    rule: str | None = None
 
     @property
     def checks(self) -> tuple[str, ...]:
         return (self.breaks, *self.also)
 
+
+_DECLARED: dict[str, Fault] = {}
+
+
+def _declare(fault: Fault) -> Fault:
+    if fault.name in _DECLARED:
+        raise ValueError(f"fault {fault.name!r} is declared twice")
+    _DECLARED[fault.name] = fault
+    return fault
+
+
+def _fault(
+    name: str,
+    breaks: str,
+    description: str,
+    family: Family,
+    *,
+    also: tuple[str, ...] = (),
+    profile: str = "openai-dalle",
+    models: tuple[str, ...] = (),
+    rule: str | None = None,
+) -> Fault:
+    return _declare(
+        Fault(name, breaks, description, family, also, profile, models, GENERATIONS, rule)
+    )
+
+
+# --- accept-*: one validation rule switched off ------------------------------
 
 # What a server that skips each rule does with the value instead.
 _TOLERATED: Mapping[str, str] = {
@@ -54,253 +99,303 @@ _TOLERATED: Mapping[str, str] = {
     "quality-unknown": "an unknown quality is ignored",
     "style-unknown": "an unknown style is ignored",
 }
-
-# Fault name -> the validation rule it switches off (the GPT models' own rules last).
-ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
-    {
-        **{f"accept-{rule}": rule for rule in (MALFORMED_JSON, *RULES) if rule in _TOLERATED},
-        **{f"accept-{rule}": rule for rule in GPT_TOLERATED},
-    }
-)
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
 
-
-def _accept_faults() -> tuple[Fault, ...]:
-    faults = []
-    for name, rule in ACCEPT_RULE_FAULTS.items():
-        if rule in GPT_TOLERATED:
-            description = f"skips rule {rule}: {GPT_TOLERATED[rule]}"
-            faults.append(
-                Fault(name, "validation.rejected", description, profile="openai", models=_GPT_MODEL)
-            )
-        else:
-            faults.append(
-                Fault(name, "validation.rejected", f"skips rule {rule}: {_TOLERATED[rule]}")
-            )
-    return tuple(faults)
-
-
-_OTHER_FAULTS: tuple[Fault, ...] = (
-    Fault(
-        "accept-missing-key",
-        "auth.rejected",
-        "a request without the auth header is served normally",
-    ),
-    Fault(
-        "accept-wrong-key",
-        "auth.rejected",
-        "any key value is accepted (a missing header is still refused)",
-    ),
-    Fault(
-        "auth-403",
-        "client.openai-python.authentication",
-        "authentication failures answer 403 (code forbidden) instead of 401",
-        also=(
-            "auth.rejected",
-            "client.openai-python-strict.authentication",
-            "client.openai-node.authentication",
-            "client.vercel-ai.authentication",
-        ),
-    ),
-    Fault(
-        "validation-500",
+for _rule in (MALFORMED_JSON, *RULES):
+    if _rule in _TOLERATED:
+        _fault(
+            f"accept-{_rule}",
+            "validation.rejected",
+            f"skips rule {_rule}: {_TOLERATED[_rule]}",
+            "dalle",
+            rule=_rule,
+        )
+for _rule, _tolerated in GPT_TOLERATED.items():
+    _fault(
+        f"accept-{_rule}",
         "validation.rejected",
-        "every invalid request answers 500 with type server_error",
-    ),
-    Fault(
-        "validation-422",
-        "validation.status",
-        "every invalid request answers 422",
-        also=(
-            "client.openai-python.bad-request",
-            "client.openai-python-strict.bad-request",
-            "client.openai-node.bad-request",
-            "client.vercel-ai.bad-request",
-        ),
-    ),
-    Fault("wrong-param", "validation.param", 'validation errors carry "param": null'),
-    Fault(
-        "error-flat",
-        "errors.envelope",
-        "error bodies are flat, vLLM style: {object: error, message, type, param, code: "
-        "<status>} without the error wrapper",
-    ),
-    Fault(
-        "error-no-param-code",
-        "errors.envelope",
-        "error bodies lack the param and code keys, one-api middleware style",
-    ),
-    Fault(
-        "error-stringly",
-        "errors.fields",
-        'error bodies carry "param": "None" and the status as the code ("400"), LiteLLM style',
-    ),
-    Fault(
-        "error-html",
-        "errors.envelope",
-        "error answers are an HTML page (text/html) with the same status",
-    ),
-    Fault(
-        "reject-hd",
-        "generation.status",
-        "quality hd is refused with 400 (param quality) as if it were unsupported",
-    ),
-    Fault(
-        "content-type-text",
-        "generation.content-type",
-        "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
-        "string (openai-python and the AI SDK parse it)",
-        also=("client.openai-node.generates",),
-    ),
-    Fault(
-        "data-missing",
-        "generation.schema",
-        "successful answers carry created but no data array",
-    ),
-    Fault(
-        "usage-malformed",
-        "generation.usage",
-        'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
-        "and the AI SDK reject it",
-        also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
-    ),
-    Fault(
-        "json-truncated",
-        "generation.schema",
-        "successful answers stop halfway through the JSON (still application/json)",
-        also=(
-            "client.openai-python.generates",
-            "client.openai-python-strict.generates",
-            "client.openai-node.generates",
-            "client.vercel-ai.generates",
-        ),
-    ),
-    Fault("created-ms", "generation.created", "created is in milliseconds"),
-    Fault(
-        "created-null",
-        "client.openai-python-strict.generates",
-        "created is null: strict openai-python rejects it, the default mode reads None",
-    ),
-    Fault(
-        "quality-auto",
-        "client.openai-python-strict.generates",
-        'successful answers echo "quality": "auto" instead of the quality drawn (strict '
-        "openai-python rejects the value, the default mode and the other clients cope)",
-    ),
-    Fault("n-ignored", "generation.count", "one image is returned (and billed) whatever n is"),
-    Fault(
-        "format-ignored",
-        "generation.format",
-        "images are always returned as url whatever response_format says",
-    ),
-    Fault("both-formats", "generation.format", "every image carries both url and b64_json"),
-    Fault(
-        "null-fields",
-        "generation.nulls",
-        "unused keys (url, b64_json, revised_prompt) are sent as explicit nulls",
-    ),
-    Fault(
-        "null-top-level",
-        "generation.nulls",
-        "answers carry the GPT-image keys background, output_format, quality and size as "
-        "explicit nulls at the top level (LiteLLM style)",
-    ),
-    Fault("b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,"),
-    Fault("b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image"),
-    Fault("url-404", "images.url", "image URLs name files that do not exist (404)"),
-    Fault("url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)"),
-    Fault(
-        "usage-sum",
-        "generation.usage",
-        "usage in OpenAI's shape whose total_tokens is not input_tokens + output_tokens",
-    ),
-    Fault(
-        "usage-zero",
-        "generation.usage",
-        "usage in OpenAI's shape counting 0 tokens for the images it returns",
-    ),
-    Fault(
-        "usage-missing",
-        "generation.usage",
-        "no usage object, though the profile documents one in every answer",
-        profile="modelmax",
-    ),
-    Fault(
-        "balance-403",
-        "balance.insufficient",
-        "an empty balance answers 403 insufficient_user_quota (one-api style)",
-    ),
-    Fault(
-        "wrong-dimensions",
-        "images.dimensions",
-        "images are drawn at half the requested width and height",
-        also=("images.openai-size",),
-    ),
-    Fault(
-        "revised-prompt-number",
-        "generation.revised-prompt",
-        'every image carries "revised_prompt": 42',
-    ),
+        f"skips rule {_rule}: {_tolerated}",
+        "gpt",
+        rule=_rule,
+        profile="openai",
+        models=_GPT_MODEL,
+    )
+
+# Fault name -> the validation rule it switches off (the GPT models' own rules last).
+ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
+    {fault.name: fault.rule for fault in _DECLARED.values() if fault.rule is not None}
 )
 
-# The GPT image models, as the openai profile's reference server emulates them.
-_GPT_FAULTS: tuple[Fault, ...] = (
-    Fault(
-        "gpt-url",
-        "gpt-image.b64-only",
-        "GPT image answers carry a url (a stored image) instead of b64_json",
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-usage-missing",
-        "gpt-image.usage",
-        "GPT image answers carry no usage",
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-usage-no-output",
-        "gpt-image.usage",
-        "GPT image usage counts 0 output tokens for the images it returns",
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-png-for-jpeg",
-        "gpt-image.output-format",
-        "output_format jpeg or webp is answered with a PNG (the echo still says jpeg/webp)",
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-opaque",
-        "gpt-image.transparency",
-        "background transparent is drawn without an alpha channel (the echo still says "
-        "transparent)",
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-echo-auto",
-        "gpt-image.echo",
-        "size, quality and background asked as auto (or left to their auto default) are "
-        'echoed as "auto"',
-        also=("client.openai-python-strict.generates",),
-        profile="openai",
-        models=_GPT_MODEL,
-    ),
-    Fault(
-        "gpt-auto-size",
-        "gpt-image.dimensions",
-        "size auto is drawn at 1344x768, a size no GPT model lists",
-        profile="openai",
-        models=_GPT_MODEL,
+# --- authentication and refusals ---------------------------------------------
+
+ACCEPT_MISSING_KEY = _fault(
+    "accept-missing-key",
+    "auth.rejected",
+    "a request without the auth header is served normally",
+    "any",
+)
+ACCEPT_WRONG_KEY = _fault(
+    "accept-wrong-key",
+    "auth.rejected",
+    "any key value is accepted (a missing header is still refused)",
+    "any",
+)
+AUTH_403 = _fault(
+    "auth-403",
+    "client.openai-python.authentication",
+    "authentication failures answer 403 (code forbidden) instead of 401",
+    "any",
+    also=(
+        "auth.rejected",
+        "client.openai-python-strict.authentication",
+        "client.openai-node.authentication",
+        "client.vercel-ai.authentication",
     ),
 )
+VALIDATION_500 = _fault(
+    "validation-500",
+    "validation.rejected",
+    "every invalid request answers 500 with type server_error",
+    "any",
+)
+VALIDATION_422 = _fault(
+    "validation-422",
+    "validation.status",
+    "every invalid request answers 422",
+    "any",
+    also=(
+        "client.openai-python.bad-request",
+        "client.openai-python-strict.bad-request",
+        "client.openai-node.bad-request",
+        "client.vercel-ai.bad-request",
+    ),
+)
+WRONG_PARAM = _fault(
+    "wrong-param", "validation.param", 'validation errors carry "param": null', "any"
+)
+ERROR_FLAT = _fault(
+    "error-flat",
+    "errors.envelope",
+    "error bodies are flat, vLLM style: {object: error, message, type, param, code: "
+    "<status>} without the error wrapper",
+    "any",
+)
+ERROR_NO_PARAM_CODE = _fault(
+    "error-no-param-code",
+    "errors.envelope",
+    "error bodies lack the param and code keys, one-api middleware style",
+    "any",
+)
+ERROR_STRINGLY = _fault(
+    "error-stringly",
+    "errors.fields",
+    'error bodies carry "param": "None" and the status as the code ("400"), LiteLLM style',
+    "any",
+)
+ERROR_HTML = _fault(
+    "error-html",
+    "errors.envelope",
+    "error answers are an HTML page (text/html) with the same status",
+    "any",
+)
+REJECT_HD = _fault(
+    "reject-hd",
+    "generation.status",
+    "quality hd is refused with 400 (param quality) as if it were unsupported",
+    "dalle",
+)
+BALANCE_403 = _fault(
+    "balance-403",
+    "balance.insufficient",
+    "an empty balance answers 403 insufficient_user_quota (one-api style)",
+    "any",
+)
 
-# Answers to stream: true (conformance/server/stream.py), shown on the cheapest GPT model.
+# --- successful answers ------------------------------------------------------
+
+CONTENT_TYPE_TEXT = _fault(
+    "content-type-text",
+    "generation.content-type",
+    "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
+    "string (openai-python and the AI SDK parse it)",
+    "any",
+    also=("client.openai-node.generates",),
+)
+DATA_MISSING = _fault(
+    "data-missing",
+    "generation.schema",
+    "successful answers carry created but no data array",
+    "dalle",
+)
+USAGE_MALFORMED = _fault(
+    "usage-malformed",
+    "generation.usage",
+    'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
+    "and the AI SDK reject it",
+    "dalle",
+    also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
+)
+JSON_TRUNCATED = _fault(
+    "json-truncated",
+    "generation.schema",
+    "successful answers stop halfway through the JSON (still application/json)",
+    "any",
+    also=(
+        "client.openai-python.generates",
+        "client.openai-python-strict.generates",
+        "client.openai-node.generates",
+        "client.vercel-ai.generates",
+    ),
+)
+CREATED_MS = _fault("created-ms", "generation.created", "created is in milliseconds", "any")
+CREATED_NULL = _fault(
+    "created-null",
+    "client.openai-python-strict.generates",
+    "created is null: strict openai-python rejects it, the default mode reads None",
+    "any",
+)
+QUALITY_AUTO = _fault(
+    "quality-auto",
+    "client.openai-python-strict.generates",
+    'successful answers echo "quality": "auto" instead of the quality drawn (strict '
+    "openai-python rejects the value, the default mode and the other clients cope)",
+    "dalle",
+)
+N_IGNORED = _fault(
+    "n-ignored",
+    "generation.count",
+    "one image is returned (and billed) whatever n is",
+    "any",
+)
+FORMAT_IGNORED = _fault(
+    "format-ignored",
+    "generation.format",
+    "images are always returned as url whatever response_format says",
+    "dalle",
+)
+BOTH_FORMATS = _fault(
+    "both-formats", "generation.format", "every image carries both url and b64_json", "dalle"
+)
+NULL_FIELDS = _fault(
+    "null-fields",
+    "generation.nulls",
+    "unused keys (url, b64_json, revised_prompt) are sent as explicit nulls",
+    "dalle",
+)
+NULL_TOP_LEVEL = _fault(
+    "null-top-level",
+    "generation.nulls",
+    "answers carry the GPT-image keys background, output_format, quality and size as "
+    "explicit nulls at the top level (LiteLLM style)",
+    "dalle",
+)
+B64_DATA_URI = _fault(
+    "b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,", "dalle"
+)
+B64_NOT_IMAGE = _fault(
+    "b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image", "dalle"
+)
+URL_404 = _fault("url-404", "images.url", "image URLs name files that do not exist (404)", "dalle")
+URL_RELATIVE = _fault(
+    "url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)", "dalle"
+)
+USAGE_SUM = _fault(
+    "usage-sum",
+    "generation.usage",
+    "usage in OpenAI's shape whose total_tokens is not input_tokens + output_tokens",
+    "dalle",
+)
+USAGE_ZERO = _fault(
+    "usage-zero",
+    "generation.usage",
+    "usage in OpenAI's shape counting 0 tokens for the images it returns",
+    "dalle",
+)
+USAGE_MISSING = _fault(
+    "usage-missing",
+    "generation.usage",
+    "no usage object, though the profile documents one in every answer",
+    "dalle",
+    profile="modelmax",
+)
+WRONG_DIMENSIONS = _fault(
+    "wrong-dimensions",
+    "images.dimensions",
+    "images are drawn at half the requested width and height",
+    "any",
+    also=("images.openai-size",),
+)
+REVISED_PROMPT_NUMBER = _fault(
+    "revised-prompt-number",
+    "generation.revised-prompt",
+    'every image carries "revised_prompt": 42',
+    "dalle",
+)
+
+# --- the GPT image models, as the openai profile's reference server emulates them
+
+GPT_URL = _fault(
+    "gpt-url",
+    "gpt-image.b64-only",
+    "GPT image answers carry a url (a stored image) instead of b64_json",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_USAGE_MISSING = _fault(
+    "gpt-usage-missing",
+    "gpt-image.usage",
+    "GPT image answers carry no usage",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_USAGE_NO_OUTPUT = _fault(
+    "gpt-usage-no-output",
+    "gpt-image.usage",
+    "GPT image usage counts 0 output tokens for the images it returns",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_PNG_FOR_JPEG = _fault(
+    "gpt-png-for-jpeg",
+    "gpt-image.output-format",
+    "output_format jpeg or webp is answered with a PNG (the echo still says jpeg/webp)",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_OPAQUE = _fault(
+    "gpt-opaque",
+    "gpt-image.transparency",
+    "background transparent is drawn without an alpha channel (the echo still says transparent)",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_ECHO_AUTO = _fault(
+    "gpt-echo-auto",
+    "gpt-image.echo",
+    "size, quality and background asked as auto (or left to their auto default) are "
+    'echoed as "auto"',
+    "gpt",
+    also=("client.openai-python-strict.generates",),
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GPT_AUTO_SIZE = _fault(
+    "gpt-auto-size",
+    "gpt-image.dimensions",
+    "size auto is drawn at 1344x768, a size no GPT model lists",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+
+# --- answers to stream: true (server/stream.py), shown on the cheapest GPT model
+
 _STREAM_MODEL = ("gpt-image-1-mini",)
 # Every client that iterates a stream breaks on these two (the Vercel AI SDK's
 # generateImage does not stream, so it has no say).
@@ -309,64 +404,77 @@ _STREAMING_CLIENTS = (
     "client.openai-python-strict.generates",
     "client.openai-node.generates",
 )
-_STREAM_FAULTS: tuple[Fault, ...] = tuple(
-    Fault(name, breaks, description, also=also, profile="openai", models=_STREAM_MODEL)
-    for name, breaks, description, also in (
-        (
-            "stream-as-json",
-            "stream.is-stream",
-            "stream: true is answered with the JSON body (a server that ignores stream; "
-            "a model without streaming answers instead of refusing)",
-            _STREAMING_CLIENTS,
-        ),
-        (
-            "stream-content-type-text",
-            "stream.content-type",
-            "event streams are sent as text/plain; charset=utf-8",
-            (),
-        ),
-        (
-            "stream-event-without-data",
-            "stream.framing",
-            "an event: ping line with no data: line follows the first partial image",
-            _STREAMING_CLIENTS,
-        ),
-        (
-            "stream-flat-error",
-            "stream.event-types",
-            'a flat {"type": "error", "message": ...} event instead of the completed image',
-            ("stream.completed",),
-        ),
-        (
-            "stream-partial-index-one-based",
-            "stream.partials",
-            "partial_image_index counts from 1",
-            (),
-        ),
-        (
-            "stream-no-completed",
-            "stream.completed",
-            "the stream ends after the partial images, without image_generation.completed",
-            (),
-        ),
-        (
-            "stream-completed-no-usage",
-            "stream.fields",
-            "the completed event carries no usage",
-            (),
-        ),
-        ("stream-done", "stream.done", "data: [DONE] is sent after the last event", ()),
+
+
+def _stream_fault(name: str, breaks: str, description: str, *also: str) -> Fault:
+    return _fault(
+        name, breaks, description, "gpt", also=also, profile="openai", models=_STREAM_MODEL
     )
+
+
+STREAM_AS_JSON = _stream_fault(
+    "stream-as-json",
+    "stream.is-stream",
+    "stream: true is answered with the JSON body (a server that ignores stream; "
+    "a model without streaming answers instead of refusing)",
+    *_STREAMING_CLIENTS,
+)
+STREAM_CONTENT_TYPE_TEXT = _stream_fault(
+    "stream-content-type-text",
+    "stream.content-type",
+    "event streams are sent as text/plain; charset=utf-8",
+)
+STREAM_EVENT_WITHOUT_DATA = _stream_fault(
+    "stream-event-without-data",
+    "stream.framing",
+    "an event: ping line with no data: line follows the first partial image",
+    *_STREAMING_CLIENTS,
+)
+STREAM_FLAT_ERROR = _stream_fault(
+    "stream-flat-error",
+    "stream.event-types",
+    'a flat {"type": "error", "message": ...} event instead of the completed image',
+    "stream.completed",
+)
+STREAM_PARTIAL_INDEX_ONE_BASED = _stream_fault(
+    "stream-partial-index-one-based", "stream.partials", "partial_image_index counts from 1"
+)
+STREAM_NO_COMPLETED = _stream_fault(
+    "stream-no-completed",
+    "stream.completed",
+    "the stream ends after the partial images, without image_generation.completed",
+)
+STREAM_COMPLETED_NO_USAGE = _stream_fault(
+    "stream-completed-no-usage", "stream.fields", "the completed event carries no usage"
+)
+STREAM_DONE = _stream_fault(
+    "stream-done", "stream.done", "data: [DONE] is sent after the last event"
 )
 
-FAULTS: Mapping[str, Fault] = MappingProxyType(
-    {
-        fault.name: fault
-        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
-    }
-)
+FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))
 
 
 def unknown_faults(names: Iterable[str]) -> list[str]:
     """The names in ``names`` that are no fault, once each, in the order given."""
     return list(dict.fromkeys(name for name in names if name not in FAULTS))
+
+
+def faults_named(names: Iterable[str]) -> frozenset[Fault]:
+    """The faults called ``names``; any name that is no fault fails, all named at once."""
+    given = tuple(names)
+    unknown = unknown_faults(given)
+    if unknown:
+        raise UnknownFaultError(unknown)
+    return frozenset(FAULTS[name] for name in given)
+
+
+class UnknownFaultError(ValueError):
+    """Names that are no fault: one line that names them all."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        plural = "s" if len(names) > 1 else ""
+        super().__init__(
+            f"unknown fault{plural} {', '.join(repr(n) for n in names)}; "
+            "see `python -m conformance serve --list-faults`"
+        )

@@ -1,6 +1,6 @@
 """Which rules judge a request: the model it names decides its family's.
 
-DALL·E-format rules live in :mod:`contract`, the GPT family's in :mod:`gpt`
+DALL·E-format rules live in :mod:`contract`, the GPT family's in :mod:`gpt_contract`
 (built on the shared ones in :mod:`contract`); this module only dispatches, so
 neither family's module needs the other.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.profile import Profile
 from conformance.server.contract import Generation, Violation, check_dalle_request, resolve_model
-from conformance.server.gpt import GptGeneration, check_gpt_request
+from conformance.server.gpt_contract import GptGeneration, check_gpt_request
 
 
 def check_request(

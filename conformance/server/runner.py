@@ -20,7 +20,8 @@ from starlette.applications import Starlette
 
 from conformance.errors import ConfigError
 from conformance.profile import Profile
-from conformance.server.app import ReferenceState, create_app
+from conformance.server.app import create_app
+from conformance.server.state import ReferenceState
 
 LOOPBACK = "127.0.0.1"
 STARTUP_TIMEOUT = 10.0

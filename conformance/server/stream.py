@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
 
 from conformance.params.sizes import parse_size
-from conformance.server.gpt import GptGeneration, answer, encode
+from conformance.server import faults as f
+from conformance.server.gpt import answer, encode
+from conformance.server.gpt_contract import GptGeneration
+from conformance.server.state import ReferenceState
+from conformance.server.success import created
 from conformance.sse import COMPLETED, DONE, MEDIA_TYPE, PARTIAL
-
-if TYPE_CHECKING:
-    from conformance.server.app import ReferenceState
 
 Json = dict[str, Any]
 # Output tokens OpenAI bills for each partial image (gauravzqa/llmgw live capture).
@@ -72,50 +76,67 @@ def _usage(usage: Any, partials: int) -> Any:
 
 def _partial_image(state: ReferenceState, gen: GptGeneration, size: Any, stage: int) -> str:
     width, height = parse_size(size) or (gen.width, gen.height)
-    transparent = gen.background == "transparent" and not state.has("gpt-opaque")
+    transparent = gen.background == "transparent" and not state.has(f.GPT_OPAQUE)
     label = f"{gen.model.name} {width}x{height} partial {stage + 1}"
     data = encode(width, height, label, gen.output_format, transparent, gen.compression)
     return base64.b64encode(data).decode("ascii")
 
 
 def stream_events(
-    state: ReferenceState, gen: GptGeneration, partials: int, created: int | None, base_url: str
+    state: ReferenceState, gen: GptGeneration, partials: int, created_at: int | None, base_url: str
 ) -> tuple[list[bytes], int]:
     """The events of one streamed answer, and how many images it bills."""
-    payload, _ = answer(state, gen, created, base_url)
+    payload, _ = answer(state, gen, created_at, base_url)
     echo = {key: payload[key] for key in _ECHOED if key in payload}
-    first = 1 if state.has("stream-partial-index-one-based") else 0
+    first = 1 if state.has(f.STREAM_PARTIAL_INDEX_ONE_BASED) else 0
     chunks: list[bytes] = []
     sequence = 0
     billed = 0
     for item in payload["data"]:
         for stage in range(partials):
             image = _partial_image(state, gen, payload.get("size"), stage)
-            data = {"type": PARTIAL, "b64_json": image, "created_at": created, **echo}
+            data = {"type": PARTIAL, "b64_json": image, "created_at": created_at, **echo}
             data.update(partial_image_index=first + stage, sequence_number=sequence)
             chunks.append(_event(PARTIAL, data))
             sequence += 1
             billed += 1
-            if stage == 0 and state.has("stream-event-without-data"):
+            if stage == 0 and state.has(f.STREAM_EVENT_WITHOUT_DATA):
                 chunks.append(b"event: ping\n\n")
-        if state.has("stream-flat-error"):
+        if state.has(f.STREAM_FLAT_ERROR):
             error = {"type": "error", "code": "server_error", "message": "Image generation failed."}
             chunks.append(_event("error", error))
             break
-        if state.has("stream-no-completed"):
+        if state.has(f.STREAM_NO_COMPLETED):
             continue
-        done: Json = {"type": COMPLETED, "b64_json": item.get("b64_json"), "created_at": created}
+        done: Json = {"type": COMPLETED, "b64_json": item.get("b64_json"), "created_at": created_at}
         done.update(echo)
-        if "usage" in payload and not state.has("stream-completed-no-usage"):
+        if "usage" in payload and not state.has(f.STREAM_COMPLETED_NO_USAGE):
             done["usage"] = _usage(payload["usage"], partials)
         done["sequence_number"] = sequence
         chunks.append(_event(COMPLETED, done))
         sequence += 1
         billed += 1
-    if state.has("stream-done"):
+    if state.has(f.STREAM_DONE):
         chunks.append(f"data: {DONE}\n\n".encode())
     return chunks, billed
 
 
-def media_type(state: ReferenceState) -> str:
-    return "text/plain; charset=utf-8" if state.has("stream-content-type-text") else MEDIA_TYPE
+def _media_type(state: ReferenceState) -> str:
+    return "text/plain; charset=utf-8" if state.has(f.STREAM_CONTENT_TYPE_TEXT) else MEDIA_TYPE
+
+
+async def respond(
+    state: ReferenceState, gen: GptGeneration, body: Mapping[str, Any], base_url: str
+) -> Response:
+    """The answer to ``stream: true`` on a GPT model: its events, one chunk each."""
+    partials = partials_asked(body, gen)
+    chunks, images = await run_in_threadpool(
+        stream_events, state, gen, partials, created(state), base_url
+    )
+    state.count_billed(images)
+
+    async def send() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingResponse(send(), media_type=_media_type(state))

@@ -1,0 +1,54 @@
+"""POST /v1/images/generations: a request judged by its model's rules, answered by its family.
+
+The body is read (a fault may swallow a broken one), judged by the rules of the
+model it names (:mod:`.rules`), and a valid one is answered by the family's
+room: :mod:`.dalle`, :mod:`.gpt`, or :mod:`.stream` for ``stream: true``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance.server import dalle, gpt, stream
+from conformance.server import faults as f
+from conformance.server.contract import DEFAULT_PROMPT, Violation, parse_body
+from conformance.server.errors import validation_error
+from conformance.server.gpt_contract import GptGeneration
+from conformance.server.rules import check_request
+from conformance.server.state import ReferenceState
+
+
+def _read_body(raw: bytes, state: ReferenceState) -> dict[str, Any] | Violation:
+    body = parse_body(raw)
+    if isinstance(body, Violation) and body.rule in state.skipped_rules:
+        return {"prompt": DEFAULT_PROMPT}
+    return body
+
+
+async def _generating(state: ReferenceState) -> None:
+    if state.latency_s:
+        await asyncio.sleep(state.latency_s)  # a generation takes time; others go on meanwhile
+
+
+async def answer(request: Request, state: ReferenceState, base_url: str) -> Response:
+    """The answer to an authenticated generations request."""
+    body = _read_body(await request.body(), state)
+    if isinstance(body, Violation):
+        return validation_error(state, body)
+    outcome = check_request(body, state.profile, state.skipped_rules)
+    if isinstance(outcome, Violation):
+        return validation_error(state, outcome)
+    if isinstance(outcome, GptGeneration):
+        await _generating(state)
+        if stream.wants_stream(body) and not state.has(f.STREAM_AS_JSON):
+            return await stream.respond(state, outcome, body, base_url)
+        return await gpt.respond(state, outcome, base_url)
+    refused = dalle.refusal(state, outcome, body)
+    if refused is not None:
+        return refused
+    await _generating(state)
+    return await dalle.respond(state, outcome, base_url)
