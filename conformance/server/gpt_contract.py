@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.params.pairs import PAIR_RULES
-from conformance.params.spec import AUTO, GptSpec, ParamSpec
 from conformance.params.sizes import parse_size
+from conformance.params.spec import AUTO, GptSpec, ParamSpec
 from conformance.profile import ModelSpec
 from conformance.server.contract import Violation, first_broken, shared_rule
 
