@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +23,7 @@ def _one_clear_line(run: SuiteRun) -> None:
     assert len(lines) == 1, run.output
 
 
+@pytest.mark.quick  # the quick loop's one GPT suite run (the DALL·E one: tests/test_results.py)
 def test_default_run_writes_all_three_reports(run_cli: RunCli) -> None:
     run = run_cli("run")
     assert run.exit_code == 0, run.output[-2000:]
@@ -104,3 +108,35 @@ def test_serve_lists_its_faults(run_cli: RunCli) -> None:
 
 def test_unknown_command(run_cli: RunCli) -> None:
     _one_clear_line(run_cli("frobnicate"))
+
+
+def test_every_command_speaks_one_error_style(run_cli: RunCli) -> None:
+    for args in (
+        ("run", "--view", "sideways"),
+        ("serve", "--port", "many"),
+        ("serve", "--no-such-option"),
+        ("gate",),
+        ("matrix", "--out"),
+        ("profile", "check"),
+        ("frobnicate",),
+    ):
+        run = run_cli(*args)
+        _one_clear_line(run)
+        assert run.output.startswith("imagegen-conformance: error: "), run.output
+
+
+def test_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # printed once it listens
+    assert "reference server (openai) at http://127.0.0.1:" in first
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert rest.strip() == "reference server stopped", rest

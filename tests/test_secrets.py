@@ -52,6 +52,7 @@ def echo_credentials(app: Asgi) -> Asgi:
 VERBOSE = ("--showlocals", "-o", "log_cli=true", "--log-cli-level=DEBUG", "--log-level=DEBUG")
 
 
+@pytest.mark.slow  # whole runs
 @pytest.mark.parametrize(
     ("faults", "extra"),
     [((), ()), (("error-html", "b64-data-uri", "created-ms"), VERBOSE)],
