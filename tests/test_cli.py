@@ -6,9 +6,11 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import SuiteRun
@@ -78,6 +80,7 @@ def test_profile_check_accepts_a_bundled_profile(run_cli: RunCli) -> None:
     assert "ok" in run.output
 
 
+@pytest.mark.slow  # a whole run in a subprocess
 def test_a_closed_port_is_an_error_not_a_failure(run_cli: RunCli) -> None:
     with socket.socket() as sock:  # a port nobody listens on once this closes
         sock.bind(("127.0.0.1", 0))
@@ -136,6 +139,13 @@ def test_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
     assert proc.stdout is not None
     first = proc.stdout.readline()  # printed once it listens
     assert "reference server (openai) at http://127.0.0.1:" in first
+    url = first.split(" at ")[1].split()[0]
+    for _ in range(300):  # Ctrl-C comes once it serves, as a user's does
+        try:
+            httpx.get(url + "/models", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
