@@ -1,4 +1,5 @@
-"""Sessions: conformance (the suite), tests (self-tests), lint, matrix, gate, serve, bench.
+"""Sessions: conformance (the suite), tests and quick (self-tests), lint, docs, profile,
+matrix, gate, serve, bench.
 
 Every session installs with constraints.txt, so CI and a laptop get the same
 versions. `nox -s conformance -- --profile openai` passes options to the suite.
@@ -38,6 +39,25 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def quick(session: nox.Session) -> None:
+    """The quick loop: the self-tests not marked slow (units, one suite run per family)."""
+    install(session, "test")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-n",
+        "auto",
+        "-p",
+        "no:cacheprovider",
+        "-rs",
+        "-m",
+        "not slow",
+        *session.posargs,
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format), mypy --strict, and the import contracts (lint-imports)."""
     install(session, "lint")
@@ -45,6 +65,20 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
     session.run("lint-imports", "--no-cache")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Regenerate docs/options.md, checks.md, faults.md and profile-schema.md from the code."""
+    install(session)
+    session.run("python", "docs/generate.py", *session.posargs)
+
+
+@nox.session
+def profile(session: nox.Session) -> None:
+    """Validate profile files: `nox -s profile -- my-provider.yaml` (profile check)."""
+    install(session)
+    session.run("python", "-m", "conformance", "profile", "check", *session.posargs)
 
 
 @nox.session
@@ -56,7 +90,7 @@ def matrix(session: nox.Session) -> None:
 
 @nox.session
 def gate(session: nox.Session) -> None:
-    """The switch gate: `nox -s gate -- --requires app.yaml --candidate cand/results.json`."""
+    """The switch gate: `nox -s gate -- --requires docs/examples/app.yaml --candidate R.json`."""
     install(session)
     session.run("python", "-m", "conformance", "gate", *session.posargs)
 

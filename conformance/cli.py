@@ -24,9 +24,54 @@ def _plugin_is_installed() -> bool:
     return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
 
 
+RUN_EPILOG = """\
+Every pytest option works too (-k EXPR, -x, -v, --junit-xml=PATH, ...):
+`python -m conformance run --pytest-help` lists them.
+
+exit codes: 0 conformant; 1 a failure at or above --fail-on, a fixed deviation
+or an error of the run; 2 interrupted (Ctrl-C); 4 bad input to the tool (one
+line on stderr); 5 nothing selected (e.g. a -k that matches no probe).
+"""
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    from conformance.options import add_to_argparse
+
+    parser = _Parser(
+        prog="python -m conformance run",
+        usage="%(prog)s [suite options] [pytest options]",
+        description="Run the conformance suite: without --base-url, against the embedded "
+        "reference server emulating the profile.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--pytest-help", action="store_true", help="show pytest's own options and exit"
+    )
+    add_to_argparse(parser)
+    return parser
+
+
+def _check_run_options(args: Sequence[str]) -> None:
+    """Bad suite options are one line in the tool's own style, before pytest starts."""
+    from conformance.config import resolve
+    from conformance.options import OPTIONS
+
+    known, _ = _run_parser().parse_known_args(list(args))
+    resolve({opt.dest: getattr(known, opt.dest) for opt in OPTIONS if opt.configures_run})
+
+
 def run(args: Sequence[str]) -> int:
     import pytest
 
+    if "-h" in args or "--help" in args:
+        _run_parser().print_help()
+        return 0
+    if "--pytest-help" in args:
+        args = [a for a in args if a != "--pytest-help"] + ["--help"]
+    else:
+        _check_run_options(args)
     # `python -m conformance` imported the package before pytest could rewrite it.
     quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pytest_args = ["--pyargs", "conformance", "-p", "no:cacheprovider", *quiet]
@@ -38,7 +83,8 @@ def run(args: Sequence[str]) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("python -m conformance ")
+        raise ConfigError(f"{command}: {message}")
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -112,21 +158,23 @@ def serve(argv: Sequence[str]) -> int:
     latency = _number(opts.latency, "--latency")
     flaky = _number(opts.flaky, "--flaky", 1.0)
     key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
-    serve_forever(
-        load_profile(opts.profile),
-        opts.host,
-        port,
-        key,
-        opts.fault,
-        latency_s=latency,
-        flaky=flaky,
-    )
+    try:
+        serve_forever(
+            load_profile(opts.profile),
+            opts.host,
+            port,
+            key,
+            opts.fault,
+            latency_s=latency,
+            flaky=flaky,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C is how a foreground server is meant to stop: a line, not a traceback.
+        print("reference server stopped", file=sys.stderr)
     return 0
 
 
-def matrix(argv: Sequence[str]) -> int:
-    from conformance.report.matrix import build, write
-
+def _matrix_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m conformance matrix",
         description="Combine results.json files into a compatibility matrix.",
@@ -135,7 +183,13 @@ def matrix(argv: Sequence[str]) -> int:
         "results", nargs="*", help="results.json files (default: reports/*/results.json)"
     )
     parser.add_argument("--out", default="reports/matrix", help="output directory")
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def matrix(argv: Sequence[str]) -> int:
+    from conformance.report.matrix import build, write
+
+    opts = _matrix_parser().parse_args(argv)
     paths = [Path(p) for p in opts.results] or sorted(Path("reports").glob("*/results.json"))
     built = build(paths)
     written = write(built, Path(opts.out))
@@ -149,10 +203,7 @@ def matrix(argv: Sequence[str]) -> int:
     return 0
 
 
-def gate(argv: Sequence[str]) -> int:
-    from conformance.report.gate import gate as run_gate
-    from conformance.report.gate import load_app
-
+def _gate_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m conformance gate",
         description="Does a candidate provider support what an application uses?",
@@ -171,7 +222,14 @@ def gate(argv: Sequence[str]) -> int:
         metavar="RESULTS.json",
         help="results of the current provider's run, for the diff",
     )
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def gate(argv: Sequence[str]) -> int:
+    from conformance.report.gate import gate as run_gate
+    from conformance.report.gate import load_app
+
+    opts = _gate_parser().parse_args(argv)
     report = run_gate(
         load_app(Path(opts.requires)),
         Path(opts.candidate),
@@ -199,7 +257,7 @@ def profile_check(paths: Sequence[str]) -> int:
 USAGE = """usage: python -m conformance COMMAND [options]
 
 commands:
-  run [options]           run the suite (options: see README, or `run --help`)
+  run [options]           run the suite (its options: `run --help`)
   serve [options]         run the reference server in the foreground
   profile check FILE...   validate profile files
   matrix [RESULTS...]     combine results.json files into reports/matrix/

@@ -13,6 +13,7 @@ import httpx
 
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
+from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
 from conformance.transport import Timeouts
 from conformance.transport.bodies import DEFAULT_MAX_BODY
@@ -22,36 +23,15 @@ from conformance.transport.retry import RetryPolicy
 from conformance.vocabulary import SEVERITIES, VIEWS, Severity, View
 
 DEFAULT_PROFILE = "openai"
-# Which probes a run sends: both kinds, only the hand-written ones, only the fuzzed ones.
-PROBE_SETS = ("all", "fixed", "fuzz")
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a run was told, checked once by :func:`resolve` and then only read.
 
-    Where each field comes from (an option, else the profile, else a default):
-
-    - ``profile``: ``--profile`` (a bundled name or a file; default openai)
-    - ``base_url``: ``--base-url``; ``profile`` takes the profile's; none: the
-      embedded reference server
-    - ``api_key_env``: ``--api-key-env``, else the profile's ``auth.key_env``
-      (only the variable's name: the key is read from the environment when sent)
-    - ``models``: ``--models``, else every model of the profile
-    - ``budget``, ``concurrency``: ``--budget``, ``--concurrency``, else the
-      profile's ``limits``
-    - ``rate_limit``: ``--rate-limit``, else the profile's ``limits.rate_limit``
-      (none against the embedded reference server)
-    - ``headers``: the profile's ``headers``, then each ``--header``
-    - ``timeouts``: ``--connect-timeout``, ``--read-timeout``, ``--deadline``,
-      ``--refusal-timeout``, ``--image-timeout``
-    - ``max_body``, ``retry``: ``--max-body``, ``--retries``
-    - ``report_dir``: ``--report-dir``, else ``reports/<profile>``
-    - ``view``, ``fail_on``: ``--view`` (docs), ``--fail-on`` (should)
-    - ``faults``: ``--fault`` (the embedded reference server only)
-    - ``zero_balance_key_env``: ``--zero-balance-key-env``
-    - ``record_dir``, ``replay_dir``: ``--record``, ``--replay``
-    - ``probes``, ``fuzz``: ``--probes``; ``--seed``, ``--fuzz-examples``, ``--fuzz-valid``
+    Each field comes from an option of :data:`conformance.options.OPTIONS` (whose
+    ``default`` says what applies when it is not given), else the profile, else a
+    default; ``docs/options.md`` is generated from the same table.
     """
 
     profile: Profile
@@ -249,8 +229,12 @@ def _fuzz(
     return probes, fuzz
 
 
-def resolve(options: Mapping[str, Any]) -> RunConfig:
-    """Build a RunConfig from option values (the pytest plugin's or a test's)."""
+def resolve(given: Mapping[str, Any]) -> RunConfig:
+    """Build a RunConfig from option values by key (the pytest plugin's or a test's).
+
+    Only keys declared in conformance.options.OPTIONS are accepted or read.
+    """
+    options = OptionValues(given)
     profile = load_profile(options.get("profile") or DEFAULT_PROFILE)
     base_url = options.get("base_url")
     if base_url == "profile":

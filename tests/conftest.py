@@ -6,16 +6,31 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from conformance.report.results import resolve_evidence
 
 REPO = Path(__file__).resolve().parents[1]
+
+# A test that uses one of these runs the suite end to end, so it is slow unless marked
+# quick (the quick loop keeps one suite run per family); so is a peer or browser test.
+SUITE_RUN_FIXTURES = frozenset({"run_suite", "profile_runs", "text_plain_results"})
+SLOW_MARKERS = ("peers", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("quick"):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SUITE_RUN_FIXTURES or any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass
@@ -68,15 +83,43 @@ def run_suite(tmp_path: Path) -> Callable[..., SuiteRun]:
     return run
 
 
+PROFILE_RUNS = ("openai-dalle", "modelmax", "ezmodel", "yescale")
+
+
+class ProfileRuns(Mapping[str, SuiteRun]):
+    """One drop-in run per bundled profile, each built on first use, once per test
+    session: the first xdist worker to need it runs it under a file lock, the others
+    read what it wrote."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __getitem__(self, name: str) -> SuiteRun:
+        if name not in PROFILE_RUNS:
+            raise KeyError(name)
+        report_dir = self.root / name
+        done = self.root / f"{name}.exit-code"
+        with FileLock(self.root / f"{name}.lock"):
+            if not done.is_file():
+                code = pytest.main(suite_args(report_dir, "--profile", name, "--view", "drop-in"))
+                done.write_text(str(int(code)))
+        return SuiteRun(int(done.read_text()), report_dir)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROFILE_RUNS)
+
+    def __len__(self) -> int:
+        return len(PROFILE_RUNS)
+
+
 @pytest.fixture(scope="session")
-def profile_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
-    """One drop-in run per bundled profile against the reference server emulating it."""
-    root = tmp_path_factory.mktemp("profile-runs")
-    runs = {}
-    for name in ("openai-dalle", "modelmax", "ezmodel", "yescale"):
-        code = pytest.main(suite_args(root / name, "--profile", name, "--view", "drop-in"))
-        runs[name] = SuiteRun(int(code), root / name)
-    return runs
+def profile_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> ProfileRuns:
+    """The bundled profiles' drop-in runs against the reference server emulating each,
+    shared by every worker of the session (xdist workers' temp dirs share a parent)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base if worker_id == "master" else base.parent) / "profile-runs"
+    root.mkdir(exist_ok=True)
+    return ProfileRuns(root)
 
 
 @pytest.fixture

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import SuiteRun
@@ -20,6 +25,7 @@ def _one_clear_line(run: SuiteRun) -> None:
     assert len(lines) == 1, run.output
 
 
+@pytest.mark.quick  # the quick loop's one GPT suite run (the DALL·E one: tests/test_results.py)
 def test_default_run_writes_all_three_reports(run_cli: RunCli) -> None:
     run = run_cli("run")
     assert run.exit_code == 0, run.output[-2000:]
@@ -74,6 +80,7 @@ def test_profile_check_accepts_a_bundled_profile(run_cli: RunCli) -> None:
     assert "ok" in run.output
 
 
+@pytest.mark.slow  # a whole run in a subprocess
 def test_a_closed_port_is_an_error_not_a_failure(run_cli: RunCli) -> None:
     with socket.socket() as sock:  # a port nobody listens on once this closes
         sock.bind(("127.0.0.1", 0))
@@ -104,3 +111,42 @@ def test_serve_lists_its_faults(run_cli: RunCli) -> None:
 
 def test_unknown_command(run_cli: RunCli) -> None:
     _one_clear_line(run_cli("frobnicate"))
+
+
+def test_every_command_speaks_one_error_style(run_cli: RunCli) -> None:
+    for args in (
+        ("run", "--view", "sideways"),
+        ("serve", "--port", "many"),
+        ("serve", "--no-such-option"),
+        ("gate",),
+        ("matrix", "--out"),
+        ("profile", "check"),
+        ("frobnicate",),
+    ):
+        run = run_cli(*args)
+        _one_clear_line(run)
+        assert run.output.startswith("imagegen-conformance: error: "), run.output
+
+
+def test_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # printed once it listens
+    assert "reference server (openai) at http://127.0.0.1:" in first
+    url = first.split(" at ")[1].split()[0]
+    for _ in range(300):  # Ctrl-C comes once it serves, as a user's does
+        try:
+            httpx.get(url + "/models", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert rest.strip() == "reference server stopped", rest

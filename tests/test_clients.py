@@ -236,6 +236,7 @@ def _client_outcomes(results: dict[str, Any]) -> dict[str, set[tuple[str, str]]]
     return found
 
 
+@pytest.mark.slow  # a whole run in a subprocess
 def test_without_node_the_node_clients_skip_and_python_still_runs(tmp_path: Path) -> None:
     # Only the venv's bin on PATH: no node, no npm.
     results = _run_without(tmp_path, str(Path(sys.executable).parent), tmp_path / "cache")
@@ -247,6 +248,7 @@ def test_without_node_the_node_clients_skip_and_python_still_runs(tmp_path: Path
     assert not list((tmp_path / "cache").glob("node-clients-*"))
 
 
+@pytest.mark.slow  # a whole run in a subprocess
 def test_a_failed_install_skips_the_node_clients_with_the_installers_words(
     tmp_path: Path,
 ) -> None:

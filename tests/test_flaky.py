@@ -47,6 +47,7 @@ def _outcomes(session: SuiteSession) -> dict[str, str]:
     return {key: v.result("docs").outcome for key, v in session.verdicts.items()}
 
 
+@pytest.mark.slow  # eleven runs of the fixed probes
 def test_ten_runs_against_a_flaky_server_judge_like_a_clean_one(key: str) -> None:
     with ReferenceServer(PROFILE, api_key=key) as clean_server:
         clean = _run(clean_server)

@@ -188,6 +188,7 @@ def test_one_fuzz_case_can_be_sent_again_alone(run_suite: RunSuite) -> None:
     assert sent == json.loads(probe.content())
 
 
+@pytest.mark.slow  # draws the whole default fuzz plan in a subprocess
 def test_plan_prints_every_probe_and_the_cost_and_sends_nothing(run_cli: RunSuite) -> None:
     run = run_cli("run", "--plan", "--fuzz-examples", "160", *DALLE_RUN)
     assert run.exit_code == 0, run.output

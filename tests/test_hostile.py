@@ -27,6 +27,9 @@ from conformance.server import ReferenceServer
 from tests import hostile
 from tests.hostile import RawServer, Request
 
+# Each case is a whole run in a subprocess (10-20 s): not in the quick loop.
+pytestmark = pytest.mark.slow
+
 MEMORY_LIMIT_KIB = 500_000_000 // 1024  # 500 MB
 HANG_GUARD_S = 120
 KEY = "sk-hostile-test-key-0123456789abcdef"

@@ -21,6 +21,9 @@ STREAM_PROBES = (
     *("--profile", "openai", "--models", "gpt-image-1-mini"),
     *("--probes", "fixed", "-k", "stream.completed"),
 )
+
+# Each case is a whole run in a subprocess (10-20 s): not in the quick loop.
+pytestmark = pytest.mark.slow
 DEADLINE_S = 3.0
 # The cases stopped by the size cap get more time, so a loaded machine never turns
 # them into timeouts.

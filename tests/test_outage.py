@@ -62,6 +62,7 @@ def _outcomes(session: SuiteSession) -> set[str]:
 # --- the circuit opens --------------------------------------------------------
 
 
+@pytest.mark.slow  # two refusal limits of a whole run each
 @pytest.mark.parametrize(
     "behaviour", [hostile.silent, hostile.trickling(0.1)], ids=["never-answers", "trickles"]
 )

@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow  # builds and installs a wheel
 
 
 def test_wheel_ships_specs_and_profiles_as_package_data(tmp_path: Path) -> None:

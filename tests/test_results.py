@@ -37,7 +37,16 @@ def _broken_copy(run: SuiteRun, tmp_path: Path, break_it: Callable[[dict[str, An
     return path
 
 
-@pytest.mark.parametrize("profile", ["openai-dalle", "modelmax", "ezmodel", "yescale"])
+@pytest.mark.parametrize(
+    "profile",
+    [
+        # The quick loop's one DALL·E suite run (the GPT one: tests/test_cli.py).
+        pytest.param("openai-dalle", marks=pytest.mark.quick),
+        "modelmax",
+        "ezmodel",
+        "yescale",
+    ],
+)
 def test_every_profile_run_writes_results_that_validate(
     profile_runs: dict[str, SuiteRun], profile: str
 ) -> None:
@@ -62,6 +71,7 @@ def test_a_failing_run_and_its_replay_write_results_and_a_recording_that_validat
         assert _problems(run.results, results_schema_path()) == []
 
 
+@pytest.mark.quick  # reads the openai-dalle run the quick loop makes anyway
 def test_the_matrix_rejects_a_results_file_that_breaks_the_schema_in_one_line(
     run_cli: RunCli, profile_runs: dict[str, SuiteRun], tmp_path: Path
 ) -> None:
@@ -76,6 +86,7 @@ def test_the_matrix_rejects_a_results_file_that_breaks_the_schema_in_one_line(
     assert "Traceback" not in run.output
 
 
+@pytest.mark.quick  # reads the openai-dalle run the quick loop makes anyway
 def test_the_gate_rejects_a_results_file_that_breaks_the_schema_in_one_line(
     run_cli: RunCli, profile_runs: dict[str, SuiteRun], tmp_path: Path
 ) -> None:

@@ -52,6 +52,7 @@ def echo_credentials(app: Asgi) -> Asgi:
 VERBOSE = ("--showlocals", "-o", "log_cli=true", "--log-cli-level=DEBUG", "--log-level=DEBUG")
 
 
+@pytest.mark.slow  # whole runs
 @pytest.mark.parametrize(
     ("faults", "extra"),
     [((), ()), (("error-html", "b64-data-uri", "created-ms"), VERBOSE)],
@@ -99,6 +100,7 @@ def test_plain_http_to_another_host_is_refused_before_the_key_is_read(
     )
     assert run.exit_code == 4
     assert run.output.strip().splitlines() == [
-        "ERROR: --base-url http://api.example.com/v1 would send the API key over plain http "
+        "imagegen-conformance: error: --base-url http://api.example.com/v1 would send "
+        "the API key over plain http "
         "to api.example.com; use https, or pass --allow-insecure-http if you mean it"
     ]

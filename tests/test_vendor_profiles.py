@@ -119,6 +119,6 @@ def test_yescale_has_no_documented_base_url(run_cli: Callable[..., SuiteRun]) ->
     run = run_cli("run", "--profile", "yescale", "--base-url", "profile")
     assert run.exit_code == 4
     assert run.output.strip() == (
-        "ERROR: profile yescale documents no base URL; pass "
+        "imagegen-conformance: error: profile yescale documents no base URL; pass "
         "--base-url URL with the endpoint you were given"
     )
