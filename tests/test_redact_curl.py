@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shlex
 
-from conformance.curl import curl_command
 from conformance.exchange import RecordedRequest
 from conformance.redact import REDACTED, Redactor
+from conformance.transport.curl import curl_command
 
 
 def test_redactor_replaces_every_secret_everywhere() -> None:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from conformance.checks import all_checks
 from conformance.checks.base import Check
-from conformance.curl import curl_command
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import FuzzSettings
 from conformance.fuzz.shrink import GroupKey, Minimal, Send, group_key, shrink_all
 from conformance.probes import Probe
 from conformance.profile import Profile
+from conformance.transport.curl import curl_command
 from conformance.verdict import Verdict, judge
 from conformance.vocabulary import View
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.curl import curl_command
 from conformance.exchange import Exchange, RecordedResponse
 from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.redact import Redactor
+from conformance.transport.curl import curl_command
 from conformance.verdict import Verdict, ViewResult
 from conformance.vocabulary import OUTCOMES, View
 
