@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
+from conformance.gpt.covering import can_ask_n
 from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
 from conformance.gpt.pricing import request_price
 from conformance.probes import Expectation, Probe, potential_images
@@ -250,9 +251,9 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec) -> list[Probe]:
+def valid_probes(model: ModelSpec, *, ask_n: bool = False) -> list[Probe]:
     if model.family == "gpt":
-        return gpt_valid_probes(model)
+        return gpt_valid_probes(model, ask_n=ask_n)
     probes = []
     for probe_id, row in covering_rows(model):
         probes.append(
@@ -349,7 +350,9 @@ def build_plan(
     auth: list[Probe] = []
     refused: list[Probe] = []
     if fixed:
-        valid = [p for spec in specs for p in valid_probes(spec)]
+        # Every second streaming GPT model asks n = 2 instead of a partial image.
+        ask_n = {spec.name for spec in [s for s in specs if can_ask_n(s)][1::2]}
+        valid = [p for spec in specs for p in valid_probes(spec, ask_n=spec.name in ask_n)]
         auth = auth_probes(profile, shared_model)
         if zero_balance:
             auth.append(balance_probe(profile, shared_model))

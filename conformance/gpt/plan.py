@@ -192,10 +192,11 @@ def gpt_refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any])
     return b.probes
 
 
-def gpt_valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set: billable probes, two of them streams when the model streams."""
+def gpt_valid_probes(model: ModelSpec, *, ask_n: bool = False) -> list[Probe]:
+    """The covering set: billable probes, two of them streams when the model streams
+    (one, and a request asking ``n = 2``, with ``ask_n``)."""
     probes = []
-    for probe_id, row in covering_rows(model):
+    for probe_id, row in covering_rows(model, ask_n=ask_n):
         probes.append(
             Probe(
                 id=probe_id,
