@@ -136,19 +136,20 @@ def _number(raw: str, option: str, top: float | None = None) -> float:
 
 def serve(argv: Sequence[str]) -> int:
     from conformance.profile import load_profile
-    from conformance.server.faults import FAULTS, UnknownFaultError, faults_named
+    from conformance.server.faults import FAULTS, UnknownFaultError, fault_table, faults_named
     from conformance.server.runner import serve as serve_forever
+    from conformance.server.scope import refuse_inapplicable
 
     opts = _serve_parser().parse_args(argv)
     if opts.list_faults:
-        width = max(len(name) for name in FAULTS)
-        for fault in FAULTS.values():
-            print(f"{fault.name:<{width}}  breaks {fault.breaks}: {fault.description}")
+        print(fault_table(FAULTS.values()))
         return 0
     try:
         faults_named(opts.fault)
     except UnknownFaultError as exc:
         raise ConfigError(str(exc)) from None
+    profile = load_profile(opts.profile)
+    refuse_inapplicable(opts.fault, profile, ())
     try:
         port = int(opts.port)
     except ValueError:
@@ -160,7 +161,7 @@ def serve(argv: Sequence[str]) -> int:
     key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
     try:
         serve_forever(
-            load_profile(opts.profile),
+            profile,
             opts.host,
             port,
             key,

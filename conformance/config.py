@@ -309,6 +309,10 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
     )
     report_dir = options.get("report_dir")
     models = _models(profile, options.get("models"))
+    if faults:
+        from conformance.server.scope import refuse_inapplicable
+
+        refuse_inapplicable(faults, profile, models)
     probes, fuzz = _fuzz(options, profile, models)
     return RunConfig(
         profile=profile,

@@ -36,20 +36,31 @@ class Room:
 
     ``base``: the fields of its cheapest valid request besides model and prompt;
     ``refused``: the refused probes of its own parameters, on that request;
-    ``covering``: its covering set, ``(probe id, row)`` pairs.
+    ``covering``: its covering set, ``(probe id, row)`` pairs; its flag says the
+    model spends its extra image on ``n = 2`` instead of a partial image;
+    ``can_ask_n``: whether the model could make that trade.
     """
 
     base: Callable[[ModelSpec], dict[str, Any]]
     refused: Callable[[Profile, ModelSpec, dict[str, Any]], list[Probe]]
-    covering: Callable[[ModelSpec], list[tuple[str, Row]]]
+    covering: Callable[[ModelSpec, bool], list[tuple[str, Row]]]
+    can_ask_n: Callable[[ModelSpec], bool]
 
 
 ROOMS: Mapping[Family, Room] = MappingProxyType(
     {
         "dalle": Room(
-            dalle_plan.base_request, dalle_plan.refused_probes, dalle_covering.covering_rows
+            dalle_plan.base_request,
+            dalle_plan.refused_probes,
+            lambda model, _ask_n: dalle_covering.covering_rows(model),
+            lambda _model: False,
         ),
-        "gpt": Room(gpt_plan.base_request, gpt_plan.refused_probes, gpt_covering.covering_rows),
+        "gpt": Room(
+            gpt_plan.base_request,
+            gpt_plan.refused_probes,
+            lambda model, ask_n: gpt_covering.covering_rows(model, ask_n=ask_n),
+            gpt_covering.can_ask_n,
+        ),
     }
 )
 
@@ -223,11 +234,10 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set of one model: billable probes."""
-    return [
-        valid_probe(model, probe_id, row) for probe_id, row in ROOMS[model.family].covering(model)
-    ]
+def valid_probes(model: ModelSpec, *, ask_n: bool = False) -> list[Probe]:
+    """The covering set of one model: billable probes (``ask_n``: see :class:`Room`)."""
+    rows = ROOMS[model.family].covering(model, ask_n)
+    return [valid_probe(model, probe_id, row) for probe_id, row in rows]
 
 
 # What an empty balance gets when the profile documents nothing: OpenAI's 429
@@ -318,7 +328,10 @@ def _generations(wanted: Wanted) -> Planned:
     if wanted.fuzz:
         planned.fuzz_valid, planned.fuzz_invalid = fuzz_probes(profile, specs, wanted.fuzz)
     if wanted.fixed:
-        planned.valid = [p for spec in specs for p in valid_probes(spec)]
+        # Every second streaming GPT model asks n = 2 instead of a partial image.
+        tradable = [s for s in specs if ROOMS[s.family].can_ask_n(s)]
+        ask_n = {spec.name for spec in tradable[1::2]}
+        planned.valid = [p for spec in specs for p in valid_probes(spec, ask_n=spec.name in ask_n)]
         planned.auth = auth_probes(profile, shared)
         if wanted.zero_balance:
             planned.auth.append(balance_probe(profile, shared))

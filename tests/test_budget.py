@@ -8,12 +8,20 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.profile import load_profile
 from conformance.server.faults import FAULTS
+from conformance.server.scope import run_plan, why_not
 from conformance.transport.budget import Budget
 from tests.conftest import SuiteRun
 
-# A server that accepts (and bills) every request it gets.
-ACCEPT_EVERYTHING = [name for name in FAULTS if name.startswith("accept-")]
+# A DALL·E server that accepts (and bills) every request it gets (the GPT
+# models' own rules it has none of: those faults cannot apply, and are refused).
+_DALLE_PLAN = run_plan(load_profile("openai-dalle"))
+ACCEPT_EVERYTHING = [
+    name
+    for name, fault in FAULTS.items()
+    if name.startswith("accept-") and why_not(fault, _DALLE_PLAN) is None
+]
 
 
 def test_reservations_never_exceed_the_limit() -> None:

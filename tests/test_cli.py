@@ -44,6 +44,9 @@ def test_default_run_writes_all_three_reports(run_cli: RunCli) -> None:
         (["--budget", "lots"], "--budget 'lots': expected a whole number"),
         (["--view", "sideways"], "--view 'sideways'"),
         (["--fault", "nosuch-fault"], "unknown fault 'nosuch-fault'"),
+        # A DALL·E fault on the default GPT profile changes nothing (it passed 2,866 checks).
+        (["--fault", "n-ignored"], "it applies with --profile openai-dalle"),
+        (["--fault", "gpt-n-ignored", "--models", "gpt-image-2"], "asking n > 1"),
         (["--rate-limit", "fast"], "--rate-limit 'fast': expected N/s, N/m or N/h"),
     ],
 )
@@ -107,6 +110,19 @@ def test_serve_lists_its_faults(run_cli: RunCli) -> None:
     assert run.exit_code == 0
     assert "accept-n-zero" in run.output
     assert "breaks validation.rejected" in run.output
+    # Each fault says its family, operation and scope.
+    assert (
+        "n-ignored  [family dalle, operation generations, needs a valid request asking n > 1; "
+        "shown with --profile openai-dalle; twin gpt-n-ignored]"
+    ) in run.output.splitlines()
+
+
+@pytest.mark.parametrize(
+    "args", [["--fault", "typo"], ["--fault", "n-ignored"], ["--fault", "usage-missing"]]
+)
+def test_serve_refuses_a_fault_it_cannot_show(run_cli: RunCli, args: list[str]) -> None:
+    # The default profile is openai (GPT models): the DALL·E faults change nothing.
+    _one_clear_line(run_cli("serve", "--port", "0", *args))
 
 
 def test_unknown_command(run_cli: RunCli) -> None:

@@ -66,6 +66,29 @@ def test_the_extra_image_is_a_partial_of_the_cheapest_request_or_else_n_2() -> N
     assert not any(row.expect.stream for _, row in rows)
 
 
+def test_every_second_streaming_model_of_a_run_asks_n_2_instead_of_a_partial_image() -> None:
+    # A vendor that ignores n must be caught on a GPT run too (it used to pass).
+    plan = build_plan(OPENAI)
+    asked_n = {p.model: p for p in plan.billable if (p.expect.n or 1) > 1}
+    assert list(asked_n) == ["gpt-image-1.5"]
+    n2 = asked_n["gpt-image-1.5"]
+    assert not n2.expect.stream
+    assert (n2.body or {})["n"] == 2
+    assert n2.id.endswith("-n2")
+    partials = {p.model for p in plan.billable if p.expect.partial_images}
+    assert partials == {"gpt-image-1-mini", "gpt-image-2"}
+    traded = [p for p in plan.billable if p.model == "gpt-image-1.5"]
+    # One stream left (no partials), still within the longest list + 1.
+    assert [p.expect.partial_images for p in traded if p.expect.stream] == [0]
+    assert sum(p.expect.images for p in traded) == _longest_list("gpt-image-1.5") + 1
+    # Same requests and images in all: the image the partial cost now buys n = 2.
+    assert (len(plan.billable), sum(p.expect.images for p in plan.billable)) == (12, 15)
+    # A run of one streaming model keeps its partial image.
+    alone = build_plan(OPENAI, ["gpt-image-1.5"]).billable
+    assert all((p.expect.n or 1) == 1 for p in alone)
+    assert any(p.expect.partial_images for p in alone)
+
+
 # The examples: each rule broken alone, and the field the refusal names.
 EXPECTED_REFUSALS = {
     "gpt-image-1.5": {

@@ -228,7 +228,50 @@ def _case_auto_size(srv: ReferenceServer) -> None:
     assert image(post(srv, gpt2(size="1024x1536"))).size == (1024, 1536)
 
 
+def _case_n_ignored(srv: ReferenceServer) -> None:
+    assert len(post(srv, gpt2(n=2)).json()["data"]) == 1
+
+
+def _case_usage_malformed(srv: ReferenceServer) -> None:
+    assert post(srv, gpt2()).json()["usage"] == {"total_tokens": "many"}
+
+
+def _case_usage_sum(srv: ReferenceServer) -> None:
+    usage = post(srv, gpt2()).json()["usage"]
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] + 1
+
+
+def _case_data_missing(srv: ReferenceServer) -> None:
+    body = post(srv, gpt2()).json()
+    assert "data" not in body
+    assert body["size"] == "1024x1024"
+
+
+def _case_null_fields(srv: ReferenceServer) -> None:
+    [item] = post(srv, gpt2()).json()["data"]
+    assert item["url"] is None
+    assert item["revised_prompt"] is None
+    assert item["b64_json"]
+
+
+def _case_b64_data_uri(srv: ReferenceServer) -> None:
+    [item] = post(srv, gpt2(output_format="webp")).json()["data"]
+    assert item["b64_json"].startswith("data:image/webp;base64,")
+
+
+def _case_b64_not_image(srv: ReferenceServer) -> None:
+    [item] = post(srv, gpt2()).json()["data"]
+    assert base64.b64decode(item["b64_json"], validate=True).startswith(b"not an image")
+
+
 GPT_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
+    "gpt-n-ignored": _case_n_ignored,
+    "gpt-usage-malformed": _case_usage_malformed,
+    "gpt-usage-sum": _case_usage_sum,
+    "gpt-data-missing": _case_data_missing,
+    "gpt-null-fields": _case_null_fields,
+    "gpt-b64-data-uri": _case_b64_data_uri,
+    "gpt-b64-not-image": _case_b64_not_image,
     "gpt-url": _case_url,
     "gpt-usage-missing": _case_usage_missing,
     "gpt-usage-no-output": _case_usage_no_output,

@@ -5,9 +5,16 @@ output_format, moderation), plus one image: a model that streams sends its two
 cheapest requests as streams (:mod:`conformance.gpt.streaming`), the cheapest
 with one partial image; a model that does not stream asks ``n = 2`` on its
 cheapest request instead. Either way a model bills at most its longest list +
-1 images. (A streaming model keeps ``n`` at 1: OpenAI itself was seen answering
-``n = 2`` with a single image, so spending the extra image there would judge
-the baseline by a rule it does not keep.) Sizes go cheapest first (``auto``
+1 images. A run of several streaming models spends the extra image of every
+second one (``ask_n``, chosen by the plan) on ``n = 2`` rather than on a
+partial image: that model streams once, without partials, and asks ``n = 2``
+on its cheapest JSON request. So the partial images are still judged on the
+run's first streaming model, and a vendor that ignores ``n`` is caught too.
+(OpenAI was once seen answering ``n = 2`` with a single image and ``n = 3``
+with three, on gpt-image-1 on 2026-09-20; that is the behaviour
+``generation.count`` exists to report, and the baseline is judged by it like
+any vendor.) A run of one streaming model keeps its partial image and sends no
+``n > 1``. Sizes go cheapest first (``auto``
 last); qualities are then placed where they cost least (an expensive quality
 on a cheap size; the request with the extra image at the cheapest quality);
 background and output_format are arranged so that every request obeys the
@@ -25,7 +32,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from conformance.gpt.pricing import image_price
-from conformance.gpt.streaming import stream_fields
+from conformance.gpt.streaming import shows_partials, stream_fields
 from conformance.params.pairs import PAIR_RULES
 from conformance.params.sizes import area
 from conformance.params.spec import AUTO, GptSpec
@@ -133,16 +140,29 @@ def _stream_suffix(partials: int, streams: bool) -> str:
     return f"-stream-p{partials}" if partials else "-stream"
 
 
-def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
-    """``(probe id, row)`` pairs for one GPT model, cheapest sizes first."""
+def can_ask_n(model: ModelSpec) -> bool:
+    """Whether the model could spend its partial image on ``n = 2`` instead."""
+    return model.gpt is not None and shows_partials(model.gpt) and model.n_max >= 2
+
+
+def covering_rows(model: ModelSpec, *, ask_n: bool = False) -> list[tuple[str, Row]]:
+    """``(probe id, row)`` pairs for one GPT model, cheapest sizes first.
+
+    ``ask_n``: a streaming model spends its extra image on ``n = 2`` (on its
+    cheapest request that does not stream) instead of on a partial image.
+    """
     gpt = _gpt(model)
     sizes = _sizes(model)
     lists = [sizes] + [list(gpt.values(a)) for a in ("quality", *_FREE_AXES)]
     rows = max(len(v) for v in lists)
     sizes = _padded(sizes, rows, sizes[0])
-    streams = stream_fields(gpt, rows)
-    extra = not streams[0] and model.n_max >= 2  # no partial image: n = 2 instead
-    counts = [2 if i == 0 and extra else 1 for i in range(rows)]
+    trade = ask_n and can_ask_n(model) and rows > 1
+    streams = stream_fields(gpt, rows, partials=not trade)
+    if trade:
+        extra_row: int | None = next(i for i, fields in enumerate(streams) if not fields)
+    else:  # no partial image: n = 2 instead
+        extra_row = 0 if not streams[0] and model.n_max >= 2 else None
+    counts = [2 if i == extra_row else 1 for i in range(rows)]
     # Images billed per row: a partial image is billed like one.
     billed = [potential_images({**row, "n": n}) for n, row in zip(counts, streams, strict=True)]
     qualities = _qualities(model, sizes, billed)

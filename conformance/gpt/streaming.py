@@ -47,15 +47,27 @@ def _partials(gpt: GptSpec) -> int:
     return PARTIALS if spec.maximum is None else min(PARTIALS, spec.maximum)
 
 
-def stream_fields(gpt: GptSpec, rows: int) -> list[dict[str, Any]]:
-    """Per covering row (cheapest first), the streaming fields it sends ({} for none)."""
+def shows_partials(gpt: GptSpec) -> bool:
+    """Whether the model's covering set spends an image on a partial one."""
+    return declares_streaming(gpt) and _partials(gpt) > 0
+
+
+def stream_fields(gpt: GptSpec, rows: int, *, partials: bool = True) -> list[dict[str, Any]]:
+    """Per covering row (cheapest first), the streaming fields it sends ({} for none).
+
+    ``partials=False``: the stream without partial images only (the model spends
+    that image on ``n = 2`` instead, see :mod:`conformance.gpt.covering`).
+    """
     fields: list[dict[str, Any]] = [{} for _ in range(rows)]
     if not declares_streaming(gpt) or rows == 0:
         return fields
-    partials = _partials(gpt)
+    if not partials:
+        fields[0] = {"stream": True}
+        return fields
+    partials_asked = _partials(gpt)
     plain = 0
-    if partials > 0:
-        fields[0] = {"stream": True, "partial_images": partials}
+    if partials_asked > 0:
+        fields[0] = {"stream": True, "partial_images": partials_asked}
         plain = 1
     if plain < rows:
         fields[plain] = {"stream": True}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from types import MappingProxyType
 from typing import Literal
 
@@ -27,6 +28,38 @@ from conformance.server.gpt_contract import GPT_TOLERATED
 Family = Literal["dalle", "gpt", "any"]
 # The operations a fault can apply to; keyed like the server's routes (app.py).
 GENERATIONS = "generations"
+
+
+class Need(Enum):
+    """What a run must send for a fault to change any answer (its profile scope).
+
+    Judged on the run's plan by :mod:`conformance.server.scope`, over the models
+    of the fault's family; the value says it in words, for ``--list-faults``
+    and for the one line that refuses a fault that cannot apply.
+    """
+
+    VALID = "a valid request"
+    JSON_ANSWER = "a valid request answered as JSON (not streamed)"
+    N_ABOVE_ONE = "a valid request asking n > 1"
+    QUALITY_HD = "a valid request asking quality hd"
+    URL = "a valid request answered with url"
+    B64 = "a valid request answered with b64_json"
+    ABSENT_KEYS = "a valid request, on a profile that documents no explicit nulls"
+    USAGE_DOCUMENTED = "a valid request, on a profile that documents usage in every answer"
+    AUTO = "a valid request whose size, quality or background resolves auto"
+    SIZE_AUTO = "a valid request whose size resolves auto"
+    TRANSPARENT = "a valid request asking background transparent"
+    NOT_PNG = "a valid request asking output_format jpeg or webp"
+    STREAM = "a request asking stream: true"
+    STREAM_ASKED = (
+        "a request asking stream: true (valid, or refused by a model that does not stream)"
+    )
+    PARTIALS = "a streamed request asking partial images"
+    RULE = "a refused request testing the rule it skips"
+    REFUSED = "a request the contract refuses"
+    AUTH_REQUIRED = "a request without a key, on a profile that requires one"
+    WRONG_KEY = "a request with a wrong key"
+    ZERO_BALANCE = "a request with an empty-balance key"
 
 
 @dataclass(frozen=True)
@@ -47,6 +80,10 @@ class Fault:
     operation: str = GENERATIONS
     # The validation rule an accept-* fault switches off, else None.
     rule: str | None = None
+    # What the run must send for the fault to change anything (see Need).
+    needs: Need = Need.VALID
+    # The fault that breaks the same rule for the other family, if any.
+    twin: str | None = None
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -73,9 +110,23 @@ def _fault(
     profile: str = "openai-dalle",
     models: tuple[str, ...] = (),
     rule: str | None = None,
+    needs: Need = Need.VALID,
+    twin: str | None = None,
 ) -> Fault:
     return _declare(
-        Fault(name, breaks, description, family, also, profile, models, GENERATIONS, rule)
+        Fault(
+            name,
+            breaks,
+            description,
+            family,
+            also,
+            profile,
+            models,
+            GENERATIONS,
+            rule,
+            needs,
+            twin,
+        )
     )
 
 
@@ -102,14 +153,18 @@ _TOLERATED: Mapping[str, str] = {
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
 
+# Rules of the DALL·E format only: the GPT models refuse these fields as
+# unsupported (rules *-unsupported); every other rule above they share.
+_DALLE_ONLY_RULES = ("response-format-unknown", "style-unknown")
 for _rule in (MALFORMED_JSON, *RULES):
     if _rule in _TOLERATED:
         _fault(
             f"accept-{_rule}",
             "validation.rejected",
             f"skips rule {_rule}: {_TOLERATED[_rule]}",
-            "dalle",
+            "dalle" if _rule in _DALLE_ONLY_RULES else "any",
             rule=_rule,
+            needs=Need.RULE,
         )
 for _rule, _tolerated in GPT_TOLERATED.items():
     _fault(
@@ -118,6 +173,7 @@ for _rule, _tolerated in GPT_TOLERATED.items():
         f"skips rule {_rule}: {_tolerated}",
         "gpt",
         rule=_rule,
+        needs=Need.RULE,
         profile="openai",
         models=_GPT_MODEL,
     )
@@ -134,12 +190,14 @@ ACCEPT_MISSING_KEY = _fault(
     "auth.rejected",
     "a request without the auth header is served normally",
     "any",
+    needs=Need.AUTH_REQUIRED,
 )
 ACCEPT_WRONG_KEY = _fault(
     "accept-wrong-key",
     "auth.rejected",
     "any key value is accepted (a missing header is still refused)",
     "any",
+    needs=Need.WRONG_KEY,
 )
 AUTH_403 = _fault(
     "auth-403",
@@ -152,12 +210,14 @@ AUTH_403 = _fault(
         "client.openai-node.authentication",
         "client.vercel-ai.authentication",
     ),
+    needs=Need.WRONG_KEY,
 )
 VALIDATION_500 = _fault(
     "validation-500",
     "validation.rejected",
     "every invalid request answers 500 with type server_error",
     "any",
+    needs=Need.REFUSED,
 )
 VALIDATION_422 = _fault(
     "validation-422",
@@ -170,9 +230,14 @@ VALIDATION_422 = _fault(
         "client.openai-node.bad-request",
         "client.vercel-ai.bad-request",
     ),
+    needs=Need.REFUSED,
 )
 WRONG_PARAM = _fault(
-    "wrong-param", "validation.param", 'validation errors carry "param": null', "any"
+    "wrong-param",
+    "validation.param",
+    'validation errors carry "param": null',
+    "any",
+    needs=Need.REFUSED,
 )
 ERROR_FLAT = _fault(
     "error-flat",
@@ -180,36 +245,42 @@ ERROR_FLAT = _fault(
     "error bodies are flat, vLLM style: {object: error, message, type, param, code: "
     "<status>} without the error wrapper",
     "any",
+    needs=Need.REFUSED,
 )
 ERROR_NO_PARAM_CODE = _fault(
     "error-no-param-code",
     "errors.envelope",
     "error bodies lack the param and code keys, one-api middleware style",
     "any",
+    needs=Need.REFUSED,
 )
 ERROR_STRINGLY = _fault(
     "error-stringly",
     "errors.fields",
     'error bodies carry "param": "None" and the status as the code ("400"), LiteLLM style',
     "any",
+    needs=Need.REFUSED,
 )
 ERROR_HTML = _fault(
     "error-html",
     "errors.envelope",
     "error answers are an HTML page (text/html) with the same status",
     "any",
+    needs=Need.REFUSED,
 )
 REJECT_HD = _fault(
     "reject-hd",
     "generation.status",
     "quality hd is refused with 400 (param quality) as if it were unsupported",
     "dalle",
+    needs=Need.QUALITY_HD,
 )
 BALANCE_403 = _fault(
     "balance-403",
     "balance.insufficient",
     "an empty balance answers 403 insufficient_user_quota (one-api style)",
     "any",
+    needs=Need.ZERO_BALANCE,
 )
 
 # --- successful answers ------------------------------------------------------
@@ -221,12 +292,14 @@ CONTENT_TYPE_TEXT = _fault(
     "string (openai-python and the AI SDK parse it)",
     "any",
     also=("client.openai-node.generates",),
+    needs=Need.JSON_ANSWER,
 )
 DATA_MISSING = _fault(
     "data-missing",
     "generation.schema",
     "successful answers carry created but no data array",
     "dalle",
+    twin="gpt-data-missing",
 )
 USAGE_MALFORMED = _fault(
     "usage-malformed",
@@ -235,6 +308,7 @@ USAGE_MALFORMED = _fault(
     "and the AI SDK reject it",
     "dalle",
     also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
+    twin="gpt-usage-malformed",
 )
 JSON_TRUNCATED = _fault(
     "json-truncated",
@@ -247,6 +321,7 @@ JSON_TRUNCATED = _fault(
         "client.openai-node.generates",
         "client.vercel-ai.generates",
     ),
+    needs=Need.JSON_ANSWER,
 )
 CREATED_MS = _fault("created-ms", "generation.created", "created is in milliseconds", "any")
 CREATED_NULL = _fault(
@@ -261,18 +336,23 @@ QUALITY_AUTO = _fault(
     'successful answers echo "quality": "auto" instead of the quality drawn (strict '
     "openai-python rejects the value, the default mode and the other clients cope)",
     "dalle",
+    twin="gpt-echo-auto",
 )
 N_IGNORED = _fault(
     "n-ignored",
     "generation.count",
     "one image is returned (and billed) whatever n is",
-    "any",
+    "dalle",
+    needs=Need.N_ABOVE_ONE,
+    twin="gpt-n-ignored",
 )
 FORMAT_IGNORED = _fault(
     "format-ignored",
     "generation.format",
     "images are always returned as url whatever response_format says",
     "dalle",
+    needs=Need.B64,
+    twin="gpt-png-for-jpeg",
 )
 BOTH_FORMATS = _fault(
     "both-formats", "generation.format", "every image carries both url and b64_json", "dalle"
@@ -282,6 +362,8 @@ NULL_FIELDS = _fault(
     "generation.nulls",
     "unused keys (url, b64_json, revised_prompt) are sent as explicit nulls",
     "dalle",
+    needs=Need.ABSENT_KEYS,
+    twin="gpt-null-fields",
 )
 NULL_TOP_LEVEL = _fault(
     "null-top-level",
@@ -291,26 +373,48 @@ NULL_TOP_LEVEL = _fault(
     "dalle",
 )
 B64_DATA_URI = _fault(
-    "b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,", "dalle"
+    "b64-data-uri",
+    "images.b64",
+    "b64_json values start with data:image/png;base64,",
+    "dalle",
+    needs=Need.B64,
+    twin="gpt-b64-data-uri",
 )
 B64_NOT_IMAGE = _fault(
-    "b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image", "dalle"
+    "b64-not-image",
+    "images.b64",
+    "b64_json is valid base64 of bytes that are no image",
+    "dalle",
+    needs=Need.B64,
+    twin="gpt-b64-not-image",
 )
-URL_404 = _fault("url-404", "images.url", "image URLs name files that do not exist (404)", "dalle")
+URL_404 = _fault(
+    "url-404",
+    "images.url",
+    "image URLs name files that do not exist (404)",
+    "dalle",
+    needs=Need.URL,
+)
 URL_RELATIVE = _fault(
-    "url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)", "dalle"
+    "url-relative",
+    "images.url",
+    "image URLs are relative (/v1/files/<id>.png)",
+    "dalle",
+    needs=Need.URL,
 )
 USAGE_SUM = _fault(
     "usage-sum",
     "generation.usage",
     "usage in OpenAI's shape whose total_tokens is not input_tokens + output_tokens",
     "dalle",
+    twin="gpt-usage-sum",
 )
 USAGE_ZERO = _fault(
     "usage-zero",
     "generation.usage",
     "usage in OpenAI's shape counting 0 tokens for the images it returns",
     "dalle",
+    twin="gpt-usage-no-output",
 )
 USAGE_MISSING = _fault(
     "usage-missing",
@@ -318,6 +422,8 @@ USAGE_MISSING = _fault(
     "no usage object, though the profile documents one in every answer",
     "dalle",
     profile="modelmax",
+    needs=Need.USAGE_DOCUMENTED,
+    twin="gpt-usage-missing",
 )
 WRONG_DIMENSIONS = _fault(
     "wrong-dimensions",
@@ -366,6 +472,7 @@ GPT_PNG_FOR_JPEG = _fault(
     "gpt",
     profile="openai",
     models=_GPT_MODEL,
+    needs=Need.NOT_PNG,
 )
 GPT_OPAQUE = _fault(
     "gpt-opaque",
@@ -374,6 +481,7 @@ GPT_OPAQUE = _fault(
     "gpt",
     profile="openai",
     models=_GPT_MODEL,
+    needs=Need.TRANSPARENT,
 )
 GPT_ECHO_AUTO = _fault(
     "gpt-echo-auto",
@@ -384,6 +492,7 @@ GPT_ECHO_AUTO = _fault(
     also=("client.openai-python-strict.generates",),
     profile="openai",
     models=_GPT_MODEL,
+    needs=Need.AUTO,
 )
 GPT_AUTO_SIZE = _fault(
     "gpt-auto-size",
@@ -392,6 +501,76 @@ GPT_AUTO_SIZE = _fault(
     "gpt",
     profile="openai",
     models=_GPT_MODEL,
+    needs=Need.SIZE_AUTO,
+)
+
+# The GPT twins of DALL·E faults: the same rule broken in a GPT image answer.
+GPT_N_IGNORED = _fault(
+    "gpt-n-ignored",
+    "generation.count",
+    "GPT image answers carry (and bill) one image whatever n is",
+    "gpt",
+    profile="openai",
+    # The covering set asks n = 2 of the second streaming model of a run.
+    models=("gpt-image-1-mini", "gpt-image-1.5"),
+    needs=Need.N_ABOVE_ONE,
+    twin="n-ignored",
+)
+GPT_USAGE_MALFORMED = _fault(
+    "gpt-usage-malformed",
+    "gpt-image.usage",
+    'GPT image answers carry "usage": {"total_tokens": "many"}',
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    twin="usage-malformed",
+)
+GPT_USAGE_SUM = _fault(
+    "gpt-usage-sum",
+    "gpt-image.usage",
+    "GPT image usage whose total_tokens is not input_tokens + output_tokens",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    twin="usage-sum",
+)
+GPT_DATA_MISSING = _fault(
+    "gpt-data-missing",
+    "generation.schema",
+    "GPT image JSON answers carry created and the echo but no data array",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    needs=Need.JSON_ANSWER,
+    twin="data-missing",
+)
+GPT_NULL_FIELDS = _fault(
+    "gpt-null-fields",
+    "generation.nulls",
+    'GPT images carry the unused keys as explicit nulls ("url": null, "revised_prompt": null)',
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    needs=Need.ABSENT_KEYS,
+    twin="null-fields",
+)
+GPT_B64_DATA_URI = _fault(
+    "gpt-b64-data-uri",
+    "images.b64",
+    "GPT image b64_json values start with data:image/<format>;base64,",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    twin="b64-data-uri",
+)
+GPT_B64_NOT_IMAGE = _fault(
+    "gpt-b64-not-image",
+    "images.b64",
+    "GPT image b64_json is valid base64 of bytes that are no image",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+    twin="b64-not-image",
 )
 
 # --- answers to stream: true (server/stream.py), shown on the cheapest GPT model
@@ -406,9 +585,18 @@ _STREAMING_CLIENTS = (
 )
 
 
-def _stream_fault(name: str, breaks: str, description: str, *also: str) -> Fault:
+def _stream_fault(
+    name: str, breaks: str, description: str, *also: str, needs: Need = Need.STREAM
+) -> Fault:
     return _fault(
-        name, breaks, description, "gpt", also=also, profile="openai", models=_STREAM_MODEL
+        name,
+        breaks,
+        description,
+        "gpt",
+        also=also,
+        profile="openai",
+        models=_STREAM_MODEL,
+        needs=needs,
     )
 
 
@@ -418,6 +606,7 @@ STREAM_AS_JSON = _stream_fault(
     "stream: true is answered with the JSON body (a server that ignores stream; "
     "a model without streaming answers instead of refusing)",
     *_STREAMING_CLIENTS,
+    needs=Need.STREAM_ASKED,
 )
 STREAM_CONTENT_TYPE_TEXT = _stream_fault(
     "stream-content-type-text",
@@ -429,6 +618,7 @@ STREAM_EVENT_WITHOUT_DATA = _stream_fault(
     "stream.framing",
     "an event: ping line with no data: line follows the first partial image",
     *_STREAMING_CLIENTS,
+    needs=Need.PARTIALS,
 )
 STREAM_FLAT_ERROR = _stream_fault(
     "stream-flat-error",
@@ -437,7 +627,10 @@ STREAM_FLAT_ERROR = _stream_fault(
     "stream.completed",
 )
 STREAM_PARTIAL_INDEX_ONE_BASED = _stream_fault(
-    "stream-partial-index-one-based", "stream.partials", "partial_image_index counts from 1"
+    "stream-partial-index-one-based",
+    "stream.partials",
+    "partial_image_index counts from 1",
+    needs=Need.PARTIALS,
 )
 STREAM_NO_COMPLETED = _stream_fault(
     "stream-no-completed",
@@ -478,3 +671,19 @@ class UnknownFaultError(ValueError):
             f"unknown fault{plural} {', '.join(repr(n) for n in names)}; "
             "see `python -m conformance serve --list-faults`"
         )
+
+
+def fault_table(faults: Iterable[Fault]) -> str:
+    """Two lines per fault: where it applies, then the check it breaks and what it does."""
+    lines = []
+    for fault in faults:
+        shown = f"--profile {fault.profile}" + (
+            f" --models {','.join(fault.models)}" if fault.models else ""
+        )
+        twin = f"; twin {fault.twin}" if fault.twin else ""
+        lines += [
+            f"{fault.name}  [family {fault.family}, operation {fault.operation}, "
+            f"needs {fault.needs.value}; shown with {shown}{twin}]",
+            f"    breaks {fault.breaks}: {fault.description}",
+        ]
+    return "\n".join(lines)

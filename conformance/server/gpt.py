@@ -31,6 +31,7 @@ Json = dict[str, Any]
 _TOKENS_PER_MEGAPIXEL = {"low": 272, "medium": 1056, "high": 4160}
 # What a server with the gpt-auto-size fault makes of size auto: no size of any model.
 _ODD_AUTO_SIZE = (1344, 768)
+_NOT_AN_IMAGE = b"not an image" * 10
 
 
 @lru_cache(maxsize=32)
@@ -86,13 +87,17 @@ def answer(
         transparent,
         gen.compression,
     )
-    count = 1 if state.has(f.N_IGNORED) else gen.n
+    count = 1 if state.has(f.GPT_N_IGNORED) else gen.n
     if state.has(f.GPT_URL):
         image_id = state.store(data)
         items: list[Json] = [{"url": f"{base_url}v1/files/{image_id}.png"} for _ in range(count)]
     else:
-        encoded = base64.b64encode(data).decode("ascii")
-        items = [{"b64_json": encoded} for _ in range(count)]
+        items = [{"b64_json": _b64(state, data, fmt)} for _ in range(count)]
+    if state.has(f.GPT_NULL_FIELDS):
+        for item in items:
+            item.update(
+                {key: None for key in ("url", "b64_json", "revised_prompt") if key not in item}
+            )
     echo_auto = state.has(f.GPT_ECHO_AUTO)
     payload: Json = {
         "created": created,
@@ -106,13 +111,25 @@ def answer(
     if state.has(f.GPT_USAGE_NO_OUTPUT):
         usage.update(output_tokens=0, total_tokens=usage["input_tokens"])
         usage["output_tokens_details"] = {"image_tokens": 0, "text_tokens": 0}
+    if state.has(f.GPT_USAGE_SUM):
+        usage["total_tokens"] += 1
+    if state.has(f.GPT_USAGE_MALFORMED):
+        usage = {"total_tokens": "many"}
     if not state.has(f.GPT_USAGE_MISSING):
         payload["usage"] = usage
     return payload, count
+
+
+def _b64(state: ReferenceState, data: bytes, fmt: str) -> str:
+    encoded = base64.b64encode(_NOT_AN_IMAGE if state.has(f.GPT_B64_NOT_IMAGE) else data)
+    text = encoded.decode("ascii")
+    return f"data:image/{fmt};base64,{text}" if state.has(f.GPT_B64_DATA_URI) else text
 
 
 async def respond(state: ReferenceState, gen: GptGeneration, base_url: str) -> Response:
     """The JSON answer to a valid GPT request, counted as billed."""
     payload, images = await run_in_threadpool(answer, state, gen, created_now(state), base_url)
     state.count_billed(images)
+    if state.has(f.GPT_DATA_MISSING):
+        del payload["data"]
     return json_answer(state, payload)

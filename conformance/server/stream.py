@@ -63,8 +63,12 @@ def _event(kind: str, data: Json) -> bytes:
 
 
 def _usage(usage: Any, partials: int) -> Any:
-    if not isinstance(usage, dict) or not partials:
-        return usage
+    if (
+        not isinstance(usage, dict)
+        or not partials
+        or not isinstance(usage.get("output_tokens"), int)
+    ):
+        return usage  # a malformed usage (a fault) goes out as it is
     extra = PARTIAL_TOKENS * partials
     out = {**usage, "output_tokens": usage["output_tokens"] + extra}
     out["total_tokens"] = usage["total_tokens"] + extra

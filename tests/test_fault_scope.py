@@ -1,0 +1,123 @@
+"""Faults say where they apply: a fault that a run gives nothing to change is refused.
+
+The scope a fault declares (family, operation, what it needs) is checked here
+against what it really does: for each reference profile, a fault applies to a
+run exactly when switching it on changes an answer to one of the run's probes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pytest
+from starlette.testclient import TestClient
+
+from conformance.errors import ConfigError
+from conformance.plan import Plan
+from conformance.probes import Probe
+from conformance.profile import load_profile
+from conformance.server import FAULTS, create_app
+from conformance.server.scope import refuse_inapplicable, run_plan, why_not
+
+KEY, ZERO, WRONG = "sk-ref-scope", "sk-ref-empty", "sk-wrong"
+_CREATED = re.compile(rb'("created(?:_at)?":)(\d+)')
+_ID = re.compile(rb"[0-9a-f]{32}")
+_URL = re.compile(rb'"url":"([^"]+)"')
+
+
+def _headers(probe: Probe) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", **probe.headers}
+    key = {"key": KEY, "wrong": WRONG, "zero": ZERO}.get(probe.auth)
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def _answers(plan: Plan, faults: Iterable[str] = ()) -> list[tuple[object, ...]]:
+    """Every answer to the plan's probes, with what differs between two runs blanked
+    (a timestamp keeps its digit count, an image id goes) and each image URL fetched."""
+    app = create_app(plan.profile, KEY, tuple(faults), zero_balance_key=ZERO)
+    seen: list[tuple[object, ...]] = []
+    with TestClient(app, base_url="http://ref.test") as client:
+        for probe in plan.probes:
+            if not probe.sent:
+                continue
+            r = client.post(
+                "/v1/images/generations", content=probe.content(), headers=_headers(probe)
+            )
+            fetched = [
+                client.get(url.decode()).status_code if url.startswith(b"http") else url
+                for url in _URL.findall(r.content)
+            ]
+            body = _CREATED.sub(lambda m: m[1] + str(len(m[2])).encode(), r.content)
+            body = _ID.sub(b"<id>", body)
+            seen.append((probe.key, r.status_code, r.headers.get("content-type"), body, fetched))
+    return seen
+
+
+PLANS = {name: run_plan(load_profile(name)) for name in ("openai", "openai-dalle", "yescale")}
+
+
+@pytest.mark.parametrize("profile", sorted(PLANS))
+def test_a_fault_applies_exactly_where_it_changes_an_answer(profile: str) -> None:
+    plan = PLANS[profile]
+    clean = _answers(plan)
+    wrong = []
+    for name, fault in FAULTS.items():
+        changes = _answers(plan, [name]) != clean
+        applies = why_not(fault, plan) is None
+        if changes != applies:
+            wrong.append(f"{name}: {'changes answers' if changes else 'changes nothing'}")
+    assert wrong == []
+
+
+def test_every_fault_applies_where_its_self_test_runs() -> None:
+    for fault in FAULTS.values():
+        plan = run_plan(load_profile(fault.profile), fault.models)
+        assert why_not(fault, plan) is None, fault.name
+
+
+def test_the_dalle_faults_do_nothing_on_the_default_gpt_profile() -> None:
+    # Before faults had a scope, each of these passed every check of a default run.
+    idle = sorted(name for name, fault in FAULTS.items() if why_not(fault, PLANS["openai"]))
+    assert idle == [
+        "accept-response-format-unknown",
+        "accept-style-unknown",
+        "b64-data-uri",
+        "b64-not-image",
+        "both-formats",
+        "data-missing",
+        "format-ignored",
+        "n-ignored",
+        "null-fields",
+        "null-top-level",
+        "quality-auto",
+        "reject-hd",
+        "revised-prompt-number",
+        "url-404",
+        "url-relative",
+        "usage-malformed",
+        "usage-missing",
+        "usage-sum",
+        "usage-zero",
+    ]
+
+
+def test_a_fault_that_cannot_apply_is_one_line_naming_where_it_does() -> None:
+    with pytest.raises(ConfigError) as raised:
+        refuse_inapplicable(["n-ignored"], load_profile("openai"), ())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "--profile openai-dalle" in message
+    assert "--fault gpt-n-ignored" in message
+
+
+def test_a_fault_needing_what_the_models_do_not_send_is_refused() -> None:
+    # One streaming model keeps its partial image and asks no n > 1.
+    with pytest.raises(ConfigError, match="needs a valid request asking n > 1"):
+        refuse_inapplicable(["gpt-n-ignored"], load_profile("openai"), ("gpt-image-2",))
+    # The GPT rules of gpt-image-2's size rule are not gpt-image-1-mini's.
+    with pytest.raises(ConfigError, match="refused request testing the rule"):
+        refuse_inapplicable(["accept-size-multiple"], load_profile("openai"), ("gpt-image-1-mini",))
+    refuse_inapplicable(["gpt-n-ignored", "wrong-dimensions"], load_profile("openai"), ())
