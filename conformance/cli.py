@@ -53,15 +53,6 @@ def _run_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_run_options(args: Sequence[str]) -> None:
-    """Bad suite options are one line in the tool's own style, before pytest starts."""
-    from conformance.config import resolve
-    from conformance.options import OPTIONS
-
-    known, _ = _run_parser().parse_known_args(list(args))
-    resolve({opt.dest: getattr(known, opt.dest) for opt in OPTIONS if opt.configures_run})
-
-
 def run(args: Sequence[str]) -> int:
     import pytest
 
@@ -70,8 +61,6 @@ def run(args: Sequence[str]) -> int:
         return 0
     if "--pytest-help" in args:
         args = [a for a in args if a != "--pytest-help"] + ["--help"]
-    else:
-        _check_run_options(args)
     # `python -m conformance` imported the package before pytest could rewrite it.
     quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pytest_args = ["--pyargs", "conformance", "-p", "no:cacheprovider", *quiet]

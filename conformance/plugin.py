@@ -8,6 +8,7 @@ environment is untouched.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,17 @@ def _options(config: pytest.Config) -> dict[str, object]:
     return {opt.dest: config.getoption(opt.pytest_dest) for opt in OPTIONS if opt.configures_run}
 
 
+def _usage_error(exc: Exception) -> pytest.UsageError:
+    """Bad input in the tool's own one-line style, whichever way pytest was started.
+
+    pytest prints each argument of a UsageError as "ERROR: ..."; this one has none, so
+    the line written here is the only one, and pytest still exits 4.
+    """
+    sys.stderr.write(f"imagegen-conformance: error: {exc}\n")
+    sys.stderr.flush()
+    return pytest.UsageError()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """``--plan``: print what the run would send, send nothing, run no test."""
@@ -69,7 +81,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     try:
         run_config = resolve(_options(config))
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise _usage_error(exc) from None
     plan = build_plan(
         run_config.profile, run_config.models, fuzz=run_config.fuzzed, fixed=run_config.fixed
     )
@@ -90,7 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run_config = resolve(_options(config))
         plugin = SuitePlugin(config, run_config)
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise _usage_error(exc) from None
     report_dir = run_config.report_dir
     if not config.option.xmlpath:
         config.option.xmlpath = str(report_dir / "junit.xml")
