@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -126,7 +127,14 @@ def check_base_url(value: str) -> str:
             f"--base-url {value!r} is not an http(s) URL; give the vendor's API root, "
             "e.g. https://api.example.com/v1 (or 'profile' for the one its docs give)"
         )
-    return str(url).rstrip("/")
+    if url.fragment:
+        raise ConfigError(
+            f"--base-url {value!r} has a fragment (#{url.fragment}), which is never sent; "
+            "drop it (a query such as ?api-version=... is kept and sent with every request)"
+        )
+    # A query (Azure's ?api-version=) stays; requests join their path before it.
+    parts = urlsplit(str(url))
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
 def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
