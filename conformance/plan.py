@@ -7,11 +7,12 @@ and many; valid probes are billable and few, chosen by :mod:`covering`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
+from conformance.gpt.covering import expectation as gpt_expectation
 from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
 from conformance.gpt.pricing import request_price
 from conformance.probes import Expectation, Probe, potential_images
@@ -300,6 +301,17 @@ def example_probes(profile: Profile) -> list[Probe]:
         request = dict(example.request)
         model = profile.models.get(str(request.get("model", profile.default_model)))
         n = request.get("n", 1)
+        expect = Expectation(
+            statuses=(200,),
+            n=n if isinstance(n, int) else 1,
+            size=request.get("size") or (model.default_size if model else None),
+            response_format=request.get("response_format")
+            or (model.default_response_format if model else "url"),
+        )
+        if model is not None and model.gpt is not None:
+            # A GPT-form answer is judged by the GPT checks; a printed answer is one
+            # JSON body, never an event stream.
+            expect = replace(gpt_expectation(model, request), stream=False, partial_images=0)
         probes.append(
             Probe(
                 id=f"docs-example-{i}",
@@ -308,13 +320,7 @@ def example_probes(profile: Profile) -> list[Probe]:
                 kind="example",
                 origin="docs",
                 body=request,
-                expect=Expectation(
-                    statuses=(200,),
-                    n=n if isinstance(n, int) else 1,
-                    size=request.get("size") or (model.default_size if model else None),
-                    response_format=request.get("response_format")
-                    or (model.default_response_format if model else "url"),
-                ),
+                expect=expect,
                 potential_images=0,
                 answer=example.response,
                 source=example.source,

@@ -40,6 +40,13 @@ def _gpt_valid(probe: Probe) -> bool:
     return probe.kind == "valid" and probe.expect.family == "gpt"
 
 
+def _gpt_answer(probe: Probe) -> bool:
+    """A GPT-form answer, sent or printed in the docs: its shape is judged, as
+    generation.format and generation.usage judge a DALL·E-form one; the image itself
+    only where the server sent one."""
+    return probe.kind in ("valid", "example") and probe.expect.family == "gpt"
+
+
 def _answer(ctx: Context) -> dict[str, Any] | Result:
     """The answer as an app reads it: the JSON object, or a stream's completed event(s)
     shaped like one (``data`` of their images; echo and usage of the last)."""
@@ -142,7 +149,7 @@ def _model_sizes(ctx: Context) -> tuple[str, ...]:
     "gpt-image.b64-only",
     title="GPT image answer carries b64_json only, never a url",
     severity="must",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
 )
 def b64_only(ctx: Context) -> Result:
     """The official example code reads data[0].b64_json: a url instead breaks it."""
@@ -218,7 +225,7 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
     "gpt-image.echo",
     title="size, quality, background and output_format echoed, auto resolved",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
 )
 def echo(ctx: Context) -> Result:
     """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
@@ -308,7 +315,7 @@ def dimensions(ctx: Context) -> Result:
     "gpt-image.usage",
     title="token usage: present, typed, adds up, output tokens counted",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
 )
 def usage(ctx: Context) -> Result:
     """OpenAI bills GPT images by tokens; cost accounting reads this usage."""

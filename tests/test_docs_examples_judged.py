@@ -1,0 +1,64 @@
+"""Docs examples: judged by the checks of their model's form, never counted as requests."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import httpx
+
+from conformance.checks.base import REGISTRY
+from conformance.examples import example_exchange
+from conformance.plan import build_plan, example_probes
+from conformance.profile import DocExample, load_profile
+from conformance.report.planview import plan_text
+from conformance.server import ReferenceServer
+from conformance.verdict import judge, view_rules
+
+OPENAI = load_profile("openai")
+REQUEST = {"model": "gpt-image-1-mini", "prompt": "a cat", "size": "1024x1024", "quality": "low"}
+
+
+def _gpt_answer() -> dict[str, Any]:
+    """A conformant GPT-form answer, as the reference server gives it."""
+    server = ReferenceServer(OPENAI)
+    with server:
+        answer = httpx.post(
+            f"{server.base_url}/images/generations",
+            json=REQUEST,
+            headers={"Authorization": f"Bearer {server.api_key}"},
+            timeout=60,
+        )
+    assert answer.status_code == 200, answer.text[:300]
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def test_a_gpt_form_docs_example_is_judged_by_the_gpt_checks() -> None:
+    example = DocExample(name="GPT answer", source="docs", request=REQUEST, response=_gpt_answer())
+    profile = dataclasses.replace(OPENAI, examples=(example,))
+    [probe] = example_probes(profile)
+    assert probe.expect.family == "gpt"
+    exchange = example_exchange(probe)
+    applied = [c for c in REGISTRY.values() if c.applies(probe) and c.feature != "client"]
+    assert any(c.feature == "gpt-image" for c in applied), [c.id for c in applied]
+    verdicts = [judge(c, probe, exchange, view_rules(profile)) for c in applied]
+    failures = {
+        (v.check.id, view): r.message
+        for v in verdicts
+        for view, r in v.views.items()
+        if r.outcome != "passed" and r.outcome != "skipped"
+    }
+    assert not failures
+
+
+def test_the_plan_counts_only_requests_it_sends() -> None:
+    profile = load_profile("modelmax")
+    plan = build_plan(profile)
+    sent = [p for p in plan.probes if p.sent]
+    assert len(sent) < len(plan.probes), "modelmax's docs print an example answer"
+    text = plan_text(plan, budget=20)
+    assert f"— {len(sent)} request(s) in all; 1 docs example(s) judged without sending" in text
+    assert "docs refused" not in text
+    free = text.split("free (a conformant server refuses them")[1].split("docs examples")[0]
+    assert "docs-example-1" not in free
