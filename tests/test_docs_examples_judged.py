@@ -62,3 +62,65 @@ def test_the_plan_counts_only_requests_it_sends() -> None:
     assert "docs refused" not in text
     free = text.split("free (a conformant server refuses them")[1].split("docs examples")[0]
     assert "docs-example-1" not in free
+
+
+MODELMAX = load_profile("modelmax")
+B64_REQUEST = {"model": "imagen-3", "prompt": "x", "response_format": "b64_json"}
+URL_REQUEST = {"model": "imagen-3", "prompt": "x"}
+USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+def _judged(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """check id -> (outcome, message) in the docs view, for one example of modelmax."""
+    example = DocExample(name="answer", source="docs", request=request, response=answer)
+    profile = dataclasses.replace(MODELMAX, examples=(example,), deviations=())
+    [probe] = example_probes(profile)
+    exchange = example_exchange(probe)
+    out = {}
+    for check in REGISTRY.values():
+        if check.applies(probe):
+            result = judge(check, probe, exchange, view_rules(profile)).views["docs"]
+            out[check.id] = (result.outcome, result.message)
+    return out
+
+
+def test_a_data_uri_or_a_link_in_b64_json_is_named_as_the_cause() -> None:
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC"
+    for value, cause in (
+        (f"data:image/png;base64,{png}", "is a data: URI"),
+        ("https://cdn.example.com/img.png", "is a link"),
+    ):
+        judged = _judged(B64_REQUEST, {"created": 1700000000, "data": [{"b64_json": value}]})
+        outcome, message = judged["images.b64-bare"]
+        assert outcome == "failed"
+        assert f"data[0].b64_json {cause}" in message
+    bare = _judged(B64_REQUEST, {"created": 1700000000, "data": [{"b64_json": png}]})
+    assert bare["images.b64-bare"][0] == "passed"
+
+
+def test_the_docs_placeholders_are_not_judged_as_values() -> None:
+    answers = [
+        (B64_REQUEST, {"created": 1700000000, "data": [{"b64_json": "<string>"}], "usage": USAGE}),
+        (URL_REQUEST, {"created": 1700000000, "data": [{"url": "..."}], "usage": USAGE}),
+        (
+            URL_REQUEST,
+            {
+                "created": "<integer>",
+                "data": [{"url": "<string>", "b64_json": "<string>", "revised_prompt": "…"}],
+                "usage": USAGE,
+            },
+        ),
+    ]
+    for request, answer in answers:
+        judged = _judged(request, answer)
+        failed = {c: m for c, (o, m) in judged.items() if o == "failed"}
+        assert not failed, answer
+        notes = [m for o, m in judged.values() if o == "skipped" and "placeholder" in m]
+        assert notes, judged
+
+
+def test_a_placeholder_does_not_hide_a_real_fault_of_the_example() -> None:
+    # n = 1 asked, two items printed: the count is wrong whatever the placeholders say.
+    answer = {"created": 1700000000, "data": [{"url": "..."}, {"url": "..."}], "usage": USAGE}
+    judged = _judged(URL_REQUEST, answer)
+    assert judged["generation.count"][0] == "failed"

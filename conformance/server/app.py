@@ -292,7 +292,9 @@ def _item(state: ReferenceState, gen: Generation, fmt: str, png: bytes, base_url
     if fmt == "url" or both:
         item["url"] = _image_url(state, png, base_url)
     if fmt == "b64_json" or both:
-        item["b64_json"] = _b64(state, png)
+        item["b64_json"] = (
+            _image_url(state, png, base_url) if state.has("b64-url") else _b64(state, png)
+        )
     if state.has("revised-prompt-number"):
         item["revised_prompt"] = 42
     elif gen.model.revised_prompt:

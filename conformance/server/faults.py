@@ -206,7 +206,13 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "answers carry the GPT-image keys background, output_format, quality and size as "
         "explicit nulls at the top level (LiteLLM style)",
     ),
-    Fault("b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,"),
+    Fault(
+        "b64-data-uri",
+        "images.b64",
+        "b64_json values start with data:image/png;base64,",
+        also=("images.b64-bare",),
+    ),
+    Fault("b64-url", "images.b64-bare", "b64_json values are the image's URL, not its base64"),
     Fault("b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image"),
     Fault("url-404", "images.url", "image URLs name files that do not exist (404)"),
     Fault("url-relative", "images.url", "image URLs are relative (/v1/files/<id>.png)"),
