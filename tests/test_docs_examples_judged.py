@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from conformance.profile import DocExample, load_profile
 from conformance.report.planview import plan_text
 from conformance.server import ReferenceServer
 from conformance.verdict import judge, view_rules
+from tests.conftest import SuiteRun
 
 OPENAI = load_profile("openai")
 REQUEST = {"model": "gpt-image-1-mini", "prompt": "a cat", "size": "1024x1024", "quality": "low"}
@@ -67,6 +70,11 @@ def test_the_plan_counts_only_requests_it_sends() -> None:
 MODELMAX = load_profile("modelmax")
 B64_REQUEST = {"model": "imagen-3", "prompt": "x", "response_format": "b64_json"}
 URL_REQUEST = {"model": "imagen-3", "prompt": "x"}
+# A 1x1 PNG, as hex.
+ONE_PIXEL_PNG = (
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63606060000000040001f61738550000000049454e44ae426082"
+)
 USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 
@@ -85,7 +93,7 @@ def _judged(request: dict[str, Any], answer: dict[str, Any]) -> dict[str, tuple[
 
 
 def test_a_data_uri_or_a_link_in_b64_json_is_named_as_the_cause() -> None:
-    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC"
+    png = base64.b64encode(bytes.fromhex(ONE_PIXEL_PNG)).decode()
     for value, cause in (
         (f"data:image/png;base64,{png}", "is a data: URI"),
         ("https://cdn.example.com/img.png", "is a link"),
@@ -124,3 +132,19 @@ def test_a_placeholder_does_not_hide_a_real_fault_of_the_example() -> None:
     answer = {"created": 1700000000, "data": [{"url": "..."}, {"url": "..."}], "usage": USAGE}
     judged = _judged(URL_REQUEST, answer)
     assert judged["generation.count"][0] == "failed"
+
+
+def test_docs_example_findings_are_counted_apart_from_the_runs_verdicts(
+    run_cli: Callable[..., SuiteRun],
+) -> None:
+    run = run_cli("run", "--profile", "modelmax", "--fuzz-examples", "0")
+    assert run.exit_code == 0, run.output[-2000:]
+    results = run.results
+    printed = [c for c in results["checks"] if c["probe"]["kind"] == "example"]
+    failed = sum(1 for c in printed if c["outcome"] == "failed")
+    assert failed > 0, "modelmax's docs example has findings"
+    assert results["summary"]["failed"] == 0
+    assert sum(results["summary"].values()) == len(results["checks"]) - len(printed)
+    assert results["docs_examples"]["docs"]["failed"] == failed
+    for view, counts in results["summaries"].items():
+        assert counts["failed"] == 0, view
