@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from conformance.endpoint import fill_template, parse_var_options, with_query
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
 from conformance.profile import Profile, load_profile
@@ -267,9 +268,14 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
                 f"profile {profile.name} documents no base URL; "
                 "pass --base-url URL with the endpoint you were given"
             )
-        base_url = profile.base_url
+        given = parse_var_options(options.get("base_url_vars"))
+        base_url = fill_template(profile.base_url, profile.base_url_vars, given)
+    elif options.get("base_url_vars"):
+        raise ConfigError(
+            "--base-url-var fills the profile's base URL: use it with --base-url profile"
+        )
     if base_url is not None:
-        base_url = check_base_url(base_url)
+        base_url = with_query(check_base_url(base_url), profile.query)
     key_env = options.get("api_key_env") or profile.auth.key_env
     faults = tuple(options.get("faults") or ())
     if faults and base_url is not None:

@@ -26,6 +26,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "profile (a paid vendor is never called by accident)",
     )
     group.addoption(
+        "--base-url-var",
+        dest="conformance_base_url_vars",
+        metavar="NAME=VALUE",
+        action="append",
+        help="fill {NAME} of the profile's base URL template (with --base-url profile), "
+        "e.g. resource=myres; default: the environment variable the profile names",
+    )
+    group.addoption(
         "--profile",
         dest="conformance_profile",
         metavar="NAME|PATH",
@@ -226,6 +234,7 @@ def is_suite_run(config: pytest.Config) -> bool:
 def _options(config: pytest.Config) -> dict[str, object]:
     names = (
         "base_url",
+        "base_url_vars",
         "profile",
         "api_key_env",
         "models",

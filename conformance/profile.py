@@ -20,6 +20,7 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from conformance.endpoint import QueryParam, TemplateVar, template_problems
 from conformance.errors import ConfigError
 from conformance.gpt.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.gpt.params import GptSpec, param_problems, parse_gpt
@@ -128,6 +129,9 @@ class Profile:
     facts: tuple[Fact, ...] = ()
     examples: tuple[DocExample, ...] = ()
     deviations: tuple[Deviation, ...] = field(default=())
+    # A base_url template's {name} parts, and the query every request carries.
+    base_url_vars: Mapping[str, TemplateVar] = field(default_factory=dict)
+    query: Mapping[str, QueryParam] = field(default_factory=dict)
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -276,6 +280,9 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
     problems = schema_problems(_validator(), raw)
     if problems:
         raise ConfigError(combined(f"profile {where}", problems))
+    endpoint = template_problems(raw.get("base_url"), raw.get("base_url_vars", {}))
+    if endpoint:
+        raise ConfigError(combined(f"profile {where}", endpoint))
     models = _models(raw["models"], where)
     if raw["default_model"] not in models:
         raise ConfigError(
@@ -320,6 +327,10 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         facts=tuple(Fact(**f) for f in raw.get("facts", ())),
         examples=tuple(DocExample(**e) for e in raw.get("examples", ())),
         deviations=deviations,
+        base_url_vars=MappingProxyType(
+            {k: TemplateVar(**v) for k, v in raw.get("base_url_vars", {}).items()}
+        ),
+        query=MappingProxyType({k: QueryParam(**v) for k, v in raw.get("query", {}).items()}),
     )
 
 

@@ -71,7 +71,13 @@ def _extra_keys(err: jsonschema.ValidationError) -> list[str]:
 
 
 def _misspelt(err: jsonschema.ValidationError, errors: list[jsonschema.ValidationError]) -> bool:
-    """A missing key that an unknown key beside it spells nearly: one typo, named once."""
+    """A missing key that an unknown key beside it spells nearly, or a choice of forms
+    that fails because of an unknown key: one typo, named once."""
+    if err.validator in ("oneOf", "anyOf"):
+        return any(
+            other.validator == "additionalProperties" and other.absolute_path == err.absolute_path
+            for other in errors
+        )
     if err.validator != "required" or not isinstance(err.instance, dict):
         return False
     required = err.validator_value if isinstance(err.validator_value, list) else []
