@@ -291,7 +291,14 @@ NULL_TOP_LEVEL = _fault(
     "dalle",
 )
 B64_DATA_URI = _fault(
-    "b64-data-uri", "images.b64", "b64_json values start with data:image/png;base64,", "dalle"
+    "b64-data-uri",
+    "images.b64",
+    "b64_json values start with data:image/png;base64,",
+    "dalle",
+    also=("images.b64-bare",),
+)
+B64_URL = _fault(
+    "b64-url", "images.b64-bare", "b64_json values are the image's URL, not its base64", "dalle"
 )
 B64_NOT_IMAGE = _fault(
     "b64-not-image", "images.b64", "b64_json is valid base64 of bytes that are no image", "dalle"
