@@ -252,8 +252,8 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
                 f"profile {profile.name} documents no base URL; "
                 "pass --base-url URL with the endpoint you were given"
             )
-        given = parse_var_options(options.get("base_url_vars"))
-        base_url = fill_template(profile.base_url, profile.base_url_vars, given)
+        var_values = parse_var_options(options.get("base_url_vars"))
+        base_url = fill_template(profile.base_url, profile.base_url_vars, var_values)
     elif options.get("base_url_vars"):
         raise ConfigError(
             "--base-url-var fills the profile's base URL: use it with --base-url profile"
