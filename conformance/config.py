@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -16,6 +17,7 @@ from conformance.fuzz.probes import FuzzSettings
 from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
 from conformance.transport import Timeouts
+from conformance.transport.base_url import fill_template, parse_var_options, with_query
 from conformance.transport.bodies import DEFAULT_MAX_BODY
 from conformance.transport.netguard import is_loopback_host
 from conformance.transport.ratelimit import Rate, parse_rate
@@ -106,7 +108,14 @@ def check_base_url(value: str) -> str:
             f"--base-url {value!r} is not an http(s) URL; give the vendor's API root, "
             "e.g. https://api.example.com/v1 (or 'profile' for the one its docs give)"
         )
-    return str(url).rstrip("/")
+    if url.fragment:
+        raise ConfigError(
+            f"--base-url {value!r} has a fragment (#{url.fragment}), which is never sent; "
+            "drop it (a query such as ?api-version=... is kept and sent with every request)"
+        )
+    # A query (Azure's ?api-version=) stays; requests join their path before it.
+    parts = urlsplit(str(url))
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
 def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
@@ -243,9 +252,14 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
                 f"profile {profile.name} documents no base URL; "
                 "pass --base-url URL with the endpoint you were given"
             )
-        base_url = profile.base_url
+        var_values = parse_var_options(options.get("base_url_vars"))
+        base_url = fill_template(profile.base_url, profile.base_url_vars, var_values)
+    elif options.get("base_url_vars"):
+        raise ConfigError(
+            "--base-url-var fills the profile's base URL: use it with --base-url profile"
+        )
     if base_url is not None:
-        base_url = check_base_url(base_url)
+        base_url = with_query(check_base_url(base_url), profile.query)
     key_env = options.get("api_key_env") or profile.auth.key_env
     faults = tuple(options.get("faults") or ())
     if faults and base_url is not None:

@@ -65,6 +65,15 @@ OPTIONS: tuple[Option, ...] = (
         "never called by accident",
     ),
     Option(
+        "--base-url-var",
+        "fill {NAME} of the profile's base URL template, with --base-url profile, e.g. "
+        "resource=myres (repeatable; docs/endpoints.md)",
+        metavar="NAME=VALUE",
+        default="the environment variable the profile names for it",
+        kind="append",
+        key="base_url_vars",
+    ),
+    Option(
         "--profile",
         "a bundled profile (openai, openai-dalle, modelmax, ezmodel, yescale) or a profile "
         "YAML file",

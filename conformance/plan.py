@@ -11,7 +11,7 @@ by :data:`ROOMS`, and each operation by its planner in :data:`PLANNERS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -268,6 +268,19 @@ def example_probes(profile: Profile) -> list[Probe]:
         request = dict(example.request)
         model = profile.models.get(str(request.get("model", profile.default_model)))
         n = request.get("n", 1)
+        expect = Expectation(
+            statuses=(200,),
+            n=n if isinstance(n, int) else 1,
+            size=request.get("size") or (model.default_size if model else None),
+            response_format=request.get("response_format")
+            or (model.default_response_format if model else "url"),
+        )
+        if model is not None and model.family == "gpt":
+            # A GPT-form answer is judged by the GPT checks; a printed answer is one
+            # JSON body, never an event stream.
+            expect = replace(
+                gpt_covering.expectation(model, request), stream=False, partial_images=0
+            )
         probes.append(
             Probe(
                 id=f"docs-example-{i}",
@@ -276,13 +289,7 @@ def example_probes(profile: Profile) -> list[Probe]:
                 kind="example",
                 origin="docs",
                 body=request,
-                expect=Expectation(
-                    statuses=(200,),
-                    n=n if isinstance(n, int) else 1,
-                    size=request.get("size") or (model.default_size if model else None),
-                    response_format=request.get("response_format")
-                    or (model.default_response_format if model else "url"),
-                ),
+                expect=expect,
                 potential_images=0,
                 answer=example.response,
                 source=example.source,

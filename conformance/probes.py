@@ -37,10 +37,15 @@ class Expectation:
     ``auto`` (the server picks one of the model's sizes). A streaming probe
     (``stream``) expects an event stream of ``partial_images`` partial images
     per image before each completed one; every partial is billed.
+
+    A refusal that breaks several rules (a drawn case) lists every kind it
+    breaks in ``error_kinds``: a server may report whichever rule it checks
+    first, so each view accepts the statuses of all of them.
     """
 
     statuses: tuple[int, ...]
     error_kind: str | None = None
+    error_kinds: tuple[str, ...] = ()
     param: str | None = None
     code: str | None = None
     n: int | None = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from conformance.checks.base import Check, Context, Result
+from conformance.examples import stand_in_exchange
 from conformance.exchange import Exchange
 from conformance.probes import Probe
 from conformance.profile import BASELINES, Deviation, Profile, openai_baseline
@@ -81,6 +82,36 @@ def view_rules(profile: Profile) -> dict[View, Profile]:
     return {"docs": profile, "drop-in": drop_in_rules(profile)}
 
 
+def _run(check: Check, ctx: Context) -> Result:
+    try:
+        return check.run(ctx)
+    except Exception as exc:  # a broken check is the harness's fault, not the vendor's
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return Result(
+            "error",
+            f"check {check.id} crashed: {type(exc).__name__}: "
+            f"{exc} ({where.filename}:{where.lineno})",
+        )
+
+
+def _placeholders_only(
+    check: Check, probe: Probe, profile: Profile, view: View, result: Result
+) -> Result:
+    """A docs example that fails only on the docs' own placeholders is not judged."""
+    stand_in = stand_in_exchange(probe)
+    if stand_in is None:
+        return result
+    exchange, where = stand_in
+    again = _run(check, Context(probe=probe, exchange=exchange, profile=profile, view=view))
+    if again.outcome != "passed":
+        return result
+    return Result(
+        "skipped",
+        f"not judged: the docs print placeholders, not values ({', '.join(where)[:200]}); "
+        f"with values in their place the example passes (as printed: {result.message})",
+    )
+
+
 def judge(
     check: Check,
     probe: Probe,
@@ -99,17 +130,11 @@ def judge(
             # An answer kept only as evidence (e.g. 503 until retries ran out) is not judged.
             result = Result("error", exchange.error or "no answer")
         else:
-            try:
-                result = check.run(
-                    Context(probe=probe, exchange=exchange, profile=profile, view=view)
-                )
-            except Exception as exc:  # a broken check is the harness's fault, not the vendor's
-                where = traceback.extract_tb(exc.__traceback__)[-1]
-                result = Result(
-                    "error",
-                    f"check {check.id} crashed: {type(exc).__name__}: "
-                    f"{exc} ({where.filename}:{where.lineno})",
-                )
+            result = _run(
+                check, Context(probe=probe, exchange=exchange, profile=profile, view=view)
+            )
+            if result.outcome == "failed" and probe.kind == "example":
+                result = _placeholders_only(check, probe, profile, view, result)
         if redactor is not None:
             result = Result(result.outcome, redactor.text(result.message))
         views[view] = ViewResult(result.outcome, result.message)

@@ -23,6 +23,8 @@ VENDOR = {"base_url": "http://127.0.0.1:9/v1"}
 # and without the option must give different RunConfigs (or one of them must refuse).
 SCENARIOS: dict[str, dict[str, Any]] = {
     "base_url": {**VENDOR},
+    # Fills a profile's base URL template; without --base-url profile it is refused.
+    "base_url_vars": {"base_url_vars": ["resource=myres"]},
     "profile": {"profile": "openai-dalle"},
     "api_key_env": {**VENDOR, "api_key_env": "B18_OTHER_KEY"},
     "models": {"models": "gpt-image-2"},

@@ -499,6 +499,15 @@ def _case_b64_data_uri(srv: ReferenceServer) -> None:
     assert value.startswith("data:image/png;base64,")
 
 
+def _case_b64_url(srv: ReferenceServer) -> None:
+    value = _first_item(_ok(srv, response_format="b64_json"))["b64_json"]
+    # The image's own link where its base64 belongs: it serves the image.
+    assert value.startswith("http")
+    got = fetch(value)
+    assert got.status_code == 200
+    assert got.content.startswith(PNG_MAGIC)
+
+
 def _case_b64_not_image(srv: ReferenceServer) -> None:
     value = _first_item(_ok(srv, response_format="b64_json"))["b64_json"]
     assert not base64.b64decode(value, validate=True).startswith(PNG_MAGIC)
@@ -552,6 +561,7 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "null-fields": _case_null_fields,
     "null-top-level": _case_null_top_level,
     "b64-data-uri": _case_b64_data_uri,
+    "b64-url": _case_b64_url,
     "b64-not-image": _case_b64_not_image,
     "url-404": _case_url_404,
     "url-relative": _case_url_relative,

@@ -92,13 +92,23 @@ class Context:
         """Statuses (and code) this view's rules document for the probe's refusal.
 
         The docs view reads the vendor's profile, the drop-in view OpenAI's; the
-        probe's own expectation (from the plan) is the fallback.
+        probe's own expectation (from the plan) is the fallback. A refusal that
+        breaks several rules accepts the statuses of every one of them (a kind
+        this view does not document counts as an invalid request), and has a
+        code only when they all share it.
         """
-        kind = self.probe.expect.error_kind
-        documented = self.profile.errors.get(kind) if kind else None
-        if documented is None:
-            return self.probe.expect.statuses, self.probe.expect.code
-        return documented.status, documented.code
+        expect = self.probe.expect
+        errors = self.profile.errors
+        if expect.error_kinds:
+            found = [errors.get(k) or errors.get("invalid_request") for k in expect.error_kinds]
+        else:
+            found = [errors.get(expect.error_kind)] if expect.error_kind else []
+        documented = [e for e in found if e is not None]
+        if not documented:
+            return expect.statuses, expect.code
+        statuses = tuple(dict.fromkeys(s for e in documented for s in e.status))
+        codes = {e.code for e in documented}
+        return statuses, codes.pop() if len(codes) == 1 else None
 
     def items(self) -> list[Any] | None:
         payload = self.payload

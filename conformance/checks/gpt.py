@@ -37,6 +37,12 @@ from conformance.sse import COMPLETED
 _gpt_valid = answer_of("gpt", "valid")
 
 
+# A GPT-form answer, sent or printed in the docs: its shape is judged, as
+# generation.format and generation.usage judge a DALL·E-form one; the image itself
+# only where the server sent one.
+_gpt_answer = answer_of("gpt", "valid", "example")
+
+
 def _answer(ctx: Context) -> dict[str, Any] | Result:
     """The answer as an app reads it: the JSON object, or a stream's completed event(s)
     shaped like one (``data`` of their images; echo and usage of the last)."""
@@ -134,7 +140,7 @@ def _model_sizes(ctx: Context) -> tuple[str, ...]:
     "gpt-image.b64-only",
     title="GPT image answer carries b64_json only, never a url",
     severity="must",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
     needs=(GPT_ITEMS,),
 )
 def b64_only(ctx: Context) -> Result:
@@ -206,7 +212,7 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
     "gpt-image.echo",
     title="size, quality, background and output_format echoed, auto resolved",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
     needs=(GPT_ANSWER,),
 )
 def echo(ctx: Context) -> Result:
@@ -292,7 +298,7 @@ def dimensions(ctx: Context) -> Result:
     "gpt-image.usage",
     title="token usage: present, typed, adds up, output tokens counted",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_answer,
     needs=(GPT_ANSWER,),
 )
 def usage(ctx: Context) -> Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +18,9 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
+from conformance.checks.placeholders import is_placeholder, placeholder_note
 from conformance.imaging import Decoded
+from conformance.probes import Probe
 from conformance.profile import openai_baseline
 from conformance.sse import COMPLETED
 
@@ -51,6 +54,59 @@ def b64(ctx: Context) -> Result:
     if not seen:
         return skipped("no b64_json in the answer (judged by generation.format)")
     return passed("decoded: " + ", ".join(seen))
+
+
+_gpt_answer = answer_of("gpt", "valid", "example")
+
+
+def _b64_answer(probe: Probe) -> bool:
+    """A JSON answer whose images come as b64_json, sent or printed in the docs (a
+    stream's events are the stream checks' to judge)."""
+    if probe.expect.stream:
+        return False
+    asked = probe.kind in ("valid", "example") and probe.expect.response_format == "b64_json"
+    return asked or _gpt_answer(probe)
+
+
+_LINK = re.compile(r"\s*(https?|ftp|s3|gs)://", re.IGNORECASE)
+
+
+@check(
+    "images.b64-bare",
+    title="b64_json holds bare base64, not a data: URI or a link",
+    severity="must",
+    applies=_b64_answer,
+    needs=(ITEMS,),
+)
+def b64_bare(ctx: Context) -> Result:
+    """Clients base64-decode b64_json as it is: a data: prefix or a URL there fails
+    with a decoding error ("Incorrect padding") that does not say why."""
+    items = ITEMS.of(ctx)
+    judged, notes = 0, []
+    for i, item in enumerate(items):
+        value = item.get("b64_json") if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        where = f"data[{i}].b64_json"
+        if ctx.probe.kind == "example" and is_placeholder(value):
+            notes.append(placeholder_note(where, value))
+            continue
+        judged += 1
+        if value.lstrip()[:5].lower() == "data:":
+            return failed(
+                f"{where} is a data: URI ({value[:40]!r}...): clients decode the field as "
+                "base64 as it is, and the data: prefix breaks that; send the base64 alone"
+            )
+        if _LINK.match(value):
+            return failed(
+                f"{where} is a link ({value[:80]!r}), not the image: clients decode it as "
+                "base64 and fail; a link belongs in url (response_format url)"
+            )
+    if not judged:
+        return skipped(
+            "; ".join(notes) or "no b64_json in the answer (judged by generation.format)"
+        )
+    return passed(f"{judged} b64_json value(s) with no data: prefix and no link")
 
 
 @check(

@@ -42,7 +42,13 @@ def expect_refusal(profile: Profile, c: Classification) -> Expectation:
     statuses = tuple(dict.fromkeys(s for k in kinds for s in profile.errors[k].status))
     kind = kinds[0] if len(kinds) == 1 else "invalid_request"
     code = profile.errors[kind].code if len(kinds) == 1 else None
-    return Expectation(statuses=statuses, error_kind=kind, param=c.param, code=code)
+    return Expectation(
+        statuses=statuses,
+        error_kind=kind,
+        error_kinds=tuple(kinds) if len(kinds) > 1 else (),
+        param=c.param,
+        code=code,
+    )
 
 
 def _refusal_title(drawn: Drawn) -> str:

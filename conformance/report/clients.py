@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
+from urllib.parse import quote
 
 from conformance.clients import BEHAVIOURS, CLIENTS, client_of
 from conformance.exchange import Exchange
@@ -112,8 +113,11 @@ def _column_outcome(col: Column, client: str) -> tuple[str | None, list[str]]:
     return worst([col.cells[k].outcome for k in keys]), keys
 
 
-def matrix_section(columns: list[Column]) -> str:
-    """A row per client, a cell per provider/model column, linking to its evidence."""
+def matrix_section(columns: list[Column], stem: Callable[[Column], str]) -> str:
+    """A row per client, a cell per provider/model column, linking to its evidence.
+
+    ``stem`` names a column's evidence page (runs/<stem>.html).
+    """
     if not any(client_of(k) for col in columns for k in col.cells):
         return ""
     body = []
@@ -125,9 +129,10 @@ def matrix_section(columns: list[Column]) -> str:
                 tds.append(f'<td class="cell" data-column="{escape(col.id)}">—</td>')
                 continue
             tip = "; ".join(f"{k}: {col.cells[k].outcome}" for k in sorted(keys))
+            href = f"runs/{escape(quote(stem(col)))}.html#{anchor(name)}"
             tds.append(
                 f'<td class="cell {outcome}" data-column="{escape(col.id)}" '
-                f'title="{escape(tip)}"><a href="runs/{escape(col.id)}.html#{anchor(name)}">'
+                f'title="{escape(tip)}"><a href="{href}">'
                 f"{SYMBOL[outcome]} {outcome}</a></td>"
             )
         body.append(

@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.profile.problems import yaml_problem
 from conformance.report import client_gating as gating
 from conformance.report.rows import Column, columns, in_view, load_results
 from conformance.resources import app_schema_path
@@ -62,7 +63,7 @@ def load_app(path: Path) -> AppRequirements:
     except OSError as exc:
         raise ConfigError(f"--requires {path}: cannot read it ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"--requires {path}: malformed YAML ({exc})") from None
+        raise ConfigError(f"--requires {path}: {yaml_problem(exc)}") from None
     problems = sorted(_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
     if problems:
         err = problems[0]

@@ -4,19 +4,23 @@
 index.html (rows: checks grouped by feature and severity, worst first; columns:
 provider and model, with provenance; each cell links to that run's evidence;
 filters; works opened from disk), matrix.md, badges/<provider>--<model>.svg and
-runs/<provider>--<model>.html (the evidence each cell links to).
+runs/<provider>--<model>.html (the evidence each cell links to). A provider or
+model whose name is not a plain file name (``black-forest-labs/FLUX.1-schnell``)
+gets a safe one with a short hash of the real name, so no two columns share a file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from conformance import __version__
 from conformance.errors import ConfigError
@@ -38,6 +42,11 @@ class Row:
 class Matrix:
     columns: list[Column]
     rows: list[Row]
+    # Column id -> the stem of its badge and evidence page file names.
+    stems: dict[str, str] = field(default_factory=dict)
+
+    def stem(self, col: Column) -> str:
+        return self.stems.get(col.id) or file_stems([col.id])[col.id]
 
     def cell_outcome(self, row: Row, column: Column) -> str | None:
         cell = column.cells.get(row.key)
@@ -46,6 +55,30 @@ class Matrix:
 
 def anchor(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_STEM_MAX = 100
+
+
+def file_stems(ids: Sequence[str]) -> dict[str, str]:
+    """A file name stem for each column id, safe on any file system, none shared.
+
+    Model ids are often namespaced (``org/model``) and a provider name is whatever
+    a profile says, so a separator, a leading dot or an odd character becomes
+    ``_`` and the stem gains a hash of the real id; names that differ only in
+    case get one too, for file systems that ignore case.
+    """
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for col_id in ids:
+        stem = _UNSAFE.sub("_", col_id).lstrip(".")[:_STEM_MAX] or "_"
+        if stem != col_id or stem.lower() in taken:
+            digest = hashlib.sha256(col_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            stem = f"{stem}-{digest}"
+        taken.add(stem.lower())
+        stems[col_id] = stem
+    return stems
 
 
 def build(paths: Sequence[Path]) -> Matrix:
@@ -80,7 +113,7 @@ def build(paths: Sequence[Path]) -> Matrix:
         for group in ordered
         for key in sorted(groups[group], key=lambda k: (row_worst(k), k))
     ]
-    return Matrix(cols, rows)
+    return Matrix(cols, rows, file_stems([c.id for c in cols]))
 
 
 # -- HTML ------------------------------------------------------------------
@@ -131,13 +164,13 @@ def _column_head(col: Column) -> str:
     )
 
 
-def _cell(row: Row, col: Column) -> str:
+def _cell(row: Row, col: Column, stem: str) -> str:
     cell = col.cells.get(row.key)
     if cell is None:
         return f'<td class="cell" data-column="{escape(col.id)}" data-outcome="">—</td>'
     outcome = cell.outcome
     counts = ", ".join(f"{n} {o}" for o, n in sorted(cell.counts.items()))
-    href = f"runs/{escape(col.id)}.html#{anchor(row.key)}"
+    href = f"runs/{escape(quote(stem))}.html#{anchor(row.key)}"
     return (
         f'<td class="cell {outcome}" data-column="{escape(col.id)}" data-outcome="{outcome}" '
         f'title="{escape(counts)}"><a href="{href}">{SYMBOL[outcome]} {outcome}</a></td>'
@@ -161,7 +194,7 @@ def index_html(matrix: Matrix) -> str:
             )
         outcomes = [matrix.cell_outcome(row, c) for c in cols]
         bad = "1" if any(o in BAD for o in outcomes if o) else "0"
-        cells = "".join(_cell(row, c) for c in cols)
+        cells = "".join(_cell(row, c, matrix.stem(c)) for c in cols)
         body.append(
             f'<tr class="row" data-row="{escape(row.key)}" data-feature="{escape(row.feature)}" '
             f'data-group="{gid}" data-bad="{bad}"><td title="{escape(row.title)}">'
@@ -178,7 +211,7 @@ def index_html(matrix: Matrix) -> str:
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     from conformance.report.clients import matrix_section
 
-    clients = matrix_section(cols)
+    clients = matrix_section(cols, matrix.stem)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>OpenAI Images compatibility matrix</title><style>{_STYLE}</style></head>
@@ -313,15 +346,24 @@ def badge_svg(col: Column) -> str:
 
 
 def write(matrix: Matrix, out: Path) -> list[Path]:
+    """Write the pages; a directory that cannot be written is one line, not a traceback."""
+    try:
+        return _write(matrix, out)
+    except OSError as exc:
+        where = exc.filename or out
+        raise ConfigError(f"matrix: cannot write {where}: {exc.strerror or exc}") from None
+
+
+def _write(matrix: Matrix, out: Path) -> list[Path]:
     (out / "badges").mkdir(parents=True, exist_ok=True)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     written = [out / "index.html", out / "matrix.md"]
     written[0].write_text(index_html(matrix), encoding="utf-8")
     written[1].write_text(markdown(matrix), encoding="utf-8")
     for col in matrix.columns:
-        badge = out / "badges" / f"{col.id}.svg"
+        badge = out / "badges" / f"{matrix.stem(col)}.svg"
         badge.write_text(badge_svg(col), encoding="utf-8")
-        page = out / "runs" / f"{col.id}.html"
+        page = out / "runs" / f"{matrix.stem(col)}.html"
         page.write_text(evidence_html(matrix, col), encoding="utf-8")
         written += [badge, page]
     return written

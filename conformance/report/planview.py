@@ -40,9 +40,12 @@ def plan_text(plan: Plan, *, budget: int) -> str:
     profile = plan.profile
     billable = plan.billable
     images = plan.expected_images()
+    # Docs examples are judged from the docs alone: never sent, never billed.
+    sent = [p for p in plan.probes if p.sent]
+    examples = len(plan.probes) - len(sent)
     # Images a server that accepted every refused request would bill on top.
-    at_risk = sum(p.potential_images for p in plan.probes if not p.billable)
-    kinds = Counter((p.kind, p.origin) for p in plan.probes if not p.billable)
+    at_risk = sum(p.potential_images for p in sent if not p.billable)
+    kinds = Counter((p.kind, p.origin) for p in sent if not p.billable)
     free = ", ".join(
         f"{n} {origin} {'auth' if kind == 'auth' else 'refused'}"
         for (kind, origin), n in sorted(kinds.items())
@@ -55,7 +58,8 @@ def plan_text(plan: Plan, *, budget: int) -> str:
         "of streams included), estimated "
         f"${plan.estimated_cost():.2f} at the profile's prices"
         + (" — over the budget: the last ones will be skipped" if images > budget else ""),
-        f"free: {free or 'none'} — {len(plan.probes)} request(s) in all",
+        f"free: {free or 'none'} — {len(sent)} request(s) in all"
+        + (f"; {examples} docs example(s) judged without sending" if examples else ""),
         f"worst case: a server that wrongly accepted every refused request could bill up to "
         f"{at_risk} more image(s); the budget stops billing at {budget}",
     ]
@@ -74,8 +78,12 @@ def plan_text(plan: Plan, *, budget: int) -> str:
             n = p.expect.images or 1
             covers = ", ".join(p.covers)
             lines.append(f"    {p.id:<40} {_images(p):<26} {_price(plan, p, n):>7}  {covers}")
-        refused = [p for p in probes if not p.billable]
+        refused = [p for p in probes if not p.billable and p.sent]
         if refused:
             lines.append("  free (a conformant server refuses them; cost if one were accepted):")
             lines += [_refusal(plan, p) for p in refused]
+        printed = [p for p in probes if not p.sent]
+        if printed:
+            lines.append("  docs examples (answers printed in the docs, judged without a request):")
+            lines += [f"    {p.id:<30} {p.title}" for p in printed]
     return "\n".join(lines) + "\n"

@@ -164,13 +164,19 @@ def build_results(
     verdicts = list(verdicts)
     summary = Counter({o: 0 for o in OUTCOMES})
     other_summary: dict[str, Counter[str]] = {}
+    # The vendor's printed examples never fail a run, so they are counted apart
+    # from the verdicts on its server (the summary the exit code agrees with).
+    examples: dict[str, Counter[str]] = {}
     checks = []
     shared: dict[str, dict[str, Any]] = {}
     for v in verdicts:
         result = v.result(view)
-        summary[result.outcome] += 1
+        printed = v.probe.kind == "example"
+        if not printed:
+            summary[result.outcome] += 1
         for name, other in v.views.items():
-            other_summary.setdefault(name, Counter({o: 0 for o in OUTCOMES}))[other.outcome] += 1
+            counts = examples if printed else other_summary
+            counts.setdefault(name, Counter({o: 0 for o in OUTCOMES}))[other.outcome] += 1
         checks.append(
             {
                 "id": v.id,
@@ -204,6 +210,7 @@ def build_results(
         "view": view,
         "summary": {o: summary[o] for o in OUTCOMES},
         "summaries": {name: {o: c[o] for o in OUTCOMES} for name, c in other_summary.items()},
+        "docs_examples": {name: {o: c[o] for o in OUTCOMES} for name, c in examples.items()},
         "requests": {
             "total": requests_total,
             "billable": billable,

@@ -58,7 +58,10 @@ def _item(state: ReferenceState, gen: Generation, fmt: str, png: bytes, base_url
     if fmt == "url" or both:
         item["url"] = _image_url(state, png, base_url)
     if fmt == "b64_json" or both:
-        item["b64_json"] = _b64(state, png)
+        # b64-url: the link where the base64 belongs (a proxy that stores every image).
+        item["b64_json"] = (
+            _image_url(state, png, base_url) if state.has(f.B64_URL) else _b64(state, png)
+        )
     if state.has(f.REVISED_PROMPT_NUMBER):
         item["revised_prompt"] = 42
     elif gen.model.revised_prompt:

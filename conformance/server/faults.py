@@ -379,6 +379,14 @@ B64_DATA_URI = _fault(
     "dalle",
     needs=Need.B64,
     twin="gpt-b64-data-uri",
+    also=("images.b64-bare",),
+)
+B64_URL = _fault(
+    "b64-url",
+    "images.b64-bare",
+    "b64_json values are the image's URL, not its base64",
+    "dalle",
+    needs=Need.B64,
 )
 B64_NOT_IMAGE = _fault(
     "b64-not-image",
@@ -562,6 +570,7 @@ GPT_B64_DATA_URI = _fault(
     profile="openai",
     models=_GPT_MODEL,
     twin="b64-data-uri",
+    also=("images.b64-bare",),
 )
 GPT_B64_NOT_IMAGE = _fault(
     "gpt-b64-not-image",

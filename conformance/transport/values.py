@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from conformance.transport.ratelimit import Rate
 from conformance.transport.retry import RetryPolicy
@@ -70,6 +71,16 @@ class Timeouts:
         return self._capped(self.image_s, "image limit", "--image-timeout")
 
 
+def endpoint_url(base_url: str, path: str) -> str:
+    """``path`` under the API root, before the root's query (Azure's ``?api-version=``).
+
+    A query in the base URL belongs to every request, so it is kept whole and the
+    operation's path joins the root's path, never the end of the query.
+    """
+    root = urlsplit(base_url)
+    return urlunsplit(root._replace(path=root.path.rstrip("/") + path, fragment=""))
+
+
 @dataclass(frozen=True)
 class Target:
     """Where probes go: the API root, how the key is sent, and the extra headers."""
@@ -85,8 +96,8 @@ class Target:
     zero_balance_key: str | None = field(default=None, repr=False)
 
     def url(self, path: str) -> str:
-        """Where a request to ``path`` (below the API root) goes."""
-        return self.base_url.rstrip("/") + path
+        """Where a request to ``path`` (below the API root) goes, before its query."""
+        return endpoint_url(self.base_url, path)
 
     def auth_value(self, key: str) -> str:
         return f"{self.auth_scheme} {key}" if self.auth_scheme else key

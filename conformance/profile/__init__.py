@@ -23,6 +23,8 @@ import yaml
 from conformance.errors import ConfigError
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
+from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
+from conformance.profile.problems import combined, schema_problems, yaml_problem
 from conformance.resources import bundled_profiles, profile_schema_path
 from conformance.vocabulary import Family, Severity, View
 
@@ -131,6 +133,9 @@ class Profile:
     facts: tuple[Fact, ...] = ()
     examples: tuple[DocExample, ...] = ()
     deviations: tuple[Deviation, ...] = field(default=())
+    # A base_url template's {name} parts, and the query every request carries.
+    base_url_vars: Mapping[str, TemplateVar] = field(default_factory=dict)
+    query: Mapping[str, QueryParam] = field(default_factory=dict)
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -143,28 +148,6 @@ class Profile:
 def _validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(profile_schema_path().read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
-
-
-def _where(path: Any) -> str:
-    parts = [str(p) for p in path]
-    return ".".join(parts) if parts else "the top level"
-
-
-def _schema_problem(err: jsonschema.ValidationError) -> str:
-    """One line a person can act on, naming the key at fault."""
-    where = _where(err.absolute_path)
-    if err.validator == "additionalProperties":
-        schema = err.schema if isinstance(err.schema, Mapping) else {}
-        allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
-        names = ", ".join(repr(k) for k in extra)
-        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key {names} at {where}{hint}"
-    if err.validator in ("oneOf", "anyOf"):
-        schema = err.schema if isinstance(err.schema, Mapping) else {}
-        if "description" in schema:
-            return f"{where}: expected {schema['description']}, not {json.dumps(err.instance)}"
-    return f"{where}: {err.message}"
 
 
 def _stringify_keys(value: Any) -> Any:
@@ -274,16 +257,35 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     return spec
 
 
+def _models(raw: Mapping[str, Any], where: str) -> dict[str, ModelSpec]:
+    """Every model, or a ConfigError naming every model's problem (not only the first)."""
+    models: dict[str, ModelSpec] = {}
+    problems: list[str] = []
+    prefix = f"profile {where}: "
+    for name, spec in raw.items():
+        try:
+            models[name] = _model(name, spec, where)
+        except ConfigError as exc:
+            problems.append(str(exc).removeprefix(prefix))
+    if problems:
+        raise ConfigError(combined(f"profile {where}", problems))
+    return models
+
+
 def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
-    """Validate and convert already-parsed YAML. Raises ConfigError with one line."""
+    """Validate and convert already-parsed YAML. Raises ConfigError naming every problem
+    (one line each)."""
     where = str(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"profile {where}: expected a mapping at the top level")
     raw = _stringify_keys(raw)
-    errors = sorted(_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise ConfigError(f"profile {where}: {_schema_problem(errors[0])}")
-    models = {name: _model(name, spec, where) for name, spec in raw["models"].items()}
+    problems = schema_problems(_validator(), raw)
+    if problems:
+        raise ConfigError(combined(f"profile {where}", problems))
+    endpoint = template_problems(raw.get("base_url"), raw.get("base_url_vars", {}))
+    if endpoint:
+        raise ConfigError(combined(f"profile {where}", endpoint))
+    models = _models(raw["models"], where)
     if raw["default_model"] not in models:
         raise ConfigError(
             f"profile {where}: default_model {raw['default_model']!r} is not among its models"
@@ -327,6 +329,10 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         facts=tuple(Fact(**f) for f in raw.get("facts", ())),
         examples=tuple(DocExample(**e) for e in raw.get("examples", ())),
         deviations=deviations,
+        base_url_vars=MappingProxyType(
+            {k: TemplateVar(**v) for k, v in raw.get("base_url_vars", {}).items()}
+        ),
+        query=MappingProxyType({k: QueryParam(**v) for k, v in raw.get("query", {}).items()}),
     )
 
 
@@ -338,10 +344,7 @@ def load_profile_file(path: Path) -> Profile:
     try:
         raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"profile {path}: malformed YAML{at}: {problem}") from None
+        raise ConfigError(f"profile {path}: {yaml_problem(exc)}") from None
     return parse_profile(raw, path, hashlib.sha256(data).hexdigest())
 
 
