@@ -29,6 +29,8 @@ from conformance.vocabulary import OUTCOMES, View
 
 SCHEMA_VERSION = 1
 _LONG = 240
+# The GPT parameters a valid probe's entry carries (with defaults applied) for the gate.
+GPT_PARAMS = ("quality", "background", "output_format", "output_compression", "moderation")
 
 
 def suite_commit() -> str:
@@ -135,6 +137,13 @@ def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
             params["quality"] = quality
         if style:
             params["style"] = style
+        gpt = model.gpt if model else None
+        if gpt is not None:
+            # What a GPT request meant, its defaults applied: the gate reads these.
+            for name in GPT_PARAMS:
+                if gpt.supported(name) and (value := gpt.effective(body, name)) is not None:
+                    params[name] = value
+            params["stream"] = body.get("stream") is True
         entry["params"] = params
     return entry
 
