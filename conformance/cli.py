@@ -111,8 +111,15 @@ def serve(argv: Sequence[str]) -> int:
     latency = _number(opts.latency, "--latency")
     flaky = _number(opts.flaky, "--flaky", 1.0)
     key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
+    profile = load_profile(opts.profile)
+    # A run pointed at this stand-in with --base-url paces itself as for the vendor.
+    print(
+        f"note: a run against this server with --base-url keeps profile {profile.name}'s rate "
+        f"limit ({profile.rate_limit}); add --rate-limit none to lift it",
+        flush=True,
+    )
     serve_forever(
-        load_profile(opts.profile),
+        profile,
         opts.host,
         port,
         key,

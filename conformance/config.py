@@ -251,7 +251,13 @@ def _fuzz(
 
 def resolve(options: Mapping[str, Any]) -> RunConfig:
     """Build a RunConfig from option values (the pytest plugin's or a test's)."""
-    profile = load_profile(options.get("profile") or DEFAULT_PROFILE)
+    named = options.get("profile")
+    if options.get("replay") is not None:
+        # A replay judges by the profile it was recorded with, unless told otherwise.
+        from conformance.recording import recorded_profile
+
+        named = recorded_profile(Path(options["replay"]), named) or named
+    profile = load_profile(named or DEFAULT_PROFILE)
     base_url = options.get("base_url")
     if base_url == "profile":
         if not profile.base_url:

@@ -201,6 +201,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "estimated cost, and send nothing",
     )
     group.addoption(
+        "--progress-every",
+        dest="conformance_progress_every",
+        metavar="S",
+        help="where output is no terminal (CI), print the progress line every S seconds "
+        "(default 30; 0: never); on a terminal it is rewritten in place",
+    )
+    group.addoption(
         "--header",
         dest="conformance_headers",
         action="append",

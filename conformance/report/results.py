@@ -24,6 +24,7 @@ from conformance.exchange import Exchange, RecordedResponse
 from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.redact import Redactor
+from conformance.report.cost import billed_cost
 from conformance.verdict import Verdict, ViewResult
 from conformance.vocabulary import OUTCOMES, View
 
@@ -164,6 +165,7 @@ def build_results(
     budget: int,
     key_env: str,
     replayed_from: str | None = None,
+    possibly_billed: int = 0,
 ) -> dict[str, Any]:
     verdicts = list(verdicts)
     summary = Counter({o: 0 for o in OUTCOMES})
@@ -213,10 +215,17 @@ def build_results(
             "billable": billable,
             "retries": retries,
             "budget": budget,
+            "possibly_billed": possibly_billed,
+            "cost_usd": _cost(profile, exchanges),
         },
         "checks": checks,
         "exchanges": shared,
     }
+
+
+def _cost(profile: Profile, exchanges: dict[str, Exchange]) -> float | None:
+    cost = billed_cost(profile, exchanges.values())
+    return None if cost.images and cost.unpriced == cost.images else round(cost.usd, 4)
 
 
 def _evidence_for(
