@@ -284,7 +284,10 @@ class SuitePlugin:
             not_sent = sum(1 for e in self.session.exchanges.values() if is_not_sent(e.error))
             results["interrupted"] = {"reason": self.session.interrupted, "not_sent": not_sent}
         write_json(self.run_config.report_dir / "results.json", results, self.session.redactor)
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        harness_broke = session.testsfailed and not self.session.verdicts
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not (
+            harness_broke  # tests failed before any verdict: pytest's failure stands
+        ):
             session.exitstatus = self.headline().exit_code
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

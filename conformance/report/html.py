@@ -53,7 +53,7 @@ _STYLE = """
 .igc-mismatch{color:#b00;font-weight:bold}
 .igc-verdict{font-size:20px;padding:6px 10px;margin:.3em 0}
 .igc-verdict-bad{background:#fbe3e4;color:#8a1f11}.igc-verdict-good{background:#e6f4e6;color:#1e5e1e}
-.igc-failures td{text-align:left!important;vertical-align:top}
+.igc-failures td,.igc-failures th{text-align:left!important;vertical-align:top}
 .igc-failures td:nth-child(4){text-align:right!important}
 /* The verdict first: pytest-html's summary (with ours) above its environment table,
    one heading for it (ours), and room for the tables. */
@@ -253,8 +253,8 @@ def headline_html(session: SuiteSession, view: View) -> str:
     ]
     if head.failures:
         parts.append(
-            f"<h3>Failures at {escape(cfg.fail_on)} or above, and errors, by check</h3>"
-            + _failures_table(head.failures)
+            f"<h3>Failures at {escape(cfg.fail_on)} or above, by check (they set the exit "
+            "code)</h3>" + _failures_table(head.failures)
         )
     erred = errors(session.verdicts.values(), view)
     if erred:
