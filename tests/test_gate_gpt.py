@@ -111,3 +111,14 @@ def test_gate_reads_a_gpt_parameter_the_candidate_never_generated(
     run = _gate(tmp_path, app, gpt_results)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "gpt-image-1.5: output_compression 37 was never requested" in run.stdout
+
+
+def test_the_docs_gpt_example_app_passes_a_conformant_candidate(
+    gpt_results: dict[str, Any], tmp_path: Path
+) -> None:
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "app-gpt.yaml"
+    run = _gate(tmp_path, example.read_text(), gpt_results)
+    assert run.returncode == 0, run.stdout + run.stderr
+    failing = _gate(tmp_path, example.read_text(), _failing(gpt_results, "gpt-image-1.5"))
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "client.openai-python-strict.generates (should) failed" in failing.stdout
