@@ -191,6 +191,8 @@ class SuiteSession:
                 breaker=self.breaker,
             )
             sent = transport.run([probe])
+            if transport.interrupted is not None and self.interrupted is None:
+                self.interrupted = f"{transport.interrupted} after sending began"
             no_verdict_from_a_down_server([probe], sent, healthy=transport.counters.healthy)
             exchange = sent[probe.key]
             self.counters.add(transport.counters)
