@@ -189,6 +189,12 @@ def test_an_interrupted_run_reports_what_was_billed_and_keeps_the_earlier_report
     assert results["interrupted"]["reason"].startswith("SIGINT")
     assert results["interrupted"]["not_sent"] > 0
     requests = results["requests"]
+    print(
+        f"interrupted: server billed {billed_by_server} image(s) in "
+        f"{after['requests'] - before['requests']} request(s); the run reports billable "
+        f"{requests['billable']}, possibly billed {requests['possibly_billed']}, "
+        f"{requests['total']} request(s), {results['interrupted']['not_sent']} probe(s) not sent"
+    )
     assert requests["billable"] + requests["possibly_billed"] >= billed_by_server >= 3
     assert requests["billable"] == billed_by_server  # in flight ones were waited for
     assert requests["total"] >= after["requests"] - before["requests"] > 0
