@@ -284,9 +284,13 @@ class SuitePlugin:
             not_sent = sum(1 for e in self.session.exchanges.values() if is_not_sent(e.error))
             results["interrupted"] = {"reason": self.session.interrupted, "not_sent": not_sent}
         write_json(self.run_config.report_dir / "results.json", results, self.session.redactor)
-        harness_broke = session.testsfailed and not self.session.verdicts
+        # Tests failed before any verdict (the harness broke), or none was meant to run:
+        # pytest's own exit status stands.
+        harness_broke = (
+            session.testsfailed and not self.session.verdicts
+        ) or self.config.option.collectonly
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not (
-            harness_broke  # tests failed before any verdict: pytest's failure stands
+            harness_broke
         ):
             session.exitstatus = self.headline().exit_code
 
