@@ -3,6 +3,7 @@ behind it, and a run the user interrupts after its billable requests went out.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -84,6 +85,11 @@ class _Site(BaseHTTPRequestHandler):
     redirect = False
 
     def do_POST(self) -> None:
+        # The run stops and abandons requests in flight: as it should.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._answer()
+
+    def _answer(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.redirect:
             self.send_response(302)
