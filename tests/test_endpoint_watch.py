@@ -30,3 +30,16 @@ def test_a_json_404_is_an_api_answering() -> None:
     for _ in range(FIRST * 2):
         assert not watch.answer(404, json_type, b'{"error": {"message": "no such model"}}')
     assert watch.problem is None
+
+
+def test_only_a_redirect_to_a_login_page_says_no_api_is_there() -> None:
+    elsewhere = EndpointWatch("http://h/v1", "http://h/v1/images/generations")
+    moved = [("location", "http://other/v1/images/generations")]
+    for _ in range(FIRST * 2):
+        assert not elsewhere.answer(307, moved, b"")
+    assert elsewhere.problem is None
+    login = EndpointWatch("http://h/v1", "http://h/v1/images/generations")
+    wall = [("location", "/login?next=/v1/images/generations")]
+    assert [login.answer(302, wall, b"") for _ in range(FIRST)][-1]
+    assert login.problem is not None
+    assert "a login page" in login.problem

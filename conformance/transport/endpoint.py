@@ -1,7 +1,8 @@
 """Is there an images API at the base URL at all? Read from the run's first answers.
 
 A base URL without ``/v1``, a web site, or a login wall answers every request
-alike: a 404 (or 405) that is not JSON, an HTML page with 2xx, or a redirect.
+alike: a 404 (or 405) that is not JSON, an HTML page with 2xx, or a redirect to a
+login page. (Any other redirect is the API's own answer, and judged.)
 Judging those answers would charge the vendor with a failure per check, so
 when the first ``FIRST`` answers of a run are all of that kind, and none of
 them looks like an API (JSON, an event stream, or any other refusal), the run
@@ -12,10 +13,13 @@ kind settles it: from then on every answer is judged as usual.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 FIRST = 5
 _NO_ENDPOINT = frozenset({404, 405})
+# Where a login wall sends a request; any other redirect is the API's answer, judged.
+_LOGIN = re.compile(r"log-?in|sign-?in|/auth|oauth|sso|/account|/session", re.IGNORECASE)
 
 
 def _is_json(body: bytes) -> bool:
@@ -26,13 +30,13 @@ def _is_json(body: bytes) -> bool:
     return True
 
 
-def _kind(status: int, content_type: str, body: bytes) -> str | None:
+def _kind(status: int, content_type: str, location: str, body: bytes) -> str | None:
     """What the answer says of the endpoint; None: it looks like an API."""
     media = content_type.split(";")[0].strip().lower()
     if media == "text/event-stream" or _is_json(body):
         return None
     if 300 <= status < 400:
-        return "redirect"
+        return "redirect" if _LOGIN.search(location) else None
     if status in _NO_ENDPOINT:
         return "missing"
     head = body[:512].lstrip().lower()
@@ -61,7 +65,7 @@ class EndpointWatch:
         if self.settled or self.problem is not None:
             return False
         lowered = {k.lower(): v for k, v in headers}
-        kind = _kind(status, lowered.get("content-type", ""), body)
+        kind = _kind(status, lowered.get("content-type", ""), lowered.get("location", ""), body)
         if kind is None:
             self.settled = True
             return False
@@ -83,7 +87,7 @@ class EndpointWatch:
         if "redirect" in kinds:
             where = next(loc for kind, _, loc in self._seen if kind == "redirect") or "elsewhere"
             return (
-                f"{self.endpoint} redirects ({statuses}) to {where[:200]}, a login page or a web "
-                f"site rather than the API: {hint}"
+                f"{self.endpoint} redirects ({statuses}) to {where[:200]}, a login page rather "
+                f"than the API: {hint}"
             )
         return f"{self.endpoint} answers with a web page (HTML, {statuses}), not the API: {hint}"
