@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-PRICE = re.compile(r"\$(\d+\.\d\d) at (?:the profile's )?list price")
+# The report's wording, today's and 662cf09's ("at most $X at list price"), HTML-escaped.
+PRICE = re.compile(r"\$(\d+\.\d\d) at (?:the profile(?:'|&#x27;)s )?list price")
 
 
 def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
