@@ -85,10 +85,17 @@ class SuitePlugin:
         capman = self.config.pluginmanager.getplugin("capturemanager")
         if reporter is None:
             return
+        # A whole line (CI's progress line) starts a line of its own, even after the
+        # name of the test file pytest is running.
+        whole_line = text.endswith("\n") and not text.startswith(("\r", "\n"))
         if capman is None:
+            if whole_line:
+                reporter.ensure_newline()
             reporter.write(text, flush=True)
             return
         with capman.global_and_fixture_disabled():
+            if whole_line:
+                reporter.ensure_newline()
             reporter.write(text, flush=True)
 
     def _progress(self) -> Progress | None:
