@@ -59,7 +59,11 @@ def _install_chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
+def page(profile_runs: dict[str, SuiteRun]) -> Iterator[Any]:
+    # The profile runs are built in this process with asyncio.run, which cannot start
+    # inside the loop Playwright's sync API runs in this thread: build them first.
+    for name in profile_runs:
+        assert profile_runs[name].report_dir.is_dir()
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = _install_chromium()
     if chromium is None:
