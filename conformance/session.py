@@ -7,7 +7,7 @@ self-tests and the record/replay tooling can drive it directly.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +88,10 @@ class SuiteSession:
     _server: Any = None
     _executed: bool = False
     replayed: Recording | None = None
+    # Why the run stopped early at the user's word (SIGINT, SIGTERM), or None.
+    interrupted: str | None = None
+    # Told of each probe the run's transport is done with (the progress line).
+    on_done: Callable[[Transport, Exchange | None], None] | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -153,7 +157,10 @@ class SuiteSession:
             redactor=self.redactor,
             breaker=self.breaker,
         )
+        transport.on_done = self.on_done
         sent = transport.run(probes)
+        if transport.interrupted is not None:
+            self.interrupted = f"{transport.interrupted} after sending began"
         no_verdict_from_a_down_server(probes, sent, healthy=transport.counters.healthy)
         self.exchanges.update(sent)
         self.counters.add(transport.counters)
@@ -184,6 +191,8 @@ class SuiteSession:
                 breaker=self.breaker,
             )
             sent = transport.run([probe])
+            if transport.interrupted is not None and self.interrupted is None:
+                self.interrupted = f"{transport.interrupted} after sending began"
             no_verdict_from_a_down_server([probe], sent, healthy=transport.counters.healthy)
             exchange = sent[probe.key]
             self.counters.add(transport.counters)
@@ -212,6 +221,7 @@ class SuiteSession:
             total=recording.requests.get("total", 0),
             retries=recording.requests.get("retries", 0),
             billed=recording.requests.get("billable", 0),
+            uncertain=recording.requests.get("possibly_billed", 0),
         )
         if self.plan.fuzz is not None:
             # Shrinking is deterministic given the same answers: the same minimal request.
@@ -234,9 +244,11 @@ class SuiteSession:
                 "total": self.counters.total,
                 "billable": self.counters.billed,
                 "retries": self.counters.retries,
+                "possibly_billed": self.counters.uncertain,
             },
             exchanges=sent,
             redactor=self.redactor,
+            interrupted=self.interrupted,
         )
 
     def close(self) -> None:

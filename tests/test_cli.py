@@ -153,7 +153,9 @@ def test_ctrl_c_stops_serve_with_one_line(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert proc.stdout is not None
-    first = proc.stdout.readline()  # printed once it listens
+    first = proc.stdout.readline()
+    if first.startswith("note: "):  # the rate-limit advice comes before it listens
+        first = proc.stdout.readline()  # printed once it listens
     assert "reference server (openai) at http://127.0.0.1:" in first
     url = first.split(" at ")[1].split()[0]
     for _ in range(300):  # Ctrl-C comes once it serves, as a user's does
