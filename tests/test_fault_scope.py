@@ -86,6 +86,7 @@ def test_the_dalle_faults_do_nothing_on_the_default_gpt_profile() -> None:
         "accept-style-unknown",
         "b64-data-uri",
         "b64-not-image",
+        "b64-url",
         "both-formats",
         "data-missing",
         "format-ignored",
