@@ -51,11 +51,13 @@ def _run(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], 
 def test_a_run_that_is_not_on_a_terminal_prints_progress_every_n_seconds(
     tmp_path: Path,
 ) -> None:
-    proc, _ = _run(tmp_path, "--rate-limit", "1200/m", "--progress-every", "0.2")
+    # 10 a second, so the ~35 fixed requests take about three seconds: a window of a
+    # minute would let them all go at once and end before the first line is due.
+    proc, _ = _run(tmp_path, "--rate-limit", "10/s", "--progress-every", "0.2")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("progress: sent ")]
     assert lines, proc.stdout[-3000:]
-    assert " left at 1200/m" in lines[-1]
+    assert " left at 10/s" in lines[-1]
     assert "billable images " in lines[-1]
     # The user named the rate limit: no note.
     assert "--rate-limit none lifts it" not in proc.stdout
