@@ -13,6 +13,8 @@ import httpx
 
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
+from conformance.lifecycle.dates import today
+from conformance.lifecycle.select import select_models
 from conformance.profile import Profile, load_profile
 from conformance.transport import Timeouts
 from conformance.transport.bodies import DEFAULT_MAX_BODY
@@ -37,7 +39,9 @@ class RunConfig:
       embedded reference server
     - ``api_key_env``: ``--api-key-env``, else the profile's ``auth.key_env``
       (only the variable's name: the key is read from the environment when sent)
-    - ``models``: ``--models``, else every model of the profile
+    - ``models``: ``--models``, else every model of the profile; a model past its
+      shutdown (``lifecycle``, as of $IMAGEGEN_CONFORMANCE_TODAY or today) is left
+      out, or stops a run that names it, unless ``--allow-shutdown``
     - ``budget``, ``concurrency``: ``--budget``, ``--concurrency``, else the
       profile's ``limits``
     - ``rate_limit``: ``--rate-limit``, else the profile's ``limits.rate_limit``
@@ -78,6 +82,8 @@ class RunConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     probes: str = "all"
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
+    # What the lifecycle decided before anything was sent (models left out), one line each.
+    lifecycle_notes: tuple[str, ...] = ()
 
     @property
     def profile_ref(self) -> str:
@@ -129,9 +135,9 @@ def check_base_url(value: str) -> str:
     return str(url).rstrip("/")
 
 
-def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
+def _models(profile: Profile, raw: str | None) -> tuple[str, ...] | None:
     if not raw:
-        return tuple(profile.models)
+        return None
     chosen = tuple(m.strip() for m in raw.split(",") if m.strip())
     unknown = [m for m in chosen if m not in profile.models]
     if unknown or not chosen:
@@ -324,7 +330,13 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         options.get("concurrency"), "--concurrency", profile.concurrency, minimum=1
     )
     report_dir = options.get("report_dir")
-    models = _models(profile, options.get("models"))
+    selection = select_models(
+        profile,
+        _models(profile, options.get("models")),
+        day=today(),
+        allow_shutdown=bool(options.get("allow_shutdown")),
+    )
+    models = selection.models
     probes, fuzz = _fuzz(options, profile, models)
     return RunConfig(
         profile=profile,
@@ -349,4 +361,5 @@ def resolve(options: Mapping[str, Any]) -> RunConfig:
         ),
         probes=probes,
         fuzz=fuzz,
+        lifecycle_notes=selection.notes,
     )

@@ -46,6 +46,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated models of the profile to test (default: all)",
     )
     group.addoption(
+        "--allow-shutdown",
+        dest="conformance_allow_shutdown",
+        action="store_true",
+        default=False,
+        help="judge models past their shutdown date (profile lifecycle) too, for a vendor "
+        "still serving them; without it a run leaves them out, or stops if --models names one",
+    )
+    group.addoption(
         "--budget",
         dest="conformance_budget",
         metavar="N",
@@ -229,6 +237,7 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "profile",
         "api_key_env",
         "models",
+        "allow_shutdown",
         "budget",
         "report_dir",
         "view",
@@ -273,6 +282,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     plan = build_plan(
         run_config.profile, run_config.models, fuzz=run_config.fuzzed, fixed=run_config.fixed
     )
+    for note in run_config.lifecycle_notes:
+        print(note)
     print(plan_text(plan, budget=run_config.budget), end="")
     return 0
 
