@@ -14,6 +14,7 @@ from conformance.covering import PROMPT, covering_rows
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
 from conformance.gpt.pricing import request_price
+from conformance.lifecycle.listing import listing_probes
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ErrorKind, ModelSpec, Profile
 
@@ -357,9 +358,11 @@ def build_plan(
             p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
         ]
     examples = [p for p in example_probes(profile) if p.model in chosen]
+    # The vendor's free model list is read before anything else is sent.
+    listing = listing_probes(profile, chosen)
     return Plan(
         profile=profile,
         models=chosen,
-        probes=tuple(valid + fuzz_valid + auth + refused + fuzz_invalid + examples),
+        probes=tuple(listing + valid + fuzz_valid + auth + refused + fuzz_invalid + examples),
         fuzz=fuzz,
     )

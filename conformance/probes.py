@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
 # billable generation; balance: sent with an empty-balance key; example: an answer
-# printed in the vendor's docs, judged without a server.
-ProbeKind = Literal["auth", "invalid", "valid", "balance", "example"]
+# printed in the vendor's docs, judged without a server; listing: the vendor's
+# free GET /v1/models, read first (conformance/lifecycle/).
+ProbeKind = Literal["auth", "invalid", "valid", "balance", "example", "listing"]
 AuthMode = Literal["key", "none", "wrong", "zero"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.
@@ -68,6 +69,8 @@ class Probe:
     # For kind "example": the answer the vendor's docs print, and where.
     answer: Mapping[str, Any] | None = None
     source: str | None = None
+    # Where it goes, under the API root: None is the images endpoint (POST).
+    path: str | None = None
 
     @property
     def key(self) -> str:
@@ -84,8 +87,14 @@ class Probe:
         """Whether a conformant server bills it (a valid generation)."""
         return self.kind == "valid"
 
+    @property
+    def method(self) -> str:
+        return "POST" if self.path is None else "GET"
+
     def content(self) -> bytes:
-        """The request body exactly as sent."""
+        """The request body exactly as sent (a GET sends none)."""
+        if self.path is not None:
+            return b""
         if self.raw_body is not None:
             return self.raw_body
         return json.dumps(self.body, ensure_ascii=False).encode()

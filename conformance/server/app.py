@@ -36,6 +36,7 @@ from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS, unknown_faults
 from conformance.server.gpt import GptGeneration
 from conformance.server.gpt import answer as gpt_answer
 from conformance.server.images import render_png
+from conformance.server.models import model_list
 from conformance.server.rules import check_request
 from conformance.server.stream import media_type as stream_media_type
 from conformance.server.stream import partials_asked, stream_events, wants_stream
@@ -465,6 +466,16 @@ async def _stream(
     return StreamingResponse(send(), media_type=stream_media_type(state))
 
 
+async def models(request: Request) -> Response:
+    """List models (only where the profile says the vendor has it): free, keyed."""
+    state = _state(request)
+    state.count_request()
+    refusal = _auth_refusal(request, state)
+    if refusal is not None:
+        return refusal
+    return JSONResponse(model_list(state.profile, state.faults))
+
+
 async def image_file(request: Request) -> Response:
     png = _state(request).image(request.path_params["image_id"])
     if png is None:
@@ -515,6 +526,7 @@ def create_app(
         routes=[
             Route("/v1/images/generations", generations, methods=["POST"]),
             Route("/v1/files/{image_id}.png", image_file, methods=["GET"]),
+            *([Route("/v1/models", models, methods=["GET"])] if profile.list_models else []),
             Route("/_reference/stats", stats, methods=["GET"]),
         ]
     )

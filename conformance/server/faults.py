@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from conformance.server.contract import MALFORMED_JSON, RULES
 from conformance.server.gpt import GPT_TOLERATED
+from conformance.server.models import LISTING_FAULTS
 
 
 @dataclass(frozen=True)
@@ -359,10 +360,35 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
     )
 )
 
+# GET /v1/models (conformance/server/models.py), on the openai profile's default model;
+# served-after-shutdown needs a model past its shutdown, judged with --allow-shutdown.
+_LISTING_BREAKS = {
+    "models-list-omits": ("lifecycle.listed", ()),
+    "models-list-shut-down": ("lifecycle.shutdown-past", ()),
+    "models-list-shutdown-soon": ("lifecycle.shutdown-soon", ()),
+    "models-list-serves-shut-down": ("lifecycle.served-after-shutdown", ("gpt-image-1.5",)),
+}
+_LISTING_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(
+        name,
+        breaks,
+        LISTING_FAULTS[name],
+        profile="openai",
+        models=models or _GPT_MODEL,
+    )
+    for name, (breaks, models) in _LISTING_BREAKS.items()
+)
+
 FAULTS: Mapping[str, Fault] = MappingProxyType(
     {
         fault.name: fault
-        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
+        for fault in (
+            *_accept_faults(),
+            *_OTHER_FAULTS,
+            *_GPT_FAULTS,
+            *_STREAM_FAULTS,
+            *_LISTING_FAULTS,
+        )
     }
 )
 

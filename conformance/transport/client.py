@@ -163,6 +163,8 @@ class Transport:
             "User-Agent": USER_AGENT,
             "Accept-Encoding": ACCEPT_ENCODING,
         }
+        if probe.path is not None:
+            del headers["Content-Type"]  # a GET carries no body
         headers.update(self.target.headers)
         headers.update(probe.headers)
         if probe.auth == "key" and self.target.api_key:
@@ -347,9 +349,9 @@ class Transport:
         quick = expects_refusal(probe)
         limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
-            "POST",
-            self.target.endpoint,
-            content=body,
+            probe.method,
+            self.target.url_for(probe.path),
+            content=body or None,
             headers=self._headers(probe),
             timeout=_httpx_timeout(limit),
         )
@@ -399,7 +401,8 @@ class Transport:
             )
             if tried.response is not None:
                 exchange.response = self._record_response(tried.response, tried.body)
-                billed = billed_images(exchange.response, reserve)
+                # A GET (the model list) generates nothing, whatever its data holds.
+                billed = billed_images(exchange.response, reserve) if probe.path is None else 0
             exchange.error = gave_up or tried.error
         finally:
             exchange.elapsed_s = time.monotonic() - started
@@ -407,7 +410,7 @@ class Transport:
         exchange.billed = billed
         self.counters.billed += billed
         answered = exchange.response if exchange.error is None else None
-        if answered is not None and 200 <= answered.status < 300:
+        if answered is not None and 200 <= answered.status < 300 and probe.path is None:
             for url in image_urls(answered):
                 exchange.fetches.append(await self._fetch(client, gate, url))
         return exchange

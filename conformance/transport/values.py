@@ -90,6 +90,10 @@ class Target:
     def endpoint(self) -> str:
         return self.base_url.rstrip("/") + GENERATIONS_PATH
 
+    def url_for(self, path: str | None) -> str:
+        """A path under the API root (``/models``), or None: the images endpoint."""
+        return self.endpoint if path is None else self.base_url.rstrip("/") + path
+
     def auth_value(self, key: str) -> str:
         return f"{self.auth_scheme} {key}" if self.auth_scheme else key
 
