@@ -309,6 +309,7 @@ _STREAMING_CLIENTS = (
     "client.openai-python.generates",
     "client.openai-python-strict.generates",
     "client.openai-node.generates",
+    "client.openai-node-7.generates",
 )
 _STREAM_FAULTS: tuple[Fault, ...] = tuple(
     Fault(name, breaks, description, also=also, profile="openai", models=_STREAM_MODEL)
@@ -357,6 +358,14 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
             (),
         ),
         ("stream-done", "stream.done", "data: [DONE] is sent after the last event", ()),
+        (
+            "stream-done-padded",
+            "stream.done",
+            "data: [DONE] with a trailing space is sent after the last event: openai-node 6 "
+            "(and openai-python) stop at its prefix; openai-node 7 matches [DONE] exactly, "
+            "parses it as JSON and throws",
+            ("client.openai-node-7.generates",),
+        ),
     )
 )
 
