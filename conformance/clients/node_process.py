@@ -62,7 +62,8 @@ def setup(project: str = "node") -> NodeSetup | NotRun:
     version = json.loads((pins / "package.json").read_text(encoding="utf-8"))["version"]
     name = "node-clients" if project == "node" else f"node-clients-{project}"
     try:
-        modules = npm_ci(name, version, pins, what=f"the Node clients ({project})")
+        what = "the Node clients" + ("" if project == "node" else f" ({project}, on Node 22)")
+        modules = npm_ci(name, version, pins, what=what)
     except (InstallError, OSError) as exc:
         return NotRun(str(exc))
     runtime = PINNED_NODE.get(project)
