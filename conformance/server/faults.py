@@ -102,6 +102,8 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
             "client.openai-python-strict.authentication",
             "client.openai-node.authentication",
             "client.vercel-ai.authentication",
+            "client.openai-node-7.authentication",
+            "client.vercel-ai-7.authentication",
         ),
     ),
     Fault(
@@ -118,6 +120,8 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
             "client.openai-python-strict.bad-request",
             "client.openai-node.bad-request",
             "client.vercel-ai.bad-request",
+            "client.openai-node-7.bad-request",
+            "client.vercel-ai-7.bad-request",
         ),
     ),
     Fault("wrong-param", "validation.param", 'validation errors carry "param": null'),
@@ -152,7 +156,7 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "generation.content-type",
         "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
         "string (openai-python and the AI SDK parse it)",
-        also=("client.openai-node.generates",),
+        also=("client.openai-node.generates", "client.openai-node-7.generates"),
     ),
     Fault(
         "data-missing",
@@ -164,7 +168,11 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
         "generation.usage",
         'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
         "and the AI SDK reject it",
-        also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
+        also=(
+            "client.openai-python-strict.generates",
+            "client.vercel-ai.generates",
+            "client.vercel-ai-7.generates",
+        ),
     ),
     Fault(
         "json-truncated",
@@ -175,6 +183,8 @@ _OTHER_FAULTS: tuple[Fault, ...] = (
             "client.openai-python-strict.generates",
             "client.openai-node.generates",
             "client.vercel-ai.generates",
+            "client.openai-node-7.generates",
+            "client.vercel-ai-7.generates",
         ),
     ),
     Fault("created-ms", "generation.created", "created is in milliseconds"),
