@@ -72,8 +72,8 @@ def select_models(
         return Selection(names)
     if allow_shutdown:
         note = (
-            f"lifecycle: judging {', '.join(dead)} although {day.isoformat()} is past "
-            f"its shutdown ({ALLOW_OPTION}); {_when(profile, dead)}"
+            f"lifecycle: judging {', '.join(dead)} although it is shut down as of "
+            f"{day.isoformat()} ({ALLOW_OPTION}); {_when(profile, dead)}"
         )
         return Selection(names, (note,))
     if named:
