@@ -14,6 +14,8 @@ import httpx
 
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
+from conformance.lifecycle.dates import today
+from conformance.lifecycle.select import select_models
 from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
 from conformance.transport import Timeouts
@@ -60,6 +62,8 @@ class RunConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     probes: str = "all"
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
+    # What the lifecycle decided before anything was sent (models left out), one line each.
+    lifecycle_notes: tuple[str, ...] = ()
 
     @property
     def profile_ref(self) -> str:
@@ -118,9 +122,9 @@ def check_base_url(value: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
-def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
+def _models(profile: Profile, raw: str | None) -> tuple[str, ...] | None:
     if not raw:
-        return tuple(profile.models)
+        return None
     chosen = tuple(m.strip() for m in raw.split(",") if m.strip())
     unknown = [m for m in chosen if m not in profile.models]
     if unknown or not chosen:
@@ -322,7 +326,13 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         options.get("concurrency"), "--concurrency", profile.concurrency, minimum=1
     )
     report_dir = options.get("report_dir")
-    models = _models(profile, options.get("models"))
+    selection = select_models(
+        profile,
+        _models(profile, options.get("models")),
+        day=today(),
+        allow_shutdown=bool(options.get("allow_shutdown")),
+    )
+    models = selection.models
     if faults:
         from conformance.server.scope import refuse_inapplicable
 
@@ -351,4 +361,5 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         ),
         probes=probes,
         fuzz=fuzz,
+        lifecycle_notes=selection.notes,
     )

@@ -91,7 +91,14 @@ OPTIONS: tuple[Option, ...] = (
         "--models",
         "comma-separated models of the profile to test",
         metavar="A,B",
-        default="every model of the profile",
+        default="every model of the profile not past its shutdown date",
+    ),
+    Option(
+        "--allow-shutdown",
+        "judge models past their shutdown date (the profile's lifecycle, as of "
+        "$IMAGEGEN_CONFORMANCE_TODAY or today) too, for a vendor still serving them; without "
+        "it a run leaves them out, or stops if --models names one",
+        kind="flag",
     ),
     Option(
         "--budget",

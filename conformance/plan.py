@@ -21,6 +21,7 @@ from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
 from conformance.gpt import plan as gpt_plan
 from conformance.gpt.pricing import request_price
+from conformance.lifecycle.listing import listing_probes
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
 from conformance.vocabulary import OPERATIONS, Family, Operation
@@ -319,6 +320,8 @@ class Wanted:
 class Planned:
     """One operation's probes, by their place in the plan's order."""
 
+    # The vendor's free model list: read before anything else is sent.
+    listing: list[Probe] = field(default_factory=list)
     valid: list[Probe] = field(default_factory=list)
     fuzz_valid: list[Probe] = field(default_factory=list)
     auth: list[Probe] = field(default_factory=list)
@@ -326,7 +329,14 @@ class Planned:
     fuzz_invalid: list[Probe] = field(default_factory=list)
 
     def groups(self) -> tuple[list[Probe], ...]:
-        return (self.valid, self.fuzz_valid, self.auth, self.refused, self.fuzz_invalid)
+        return (
+            self.listing,
+            self.valid,
+            self.fuzz_valid,
+            self.auth,
+            self.refused,
+            self.fuzz_invalid,
+        )
 
 
 def _generations(wanted: Wanted) -> Planned:
@@ -348,9 +358,14 @@ def _generations(wanted: Wanted) -> Planned:
     return planned
 
 
+def _models(wanted: Wanted) -> Planned:
+    """GET /v1/models, where the profile says the vendor serves it: free, read first."""
+    return Planned(listing=listing_probes(wanted.profile, [s.name for s in wanted.specs]))
+
+
 # Each operation's planner: the one place planning tells the operations apart.
 PLANNERS: Mapping[Operation, Callable[[Wanted], Planned]] = MappingProxyType(
-    {"generations": _generations}
+    {"generations": _generations, "models": _models}
 )
 
 
@@ -371,7 +386,8 @@ def build_plan(
     refused, empty balance), so a run shows what the property-based ones catch on
     their own. The docs' example answers are always judged: they cost nothing.
     Each of ``operations`` is planned by its planner, and their probes are
-    merged group by group, so every operation's billable ones still come first.
+    merged group by group: the free model list (``models``) before anything
+    else, then every operation's billable ones.
     """
     chosen = tuple(models) if models else tuple(profile.models)
     wanted = Wanted(

@@ -14,8 +14,9 @@ if TYPE_CHECKING:  # types only: a probe is built from the profile's data
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
 # billable generation; balance: sent with an empty-balance key; example: an answer
-# printed in the vendor's docs, judged without a server.
-ProbeKind = Literal["auth", "invalid", "valid", "balance", "example"]
+# printed in the vendor's docs, judged without a server; listing: the vendor's
+# free GET /v1/models, read first (conformance/lifecycle/).
+ProbeKind = Literal["auth", "invalid", "valid", "balance", "example", "listing"]
 AuthMode = Literal["key", "none", "wrong", "zero"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.

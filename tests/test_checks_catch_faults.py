@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.checks import REGISTRY
+from conformance.lifecycle.dates import TODAY_ENV
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
 from tests.conftest import SuiteRun
 
@@ -37,9 +38,19 @@ def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
     assert seen == set(REGISTRY)
 
 
+# Faults whose rule only a model past its shutdown shows: judged as of that day,
+# with --allow-shutdown (conformance/server/models.py).
+_AFTER_SHUTDOWN = {"models-list-serves-shut-down": "2026-12-01"}
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_fails_its_check(run_suite: RunSuite, fault: str) -> None:
+def test_fault_fails_its_check(
+    run_suite: RunSuite, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     models = ("--models", ",".join(FAULTS[fault].models)) if FAULTS[fault].models else ()
+    if fault in _AFTER_SHUTDOWN:
+        monkeypatch.setenv(TODAY_ENV, _AFTER_SHUTDOWN[fault])
+        models = (*models, "--allow-shutdown")
     run = run_suite(
         "--fault",
         fault,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from conformance.lifecycle.dates import TODAY_ENV
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
@@ -342,6 +343,12 @@ def _case_stream_done(srv: ReferenceServer) -> None:
     assert parsed.events[-1].done
 
 
+def _case_stream_done_padded(srv: ReferenceServer) -> None:
+    r, parsed = _streamed(srv)
+    assert [e.type for e in parsed.events[:2]] == [PARTIAL, COMPLETED]
+    assert r.content.endswith(b"data: [DONE] \n\n")
+
+
 STREAM_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "stream-as-json": _case_stream_as_json,
     "stream-content-type-text": _case_stream_content_type_text,
@@ -351,6 +358,7 @@ STREAM_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "stream-no-completed": _case_stream_no_completed,
     "stream-completed-no-usage": _case_stream_completed_no_usage,
     "stream-done": _case_stream_done,
+    "stream-done-padded": _case_stream_done_padded,
 }
 
 
@@ -359,3 +367,48 @@ def test_stream_fault_changes_behaviour(servers: ServerFactory, fault: str) -> N
     _, clean = _streamed(servers())
     assert [e.type for e in clean.events] == [PARTIAL, COMPLETED]  # what each fault changes
     STREAM_FAULT_CASES[fault](servers(fault))
+
+
+# --- GET /v1/models and its faults, as of the day gpt-image-1-mini and -1.5 shut down
+
+SHUTDOWN_DAY = "2026-12-01"
+
+
+def _listed(srv: ReferenceServer) -> dict[str, Any]:
+    r = httpx.get(
+        srv.base_url + "/models", headers={"Authorization": f"Bearer {srv.api_key}"}, timeout=30
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["object"] == "list"
+    return {m["id"]: m["shutdown_date"] for m in r.json()["data"]}
+
+
+MODELS_FAULT_CASES: dict[str, Json] = {
+    "models-list-omits": {},
+    "models-list-shut-down": {"gpt-image-2": "2026-11-30"},
+    "models-list-shutdown-soon": {"gpt-image-2": "2026-12-16"},
+    "models-list-serves-shut-down": {
+        "gpt-image-1-mini": None,
+        "gpt-image-1.5": None,
+        "gpt-image-2": None,
+    },
+}
+
+
+def test_the_model_list_leaves_out_what_is_shut_down_and_needs_the_key(
+    servers: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    srv = servers()
+    generated = srv.stats()["generations"]
+    assert _listed(srv) == {"gpt-image-2": None}
+    assert httpx.get(srv.base_url + "/models", timeout=30).status_code == 401
+    assert srv.stats()["generations"] == generated  # free: nothing generated
+
+
+@pytest.mark.parametrize("fault", list(MODELS_FAULT_CASES))
+def test_models_fault_changes_the_list(
+    servers: ServerFactory, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    assert _listed(servers(fault)) == MODELS_FAULT_CASES[fault]

@@ -139,6 +139,7 @@ def _no_stream_profile(tmp_path: Path) -> Path:
     raw["name"] = "no-stream"
     model = raw["models"]["gpt-image-1-mini"]
     raw["models"] = {"gpt-image-1-mini": model}
+    raw["default_model"] = "gpt-image-1-mini"
     params = dict(model["parameters"])
     del params["stream"], params["partial_images"]
     model["parameters"] = params

@@ -10,6 +10,7 @@ from conformance.checks import (
     generation,
     gpt,
     images,
+    lifecycle,
     stream,
     usage,
     validation,
@@ -18,7 +19,19 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
+_MODULES = (
+    lifecycle,
+    auth,
+    balance,
+    validation,
+    errors,
+    generation,
+    images,
+    clients,
+    usage,
+    gpt,
+    stream,
+)
 
 
 def all_checks() -> list[Check]:

@@ -26,8 +26,10 @@ from conformance.server.gpt_contract import GPT_TOLERATED
 # Which model family's answers a fault changes: a DALL·E-format model's, a GPT
 # image model's, or any model's (errors, authentication, serialization).
 Family = Literal["dalle", "gpt", "any"]
-# The operations a fault can apply to; keyed like the server's routes (app.py).
+# The operations a fault can apply to; keyed like the server's routes (app.py)
+# and a probe's operation: POST /v1/images/generations and GET /v1/models.
 GENERATIONS = "generations"
+MODELS = "models"
 
 
 class Need(Enum):
@@ -60,6 +62,7 @@ class Need(Enum):
     AUTH_REQUIRED = "a request without a key, on a profile that requires one"
     WRONG_KEY = "a request with a wrong key"
     ZERO_BALANCE = "a request with an empty-balance key"
+    LISTING = "a GET /v1/models request, on a profile whose vendor lists its models"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _fault(
     rule: str | None = None,
     needs: Need = Need.VALID,
     twin: str | None = None,
+    operation: str = GENERATIONS,
 ) -> Fault:
     return _declare(
         Fault(
@@ -122,7 +126,7 @@ def _fault(
             also,
             profile,
             models,
-            GENERATIONS,
+            operation,
             rule,
             needs,
             twin,
@@ -209,6 +213,8 @@ AUTH_403 = _fault(
         "client.openai-python-strict.authentication",
         "client.openai-node.authentication",
         "client.vercel-ai.authentication",
+        "client.openai-node-7.authentication",
+        "client.vercel-ai-7.authentication",
     ),
     needs=Need.WRONG_KEY,
 )
@@ -229,6 +235,8 @@ VALIDATION_422 = _fault(
         "client.openai-python-strict.bad-request",
         "client.openai-node.bad-request",
         "client.vercel-ai.bad-request",
+        "client.openai-node-7.bad-request",
+        "client.vercel-ai-7.bad-request",
     ),
     needs=Need.REFUSED,
 )
@@ -291,7 +299,7 @@ CONTENT_TYPE_TEXT = _fault(
     "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
     "string (openai-python and the AI SDK parse it)",
     "any",
-    also=("client.openai-node.generates",),
+    also=("client.openai-node.generates", "client.openai-node-7.generates"),
     needs=Need.JSON_ANSWER,
 )
 DATA_MISSING = _fault(
@@ -307,7 +315,11 @@ USAGE_MALFORMED = _fault(
     'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
     "and the AI SDK reject it",
     "dalle",
-    also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
+    also=(
+        "client.openai-python-strict.generates",
+        "client.vercel-ai.generates",
+        "client.vercel-ai-7.generates",
+    ),
     twin="gpt-usage-malformed",
 )
 JSON_TRUNCATED = _fault(
@@ -320,6 +332,8 @@ JSON_TRUNCATED = _fault(
         "client.openai-python-strict.generates",
         "client.openai-node.generates",
         "client.vercel-ai.generates",
+        "client.openai-node-7.generates",
+        "client.vercel-ai-7.generates",
     ),
     needs=Need.JSON_ANSWER,
 )
@@ -591,6 +605,7 @@ _STREAMING_CLIENTS = (
     "client.openai-python.generates",
     "client.openai-python-strict.generates",
     "client.openai-node.generates",
+    "client.openai-node-7.generates",
 )
 
 
@@ -651,6 +666,56 @@ STREAM_COMPLETED_NO_USAGE = _stream_fault(
 )
 STREAM_DONE = _stream_fault(
     "stream-done", "stream.done", "data: [DONE] is sent after the last event"
+)
+STREAM_DONE_PADDED = _stream_fault(
+    "stream-done-padded",
+    "stream.done",
+    "data: [DONE] with a trailing space is sent after the last event: openai-node 6 "
+    "(and openai-python) stop at its prefix; openai-node 7 matches [DONE] exactly, "
+    "parses it as JSON and throws",
+    "client.openai-node-7.generates",
+)
+
+# --- GET /v1/models (server/models.py), on the openai profile's default model -
+
+
+def _listing_fault(
+    name: str, breaks: str, description: str, models: tuple[str, ...] = _GPT_MODEL
+) -> Fault:
+    return _fault(
+        name,
+        breaks,
+        description,
+        "any",
+        profile="openai",
+        models=models,
+        operation=MODELS,
+        needs=Need.LISTING,
+    )
+
+
+MODELS_LIST_OMITS = _listing_fault(
+    "models-list-omits",
+    "lifecycle.listed",
+    "GET /v1/models leaves out the profile's default model",
+)
+MODELS_LIST_SHUT_DOWN = _listing_fault(
+    "models-list-shut-down",
+    "lifecycle.shutdown-past",
+    "GET /v1/models lists every model with yesterday's shutdown_date",
+)
+MODELS_LIST_SHUTDOWN_SOON = _listing_fault(
+    "models-list-shutdown-soon",
+    "lifecycle.shutdown-soon",
+    "GET /v1/models lists every model as shutting down in 15 days",
+)
+# A model past its shutdown, judged with --allow-shutdown.
+MODELS_LIST_SERVES_SHUT_DOWN = _listing_fault(
+    "models-list-serves-shut-down",
+    "lifecycle.served-after-shutdown",
+    "GET /v1/models still lists the models past their shutdown, with shutdown_date null "
+    "(a remapped or legacy route)",
+    models=("gpt-image-1.5",),
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

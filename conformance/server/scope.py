@@ -76,6 +76,8 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
         return need is Need.REFUSED or (
             need is Need.AUTH_REQUIRED if probe.auth == "none" else need is Need.WRONG_KEY
         )
+    if probe.kind == "listing":
+        return need is Need.LISTING
     if probe.kind == "balance":
         return need in (Need.REFUSED, Need.ZERO_BALANCE)
     return False

@@ -17,7 +17,8 @@ Faults, each breaking one streaming rule (``faults.py``): ``stream-as-json``
 line with no ``data:``), ``stream-flat-error`` (a flat error object instead of
 the completed event), ``stream-partial-index-one-based``,
 ``stream-no-completed``, ``stream-completed-no-usage`` and ``stream-done``
-(``data: [DONE]`` appended).
+(``data: [DONE]`` appended), ``stream-done-padded`` (``data: [DONE] ``, with a
+trailing space, appended).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def stream_events(
         billed += 1
     if state.has(f.STREAM_DONE):
         chunks.append(f"data: {DONE}\n\n".encode())
+    if state.has(f.STREAM_DONE_PADDED):
+        chunks.append(f"data: {DONE} \n\n".encode())
     return chunks, billed
 
 
