@@ -29,8 +29,10 @@ Every pytest option works too (-k EXPR, -x, -v, --junit-xml=PATH, ...):
 `python -m conformance run --pytest-help` lists them.
 
 exit codes: 0 conformant; 1 a failure at or above --fail-on, a fixed deviation
-or an error of the run; 2 interrupted (Ctrl-C); 4 bad input to the tool (one
-line on stderr); 5 nothing selected (e.g. a -k that matches no probe).
+or an error of the run; 2 interrupted (Ctrl-C or SIGTERM: what was answered is
+written, marked interrupted); 4 bad input to the tool (one line on stderr); 5
+nothing judged (nothing selected, e.g. a -k that matches no probe, or every
+verdict a skip). More: docs/run-outcome.md.
 """
 
 
@@ -148,6 +150,12 @@ def serve(argv: Sequence[str]) -> int:
     latency = _number(opts.latency, "--latency")
     flaky = _number(opts.flaky, "--flaky", 1.0)
     key = os.environ.get(opts.api_key_env) or f"sk-ref-{secrets.token_hex(8)}"
+    # A run pointed at this stand-in with --base-url paces itself as for the vendor.
+    print(
+        f"note: a run against this server with --base-url keeps profile {profile.name}'s rate "
+        f"limit ({profile.rate_limit}); add --rate-limit none to lift it",
+        flush=True,
+    )
     try:
         serve_forever(
             profile,

@@ -27,6 +27,7 @@ from conformance.transport.retry import RetryPolicy
 from conformance.vocabulary import SEVERITIES, VIEWS, Severity, View
 
 DEFAULT_PROFILE = "openai"
+PROGRESS_EVERY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class RunConfig:
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
     # What the lifecycle decided before anything was sent (models left out), one line each.
     lifecycle_notes: tuple[str, ...] = ()
+    # Where output is no terminal: seconds between progress lines (0: none).
+    progress_every_s: float = PROGRESS_EVERY_S
 
     @property
     def profile_ref(self) -> str:
@@ -159,6 +162,18 @@ def _seconds(raw: Any, option: str, default: float) -> float:
     return value
 
 
+def _progress_every(raw: Any) -> float:
+    if raw is None:
+        return PROGRESS_EVERY_S
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--progress-every {raw!r}: expected a number of seconds") from None
+    if not value >= 0:
+        raise ConfigError("--progress-every must be 0 (off) or more seconds")
+    return value
+
+
 def _timeouts(options: Mapping[str, Any]) -> Timeouts:
     default = Timeouts()
     timeouts = Timeouts(
@@ -248,7 +263,13 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
     Only keys declared in conformance.options.OPTIONS are accepted or read.
     """
     options = OptionValues(given)
-    profile = load_profile(options.get("profile") or DEFAULT_PROFILE)
+    named = options.get("profile")
+    if options.get("replay") is not None:
+        # A replay judges by the profile it was recorded with, unless told otherwise.
+        from conformance.recording import recorded_profile
+
+        named = recorded_profile(Path(options["replay"]), named) or named
+    profile = load_profile(named or DEFAULT_PROFILE)
     base_url = options.get("base_url")
     if base_url == "profile":
         if not profile.base_url:
@@ -362,4 +383,5 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         probes=probes,
         fuzz=fuzz,
         lifecycle_notes=selection.notes,
+        progress_every_s=_progress_every(options.get("progress_every")),
     )

@@ -250,6 +250,13 @@ OPTIONS: tuple[Option, ...] = (
         default="4242",
     ),
     Option(
+        "--progress-every",
+        "where output is no terminal (CI), print the progress line every S seconds; 0: never. "
+        "On a terminal it is rewritten in place",
+        metavar="S",
+        default="30",
+    ),
+    Option(
         "--plan",
         "print every probe the run would send, how many are billable, what each valid "
         "request covers and the estimated cost; send nothing",

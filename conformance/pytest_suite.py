@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 from collections.abc import Generator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception, typed
 
@@ -21,10 +23,14 @@ from conformance.errors import HarnessError
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
 from conformance.report import html as html_report
+from conformance.report.headline import Headline
+from conformance.report.progress import Progress
+from conformance.report.publish import keep_complete, publish
 from conformance.report.results import build_results, write_json
 from conformance.session import Case, SuiteSession
 from conformance.transport.breaker import is_not_sent
-from conformance.verdict import Verdict, fails_run
+from conformance.transport.netguard import is_loopback_host
+from conformance.verdict import Verdict
 from conformance.vocabulary import View
 
 VERDICT_KEY = pytest.StashKey[Verdict]()
@@ -43,12 +49,18 @@ PASSED_LOG = "_igc_passed_log"
 # Set on the TestReport of an error whose probe was never sent (the server had
 # stopped answering): pytest tallies those apart.
 NOT_SENT_ATTR = "_igc_not_sent"
+# How the skip reason of a docs-example finding begins (a docs example that fails a check).
+DOCS_FINDING = "docs-example finding"
 
 
 def enforce(verdict: Verdict, view: View) -> None:
     """Turn a verdict into the pytest outcome of its test (call phase)."""
     result = verdict.result(view)
     tag = f"[{verdict.check.severity}] {verdict.check.id}"
+    if verdict.probe.kind == "example" and result.outcome == "failed":
+        # The vendor's printed docs are wrong, not its server: a finding, reported
+        # apart and never a failure (so JUnit and CI show it as skipped, not red).
+        pytest.skip(f"{DOCS_FINDING}: {tag}: {result.message}")
     if result.outcome == "failed":
         pytest.fail(f"{tag}: {result.message}", pytrace=False)
     if result.outcome == "known":
@@ -64,6 +76,45 @@ class SuitePlugin:
         self.session = SuiteSession(run_config)
         self._lifecycle_said: list[str] = []
         self._restore_logging = redact_log_records(self.session.redactor)
+        # A complete earlier run's files are kept aside until this one has finished.
+        keep_complete(run_config.report_dir)
+        self.written_to = run_config.report_dir
+        self.recorded: Path | None = None
+        self.progress: Progress | None = None
+
+    def _write(self, text: str) -> None:
+        """Write to the terminal now, even while pytest captures output (as live logs do)."""
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        capman = self.config.pluginmanager.getplugin("capturemanager")
+        if reporter is None:
+            return
+        if capman is None:
+            reporter.write(text, flush=True)
+            return
+        with capman.global_and_fixture_disabled():
+            reporter.write(text, flush=True)
+
+    def _progress(self) -> Progress | None:
+        # Made when sending begins: the terminal reporter exists only after configure.
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is None or self.run_config.replay_dir is not None:
+            return None
+        tty = bool(getattr(reporter, "isatty", False))
+        return Progress(self._write, tty=tty, every_s=self.run_config.progress_every_s)
+
+    def rate_limit_note(self) -> str | None:
+        """A loopback stand-in still gets the profile's rate limit: say so, and how to lift it."""
+        cfg = self.run_config
+        if cfg.base_url is None or cfg.rate_limit is None:
+            return None
+        if self.config.getoption("conformance_rate_limit") is not None:
+            return None  # the user chose it
+        if not is_loopback_host(httpx.URL(cfg.base_url).host):
+            return None
+        return (
+            f"rate limit {cfg.rate_limit} from profile {cfg.profile.name} (limits.rate_limit) "
+            f"applies to {cfg.base_url}, a loopback stand-in; --rate-limit none lifts it"
+        )
 
     @property
     def view(self) -> View:
@@ -86,7 +137,16 @@ class SuitePlugin:
             case = callspec.params.get("conformance_case") if callspec else None
             if isinstance(case, Case):
                 cases.append(case)
-        self.session.execute({case.probe.key for case in cases})
+        note = self.rate_limit_note()
+        if note is not None:
+            self._write(f"\n{note}\n")
+        self.progress = self._progress()
+        self.session.on_done = self.progress
+        try:
+            self.session.execute({case.probe.key for case in cases})
+        finally:
+            if self.progress is not None:
+                self.progress.close()
         self._say_lifecycle()
         self.session.judge(cases)
         return self.session
@@ -147,6 +207,8 @@ class SuitePlugin:
         apart ("N not sent"): the terminal says why once, not once per test."""
         if getattr(report, NOT_SENT_ATTR, False):
             return "not sent", "E", "ERROR (not sent)"
+        if report.skipped and DOCS_FINDING in str(report.longrepr):
+            return "docs-example finding", "d", "DOCS-EXAMPLE FINDING"
         return None
 
     @pytest.hookimpl(wrapper=True)
@@ -201,6 +263,10 @@ class SuitePlugin:
         """What the lifecycle decided and what the vendor's model list said, in order."""
         return [*self.run_config.lifecycle_notes, *self._lifecycle_said]
 
+    def headline(self) -> Headline:
+        """The run's verdict, and the exit code it sets."""
+        return html_report.run_headline(self.session, self.view)
+
     def _results(self) -> dict[str, Any]:
         results = self._built_results()
         if self.lifecycle_lines:
@@ -221,6 +287,7 @@ class SuitePlugin:
             requests_total=s.counters.total,
             billable=s.counters.billed,
             retries=s.counters.retries,
+            possibly_billed=s.counters.uncertain,
             budget=self.run_config.budget,
             key_env=self.run_config.api_key_env,
             replayed_from=str(self.run_config.replay_dir) if self.run_config.replay_dir else None,
@@ -228,21 +295,38 @@ class SuitePlugin:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.session.close()
-        self.session.record()
-        write_json(
-            self.run_config.report_dir / "results.json", self._results(), self.session.redactor
-        )
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            failing = any(
-                fails_run(v, self.view, self.run_config.fail_on)
-                for v in self.session.verdicts.values()
-            )
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED and not self.session.interrupted:
+            self.session.interrupted = "SIGINT (Ctrl-C)"
+        self.recorded = self.session.record()
+        results = self._results()
+        recorded = self.session.replayed
+        if recorded is not None and recorded.profile_sha256 != self.run_config.profile.sha256:
+            results["target"]["recorded_profile_sha256"] = recorded.profile_sha256
+        if self.session.interrupted:
+            not_sent = sum(1 for e in self.session.exchanges.values() if is_not_sent(e.error))
+            results["interrupted"] = {"reason": self.session.interrupted, "not_sent": not_sent}
+        write_json(self.run_config.report_dir / "results.json", results, self.session.redactor)
+        # Tests failed before any verdict (the harness broke), or none was meant to run:
+        # pytest's own exit status stands.
+        harness_broke = (
+            session.testsfailed and not self.session.verdicts
+        ) or self.config.option.collectonly
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not (
+            harness_broke
+        ):
+            session.exitstatus = self.headline().exit_code
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # Every report file is written by now: settle where they stay.
+        self.written_to = publish(
+            self.run_config.report_dir, interrupted=self.session.interrupted is not None
+        )
         # Last words of the run, after pytest's own summary line.
         writer = config.get_terminal_writer()
-        for line in html_report.terminal_lines(self.session, self.view):
+        lines = html_report.terminal_lines(
+            self.session, self.view, written_to=self.written_to, recorded=self.recorded
+        )
+        for line in lines:
             writer.line(self.session.redactor.text(line))
         self._restore_logging()
 
@@ -254,10 +338,12 @@ class SuitePlugin:
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
-        prefix.append(self.session.redactor.text(html_report.summary_html(self.session, self.view)))
+        redact = self.session.redactor.text
+        prefix.append(redact(html_report.summary_html(self.session, self.view)))
         if self.lifecycle_lines:
             items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lifecycle_lines)
-            prefix.append(self.session.redactor.text(f'<ul class="lifecycle">{items}</ul>'))
+            prefix.append(redact(f'<ul class="lifecycle">{items}</ul>'))
+        postfix.append(redact(html_report.details_html(self.session, self.view)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:

@@ -18,11 +18,43 @@ import jsonschema
 from conformance import __version__
 from conformance.errors import ConfigError, schema_problem
 from conformance.exchange import Exchange
+from conformance.profile import load_profile
 from conformance.redact import Redactor
-from conformance.resources import recording_schema_path
+from conformance.resources import bundled_profiles, recording_schema_path
 
 FILE = "recording.json"
 SCHEMA_VERSION = 1
+
+
+def recorded_profile(directory: Path, named: str | None) -> str:
+    """The profile a replay judges by: the recording's, unless the run names another.
+
+    Naming a different profile from the one the answers were recorded with would
+    judge them by rules they were never sent under, so it is one line (exit 4);
+    the same profile with a changed sha256 is fine (re-judging old answers with an
+    updated profile is what replay is for) and the run notes it.
+    """
+    path = directory / FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return named or ""  # read_recording words the problem
+    recorded = data.get("profile") if isinstance(data, dict) else None
+    if not isinstance(recorded, str) or not recorded:
+        return named or ""
+    if named is None:
+        if recorded not in bundled_profiles():
+            raise ConfigError(
+                f"--replay {directory}: recorded with profile {recorded}, which is not bundled; "
+                "name its file with --profile PATH"
+            )
+        return recorded
+    if load_profile(named).name != recorded:
+        raise ConfigError(
+            f"--replay {directory}: recorded with profile {recorded}, not {named}; "
+            f"drop --profile to judge it by {recorded}"
+        )
+    return named
 
 
 @dataclass(frozen=True)
@@ -45,7 +77,12 @@ def write_recording(
     requests: dict[str, int],
     exchanges: dict[str, Exchange],
     redactor: Redactor,
+    interrupted: str | None = None,
 ) -> Path:
+    """Write DIR/recording.json; an interrupted run's goes to DIR/interrupted/ when
+    DIR holds a complete recording (never over it)."""
+    if interrupted is not None and _complete(directory / FILE):
+        directory = directory / "interrupted"
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "imagegen-conformance", "version": __version__},
@@ -56,11 +93,21 @@ def write_recording(
         "requests": requests,
         "exchanges": [e.to_dict() for e in exchanges.values()],
     }
+    if interrupted is not None:
+        data["interrupted"] = {"reason": interrupted}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILE
     # Exchanges were redacted when recorded; this is the second line of defence.
     path.write_text(redactor.text(json.dumps(data, indent=1)) + "\n", encoding="utf-8")
     return path
+
+
+def _complete(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and not data.get("interrupted")
 
 
 @cache

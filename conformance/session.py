@@ -7,7 +7,7 @@ self-tests and the record/replay tooling can drive it directly.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -92,6 +92,10 @@ class SuiteSession:
     replayed: Recording | None = None
     # What the vendor's GET /v1/models said about the judged models, one line each.
     lifecycle_lines: list[str] = field(default_factory=list)
+    # Why the run stopped early at the user's word (SIGINT, SIGTERM), or None.
+    interrupted: str | None = None
+    # Told of each probe the run's transport is done with (the progress line).
+    on_done: Callable[[Transport, Exchange | None], None] | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -161,7 +165,10 @@ class SuiteSession:
         if listing:
             probes = [p for p in probes if p.kind != "listing"]
             self._read_listing(transport, listing)
+        transport.on_done = self.on_done
         sent = transport.run(probes)
+        if transport.interrupted is not None:
+            self.interrupted = f"{transport.interrupted} after sending began"
         no_verdict_from_a_down_server(probes, sent, healthy=transport.counters.healthy)
         self.exchanges.update(sent)
         self.counters.add(transport.counters)
@@ -201,6 +208,8 @@ class SuiteSession:
                 breaker=self.breaker,
             )
             sent = transport.run([probe])
+            if transport.interrupted is not None and self.interrupted is None:
+                self.interrupted = f"{transport.interrupted} after sending began"
             no_verdict_from_a_down_server([probe], sent, healthy=transport.counters.healthy)
             exchange = sent[probe.key]
             self.counters.add(transport.counters)
@@ -233,6 +242,7 @@ class SuiteSession:
             total=recording.requests.get("total", 0),
             retries=recording.requests.get("retries", 0),
             billed=recording.requests.get("billable", 0),
+            uncertain=recording.requests.get("possibly_billed", 0),
         )
         if self.plan.fuzz is not None:
             # Shrinking is deterministic given the same answers: the same minimal request.
@@ -255,9 +265,11 @@ class SuiteSession:
                 "total": self.counters.total,
                 "billable": self.counters.billed,
                 "retries": self.counters.retries,
+                "possibly_billed": self.counters.uncertain,
             },
             exchanges=sent,
             redactor=self.redactor,
+            interrupted=self.interrupted,
         )
 
     def close(self) -> None:

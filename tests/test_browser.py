@@ -83,7 +83,11 @@ def _open(page: Any, path: Path) -> list[str]:
 
 def test_report_renders_and_its_filters_work(page: Any, profile_runs: dict[str, SuiteRun]) -> None:
     errors = _open(page, profile_runs["yescale"].report_dir / "report.html")
-    assert page.locator("text=Conformance summary").count() == 1
+    # One summary, opening with its verdict (pytest-html's own heading is hidden).
+    verdict = page.locator("h2.igc-verdict")
+    assert verdict.count() == 1
+    assert verdict.inner_text().startswith("Verdict: ")
+    assert not page.locator(".summary__data > h2").is_visible()
     rows = page.locator("#results-table tbody")
     total = rows.count()
     passed = page.locator("#results-table tbody.passed").count()
@@ -93,6 +97,30 @@ def test_report_renders_and_its_filters_work(page: Any, profile_runs: dict[str, 
     assert page.locator("#results-table tbody.passed").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "report.png"))
+    assert errors == []
+
+
+def test_the_reports_first_screen_shows_the_verdict_and_the_failures_by_check(
+    page: Any, run_cli: Any
+) -> None:
+    # In a process of its own: the page's Playwright loop runs in this thread.
+    run = run_cli("run", "--profile", "openai-dalle", "--probes", "fixed", "--fault", "created-ms")
+    assert run.exit_code == 1, run.output[-2000:]
+    page.set_viewport_size({"width": 1280, "height": 800})
+    errors = _open(page, run.report_dir / "report.html")
+    verdict = page.locator("h2.igc-verdict")
+    assert verdict.inner_text() == "Verdict: not conformant"
+    failures = page.locator("table.igc-failures").first
+    assert "generation.created" in failures.inner_text()
+    box = failures.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] < 800  # on the first screen
+    gallery = page.locator("text=Returned images").bounding_box()
+    assert gallery is not None
+    assert gallery["y"] > box["y"]  # failures before the gallery
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report-first-screen.png"))
+    page.set_viewport_size({"width": 1400, "height": 1600})
     assert errors == []
 
 

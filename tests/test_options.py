@@ -56,6 +56,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "fuzz_examples": {"fuzz_examples": "3"},
     "fuzz_valid": {"fuzz_valid": "2"},
     "seed": {"seed": "7"},
+    "progress_every": {"progress_every": "0"},
 }
 
 

@@ -34,6 +34,12 @@ PARAMS = {
     "n": "n",
     "qualities": "quality",
     "styles": "style",
+    # The GPT image models' parameters, and streaming.
+    "backgrounds": "background",
+    "output_formats": "output_format",
+    "output_compressions": "output_compression",
+    "moderations": "moderation",
+    "stream": "stream",
 }
 
 
@@ -165,9 +171,32 @@ def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
                 es = next(iter(asked.values()))
                 bad = _blocking(es, app) or [e for e in es if e["check"] == "generation.status"]
                 yield f"{label} fails: {_describe(bad[0])}"
-        for entry in _blocking([e for e in entries if e.get("model") == model], app):
-            if (entry.get("probe") or {}).get("kind") not in ("valid", "example"):
-                yield f"{model}: {_describe(entry)}"
+        # Listed values only narrow what must have been generated: every failure the
+        # app cannot live with counts, on valid requests (the defaults it relies on)
+        # and on refusals alike. A vendor's printed docs examples are reported only.
+        yield from _by_check(
+            model,
+            [
+                e
+                for e in _blocking([e for e in entries if e.get("model") == model], app)
+                if (e.get("probe") or {}).get("kind") != "example"
+            ],
+        )
+
+
+def _by_check(model: str, blocking: list[dict[str, Any]]) -> Iterator[str]:
+    """One line per failing check: its severity, how many verdicts, the first one."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for entry in blocking:
+        grouped.setdefault(entry["check"], []).append(entry)
+    for check, failed in grouped.items():
+        first = failed[0]
+        kinds = sorted({str((e.get("probe") or {}).get("kind")) for e in failed})
+        yield (
+            f"{model}: {check} ({first['severity']}) {first['outcome']} on "
+            f"{len(failed)} {'/'.join(kinds)} request(s), e.g. {first['id']}: "
+            f"{_short(first['message'])}"
+        )
 
 
 def _coped(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:

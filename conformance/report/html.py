@@ -13,6 +13,7 @@ import io
 import json
 from collections import Counter, defaultdict
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -24,6 +25,15 @@ from conformance.clients.replay import versions as client_versions
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.report.clients import clients_html
+from conformance.report.cost import billed_cost
+from conformance.report.headline import (
+    EXIT_NOTHING_JUDGED,
+    CheckFailures,
+    Headline,
+    by_check,
+    errors,
+    headline,
+)
 from conformance.report.results import evidence
 from conformance.session import SuiteSession
 from conformance.transport.breaker import is_not_sent
@@ -41,6 +51,15 @@ _STYLE = """
 .igc-gallery figure{margin:0;border:1px solid #ccc;padding:4px;font-size:11px;max-width:180px}
 .igc-gallery figcaption{word-break:break-all}
 .igc-mismatch{color:#b00;font-weight:bold}
+.igc-verdict{font-size:20px;padding:6px 10px;margin:.3em 0}
+.igc-verdict-bad{background:#fbe3e4;color:#8a1f11}.igc-verdict-good{background:#e6f4e6;color:#1e5e1e}
+.igc-failures td,.igc-failures th{text-align:left!important;vertical-align:top}
+.igc-failures td:nth-child(4){text-align:right!important}
+/* The verdict first: pytest-html's summary (with ours) above its environment table,
+   one heading for it (ours), and room for the tables. */
+body{display:flex;flex-direction:column}
+#title{order:-3}.summary{order:-2}
+.summary__data{flex:1 1 auto}.summary__data>h2{display:none}.summary__spacer{display:none}
 .igc-evidence pre{white-space:pre-wrap;word-break:break-all;max-height:24em;overflow:auto;
  background:#f6f6f6;padding:6px}
 </style>
@@ -200,7 +219,88 @@ def facts_html(session: SuiteSession, view: View) -> str:
     return "".join(parts)
 
 
+def _failures_table(failures: list[CheckFailures]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(f.check)}</td><td>{f.severity}</td><td>{escape(f.outcome)}</td>"
+        f"<td>{f.count}</td><td>{escape(f.first)}</td></tr>"
+        for f in failures
+    )
+    return (
+        '<table class="igc-failures"><tr><th>check</th><th>severity</th><th>outcome</th>'
+        f"<th>count</th><th>first failing verdict</th></tr>{rows}</table>"
+    )
+
+
+def headline_html(session: SuiteSession, view: View) -> str:
+    """The first screen: the verdict, the view that set the exit code, and the
+    failures at or above --fail-on by check."""
+    head = run_headline(session, view)
+    cfg = session.config
+    good = head.conformant
+    title = (
+        "conformant"
+        if good
+        else "interrupted: no verdict"
+        if head.interrupted
+        else "nothing judged"
+        if head.exit_code == EXIT_NOTHING_JUDGED
+        else "not conformant"
+    )
+    css = "igc-verdict-good" if good else "igc-verdict-bad"
+    parts = [
+        f'<h2 class="igc-verdict {css}">Verdict: {escape(title)}</h2>',
+        f"<p><b>{escape(head.verdict())}</b></p>",
+    ]
+    if head.failures:
+        parts.append(
+            f"<h3>Failures at {escape(cfg.fail_on)} or above, by check (they set the exit "
+            "code)</h3>" + _failures_table(head.failures)
+        )
+    erred = errors(session.verdicts.values(), view)
+    if erred:
+        rows = "".join(f"<tr><td>{n}</td><td>{escape(m)}</td></tr>" for m, n in erred[:10])
+        parts.append(
+            "<h3>Errors of the run (no answer to judge; never charged to the vendor)</h3>"
+            f'<table class="igc-failures"><tr><th>verdicts</th><th>why</th></tr>{rows}</table>'
+        )
+    below = [f for f in by_check(session.verdicts.values(), view) if f not in head.failures]
+    if below:
+        parts.append(
+            f"<h3>Failures below {escape(cfg.fail_on)} (reported; they do not fail the run)</h3>"
+            + _failures_table(below)
+        )
+    return "".join(parts)
+
+
+def run_html(session: SuiteSession, view: View) -> str:
+    cfg = session.config
+    cost = billed_cost(cfg.profile, session.exchanges.values())
+    possibly = (
+        f" · <b>possibly billed</b> {session.counters.uncertain} image(s) for requests that "
+        "got no answer"
+        if session.counters.uncertain
+        else ""
+    )
+    stopped = f"<p><b>Stopped sending</b>: {escape(session.stopped)}</p>" if session.stopped else ""
+    return (
+        f"<h3>The run</h3><p><b>Profile</b> {escape(cfg.profile.title)} · <b>target</b> "
+        f"{escape(session.base_url or '')}"
+        f"{' (embedded reference server)' if cfg.uses_reference_server else ''} · "
+        f"<b>view</b> {escape(view)} · <b>fail on</b> {escape(cfg.fail_on)} and above</p>"
+        f"<p><b>Requests</b> {session.counters.total} · <b>billable images</b> "
+        f"{session.counters.billed} of a budget of {cfg.budget} "
+        f"({escape(cost.text())}){possibly} · <b>retries</b> {session.counters.retries}</p>"
+        f"{stopped}"
+    )
+
+
 def summary_html(session: SuiteSession, view: View) -> str:
+    """The headline (pytest-html's summary block, moved to the top of the page)."""
+    return f'{_STYLE}<div class="igc-summary igc-head">{headline_html(session, view)}</div>'
+
+
+def details_html(session: SuiteSession, view: View) -> str:
+    """Below the headline: the run, the tables, the docs findings, then the gallery."""
     verdicts = list(session.verdicts.values())
     cfg = session.config
     rows = []
@@ -212,23 +312,12 @@ def summary_html(session: SuiteSession, view: View) -> str:
     total = Counter(v.result(view).outcome for v in verdicts)
     head = "".join(f"<th>{o}</th>" for o in OUTCOMES)
     totals = "".join(_cell(o, total[o]) for o in OUTCOMES)
-    cost = session.counters.billed * max(
-        (m.price_per_image or 0.0) for m in cfg.profile.models.values()
-    )
-    info = (
-        f"<p><b>Profile</b> {escape(cfg.profile.title)} · <b>target</b> "
-        f"{escape(session.base_url or '')}"
-        f"{' (embedded reference server)' if cfg.uses_reference_server else ''} · "
-        f"<b>view</b> {escape(view)} · <b>fail on</b> {escape(cfg.fail_on)} and above</p>"
-        f"<p><b>Requests</b> {session.counters.total} · <b>billable images</b> "
-        f"{session.counters.billed} of a budget of {cfg.budget} "
-        f"(at most ${cost:.2f} at list price) · <b>retries</b> {session.counters.retries}</p>"
-    )
     faults = ""
     if cfg.faults:
         faults = f"<p><b>Reference server faults</b>: {escape(', '.join(cfg.faults))}</p>"
     return (
-        f'{_STYLE}<div class="igc-summary"><h2>Conformance summary</h2>{info}{faults}'
+        f'<div class="igc-summary">{run_html(session, view)}{faults}'
+        f"<h3>By feature and severity</h3>"
         f"<table><tr><th>feature</th><th>severity</th>{head}</tr>{''.join(rows)}"
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
         f"{views_html(verdicts, view)}"
@@ -305,29 +394,65 @@ def passed_log(session: SuiteSession, verdict: Verdict) -> str:
     return escape(session.redactor.text(f"{verdict.check.id}: passed — {message}"))
 
 
-def terminal_lines(session: SuiteSession, view: View) -> list[str]:
+MAX_CHECK_LINES = 25
+
+
+def run_headline(session: SuiteSession, view: View) -> Headline:
+    return headline(
+        session.verdicts.values(),
+        view,
+        session.config.fail_on,
+        interrupted=session.interrupted,
+        stopped=session.stopped,
+    )
+
+
+def terminal_lines(
+    session: SuiteSession,
+    view: View,
+    *,
+    written_to: Path | None = None,
+    recorded: Path | None = None,
+) -> list[str]:
+    """The run's last words in the terminal; ``written_to``: where its report files
+    stayed (an interrupted run's go beside a complete earlier run's)."""
     cfg = session.config
     verdicts = list(session.verdicts.values())
-    total = Counter(v.result(view).outcome for v in verdicts)
+    # A docs example's failure is a finding about the vendor's docs: counted apart.
+    finding = [v.probe.kind == "example" and v.result(view).outcome == "failed" for v in verdicts]
+    total = Counter(v.result(view).outcome for v, f in zip(verdicts, finding, strict=True) if not f)
     counts = ", ".join(f"{total[o]} {o}" for o in OUTCOMES if total[o])
+    if any(finding):
+        counts += f"; {sum(finding)} docs-example finding(s)"
     where = session.base_url or "(not started)"
     if cfg.replay_dir is not None:
         where += f" (replayed from {cfg.replay_dir}: nothing sent now)"
     if cfg.uses_reference_server:
         where += " (embedded reference server"
         where += f", faults: {', '.join(cfg.faults)})" if cfg.faults else ")"
+    head = run_headline(session, view)
     lines = [
         f"imagegen-conformance {__version__}: profile {cfg.profile.name}, view {view}, "
         f"target {where}",
+        f"  verdict: {head.verdict()}",
         f"  verdicts: {counts or 'none'}",
         f"  {'recorded run: ' if cfg.replay_dir else ''}requests: {session.counters.total}, "
         f"billable images: {session.counters.billed} (budget {cfg.budget}), "
         f"retries: {session.counters.retries}"
         + ("; this replay sent none" if cfg.replay_dir else ""),
     ]
+    replayed = session.replayed
+    if replayed is not None and replayed.profile_sha256 != cfg.profile.sha256:
+        lines.append(
+            f"  note: profile {cfg.profile.name} changed since the recording (sha256 "
+            f"{replayed.profile_sha256[:12]} then, {cfg.profile.sha256[:12]} now): the recorded "
+            "answers are judged by today's rules"
+        )
     if session.stopped:
         not_sent = sum(1 for e in session.exchanges.values() if is_not_sent(e.error))
         lines.append(f"  stopped: {session.stopped}; {not_sent} probe(s) not sent, nothing retried")
+    if session.counters.billed:
+        lines.append(f"  cost: {billed_cost(cfg.profile, session.exchanges.values()).text()}")
     if session.counters.uncertain:
         lines.append(
             f"  possibly billed: {session.counters.uncertain} image(s) for requests that got no "
@@ -343,18 +468,31 @@ def terminal_lines(session: SuiteSession, view: View) -> list[str]:
     ]
     if examples:
         lines.append(
-            f"  the vendor's docs examples: {len(examples)} finding(s), reported only "
-            "(they never fail the run)"
+            f"  docs-example findings ({len(examples)}; the vendor's printed examples, reported "
+            "only: they never fail the run):"
         )
+        lines += [f"    {v.id} ({v.check.severity}): {v.result(view).message}" for v in examples]
     if session.plan.fuzz is not None:
         lines.append(f"  fuzz: {fuzz_summary(session.plan.fuzz, session.plan.probes)}")
-    errors = Counter(v.result(view).message for v in verdicts if v.result(view).outcome == "error")
-    for message, n in errors.most_common(5):
+    failing = by_check(verdicts, view)
+    if failing:
+        lines.append(f"  failures by check ({len(failing)} check(s)):")
+        lines += [f"    {f.line()}" for f in failing[:MAX_CHECK_LINES]]
+        if len(failing) > MAX_CHECK_LINES:
+            lines.append(f"    … and {len(failing) - MAX_CHECK_LINES} more check(s) in the report")
+    erred = errors(verdicts, view)
+    for message, n in erred[:5]:
         lines.append(f"  error ({n} check(s)): {message}")
     if cfg.record_dir is not None and cfg.replay_dir is None:
-        lines.append(f"  recorded: {cfg.record_dir / 'recording.json'}")
+        lines.append(f"  recorded: {recorded or cfg.record_dir / 'recording.json'}")
+    out = written_to or cfg.report_dir
+    if session.interrupted and out != cfg.report_dir:
+        lines.append(
+            f"  interrupted: the complete earlier run in {cfg.report_dir} is kept; "
+            f"this run's files are in {out}"
+        )
     lines.append(
-        f"  report: {cfg.report_dir / 'report.html'}, results: "
-        f"{cfg.report_dir / 'results.json'}, junit: {cfg.report_dir / 'junit.xml'}"
+        f"  report: {out / 'report.html'}, results: "
+        f"{out / 'results.json'}, junit: {out / 'junit.xml'}"
     )
     return lines

@@ -23,12 +23,15 @@ from conformance.exchange import Exchange, RecordedResponse
 from conformance.probes import Probe
 from conformance.profile import Profile
 from conformance.redact import Redactor
+from conformance.report.cost import billed_cost
 from conformance.transport.curl import curl_command
 from conformance.verdict import Verdict, ViewResult
 from conformance.vocabulary import OUTCOMES, View
 
 SCHEMA_VERSION = 1
 _LONG = 240
+# The GPT parameters a valid probe's entry carries (with defaults applied) for the gate.
+GPT_PARAMS = ("quality", "background", "output_format", "output_compression", "moderation")
 
 
 def suite_commit() -> str:
@@ -140,6 +143,13 @@ def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
             params["quality"] = quality
         if style:
             params["style"] = style
+        gpt = model.gpt if model else None
+        if gpt is not None:
+            # What a GPT request meant, its defaults applied: the gate reads these.
+            for name in GPT_PARAMS:
+                if gpt.supported(name) and (value := gpt.effective(body, name)) is not None:
+                    params[name] = value
+            params["stream"] = body.get("stream") is True
         entry["params"] = params
     return entry
 
@@ -160,6 +170,7 @@ def build_results(
     budget: int,
     key_env: str,
     replayed_from: str | None = None,
+    possibly_billed: int = 0,
 ) -> dict[str, Any]:
     verdicts = list(verdicts)
     summary = Counter({o: 0 for o in OUTCOMES})
@@ -216,10 +227,17 @@ def build_results(
             "billable": billable,
             "retries": retries,
             "budget": budget,
+            "possibly_billed": possibly_billed,
+            "cost_usd": _cost(profile, exchanges),
         },
         "checks": checks,
         "exchanges": shared,
     }
+
+
+def _cost(profile: Profile, exchanges: dict[str, Exchange]) -> float | None:
+    cost = billed_cost(profile, exchanges.values())
+    return None if cost.images and cost.unpriced == cost.images else round(cost.usd, 4)
 
 
 def _evidence_for(

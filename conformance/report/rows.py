@@ -125,6 +125,13 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path}: not a valid results.json (schemas/results.schema.json): {problem}"
         )
+    interrupted = data.get("interrupted")
+    if interrupted:
+        reason = interrupted.get("reason") if isinstance(interrupted, dict) else None
+        raise ConfigError(
+            f"{path}: an interrupted run ({reason or 'stopped early'}) is no verdict; "
+            "run it again to the end"
+        )
     for entry in data["checks"]:
         # Written before results carried the check's id on its own: the id without its probe.
         entry.setdefault("check", str(entry["id"]).partition("[")[0])

@@ -48,6 +48,7 @@ class Breaker:
         self.streak = 0
         self.answered = False
         self.reason: str | None = None
+        self.in_flight_may_bill = True
         self._causes: list[str] = []
         self._last_counted = float("-inf")
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -83,14 +84,31 @@ class Breaker:
             self._trip()
 
     def _trip(self) -> None:
-        self.reason = (
+        self.halt(
             f"the server stopped answering ({self.limit} in a row: {'; '.join(self._causes)})"
         )
-        for task in list(self._in_flight):
-            task.cancel()
+        self.abandon_in_flight()
+
+    def halt(self, reason: str, *, in_flight_may_bill: bool = True) -> None:
+        """Send nothing more, for ``reason``; requests in flight go on (see
+        :meth:`abandon_in_flight`). ``in_flight_may_bill``: False when the endpoint
+        is known not to generate (no images API there), so what is abandoned cannot
+        have been billed."""
+        if self.open:
+            return
+        self.reason = reason
+        self.in_flight_may_bill = in_flight_may_bill
         for sleeper in list(self._sleepers):
             if not sleeper.done():
                 sleeper.set_result(None)
+
+    def abandon_in_flight(self) -> None:
+        for task in list(self._in_flight):
+            task.cancel()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
 
     # -- what the transport asks -------------------------------------------
 

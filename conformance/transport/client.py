@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +38,7 @@ from conformance.transport.bodies import (
 )
 from conformance.transport.breaker import Breaker
 from conformance.transport.budget import Budget
+from conformance.transport.endpoint import EndpointWatch
 from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter
 from conformance.transport.reasons import describe, gave_up, lost, root_cause
@@ -46,6 +49,11 @@ from conformance.transport.values import Counters, Limit, Settings, Target, Time
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_IMAGE_REDIRECTS = 5
+# After SIGINT or SIGTERM, how long requests already in flight may take to be
+# answered (they may be billed either way); a second signal abandons them at once.
+INTERRUPT_GRACE_S = 15.0
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PROGRESS_TICK_S = 1.0
 
 
 def expects_refusal(probe: Probe) -> bool:
@@ -121,6 +129,16 @@ class Transport:
         self.counters = Counters()
         # Shared with the transports that send fuzz shrinking candidates after the run.
         self.breaker = breaker or Breaker()
+        # Whether anything at the base URL answers like an API (a wrong URL stops the run).
+        self.watch = EndpointWatch(target.base_url)
+        # Why the user stopped the run (a signal while sending), or None.
+        self.interrupted: str | None = None
+        # Told of every probe done, and every PROGRESS_TICK_S meanwhile (with None):
+        # a live progress line, if anyone asks.
+        self.on_done: Callable[[Transport, Exchange | None], None] | None = None
+        self.planned = 0
+        # Probes whose first request has gone out.
+        self.begun = 0
         for secret in (target.api_key, target.zero_balance_key):
             if secret:
                 redactor.add(secret)
@@ -213,6 +231,15 @@ class Transport:
         url = str(request.url)
         limit = limit or self.timeouts.generation()
         progress = StreamProgress()
+        wrote = False
+
+        async def trace(event: str, info: Any) -> None:
+            # Until its headers go out, a request cannot have reached (or cost) anything.
+            nonlocal wrote
+            if event.endswith("send_request_headers.started"):
+                wrote = True
+
+        request.extensions["trace"] = trace
         sending = asyncio.ensure_future(self._send(client, request, progress))
         if api:
             self.breaker.track(sending)  # abandoned if the server is found to be down
@@ -221,7 +248,10 @@ class Transport:
         except asyncio.CancelledError:
             if not self.breaker.abandoned(sending):
                 raise
-            return _Try(error=self.breaker.abandoned_in_flight() + progress.describe())
+            return _Try(
+                error=self.breaker.abandoned_in_flight() + progress.describe(),
+                reached=wrote and self.breaker.in_flight_may_bill,
+            )
         except (BodyTooLarge, BodyUndecodable) as exc:
             return _Try(error=self.redactor.text(str(exc) + progress.describe()))
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
@@ -243,7 +273,7 @@ class Transport:
                 error=self.redactor.text(describe(exc, url, limit) + progress.describe()),
                 transient=transient,
                 timeout=timeout,
-                reached=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
+                reached=wrote and not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)),
                 silent=True,
             )
         return _Try(response=response, body=body)
@@ -279,6 +309,8 @@ class Transport:
                     if not attempts:
                         return _Try(error=self.breaker.not_sent(), reached=False), [], None
                     return tried, attempts, self._stopped(tried, attempts)
+                if api and not attempts:
+                    self.begun += 1
                 began = time.monotonic()
                 tried = await self._try(client, request, limit, api=api)
                 if api and tried.silent:
@@ -297,6 +329,15 @@ class Transport:
             if tried.response is not None:
                 if api and status is not None and status < 500 and status != 429:
                     self.counters.healthy += 1
+                if api and self.watch.answer(
+                    tried.response.status_code,
+                    list(tried.response.headers.multi_items()),
+                    tried.body,
+                    str(request.url),
+                ):
+                    # No images API there: judging these answers would blame the vendor.
+                    self.breaker.halt(self.watch.problem or "", in_flight_may_bill=False)
+                    self.breaker.abandon_in_flight()
                 decision = after_answer(
                     policy,
                     kind=kind,
@@ -473,10 +514,13 @@ class Transport:
 
     async def _run_counted(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
         try:
-            return await self._run_one(client, gate, probe)
+            exchange = await self._run_one(client, gate, probe)
         finally:
             if expects_refusal(probe):
                 gate.quick_done()
+        if self.on_done is not None:
+            self.on_done(self, exchange)
+        return exchange
 
     async def run_async(self, probes: Sequence[Probe]) -> dict[str, Exchange]:
         gate = Slots(
@@ -484,9 +528,55 @@ class Transport:
             quick=sum(1 for p in probes if expects_refusal(p)),
             in_doubt=lambda: self.breaker.in_doubt,
         )
-        async with self._client() as client:
-            exchanges = await asyncio.gather(*(self._run_counted(client, gate, p) for p in probes))
+        self.planned = len(probes)
+        ticks = asyncio.ensure_future(self._ticks())
+        try:
+            with self._stop_signals():
+                async with self._client() as client:
+                    exchanges = await asyncio.gather(
+                        *(self._run_counted(client, gate, p) for p in probes)
+                    )
+        finally:
+            ticks.cancel()
+        if self.watch.problem is not None:
+            for exchange in exchanges:
+                if exchange.error is None and exchange.response is not None:
+                    exchange.error = f"not judged — {self.watch.problem}"
         return {e.probe_key: e for e in exchanges}
+
+    async def _ticks(self) -> None:
+        """Tell ``on_done`` the time passes while nothing completes (a rate limit's wait)."""
+        while self.on_done is not None:
+            await asyncio.sleep(PROGRESS_TICK_S)
+            self.on_done(self, None)
+
+    def _interrupt(self, name: str) -> None:
+        if self.interrupted is not None:
+            self.breaker.abandon_in_flight()  # a second signal: stop waiting
+            return
+        self.interrupted = name
+        self.breaker.halt(f"interrupted ({name})")
+        asyncio.get_running_loop().call_later(INTERRUPT_GRACE_S, self.breaker.abandon_in_flight)
+
+    @contextmanager
+    def _stop_signals(self) -> Iterator[None]:
+        """While sending, SIGINT and SIGTERM stop the sending, not the run: what was
+        answered (and billed) is still judged and reported."""
+        loop = asyncio.get_running_loop()
+        previous: dict[signal.Signals, Any] = {}
+        for sig in _STOP_SIGNALS:
+            before = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, self._interrupt, sig.name)
+            except (ValueError, RuntimeError):  # not the main thread: signals stay as they were
+                break
+            previous[sig] = before
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, handler)
 
     def run(self, probes: Iterable[Probe]) -> dict[str, Exchange]:
         return asyncio.run(self.run_async(list(probes)))

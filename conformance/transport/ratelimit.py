@@ -70,3 +70,17 @@ class RateLimiter:
                 pause = self._starts[0] + self.rate.period_s - now
                 self.waited_s += pause
                 await asyncio.sleep(pause)
+
+    def eta(self, remaining: int) -> float:
+        """Seconds until ``remaining`` more requests may all have begun, at this limit."""
+        if self.rate is None or remaining <= 0:
+            return 0.0
+        now = time.monotonic()
+        recent = [t for t in self._starts if now - t < self.rate.period_s]
+        waiting = remaining - (self.rate.requests - len(recent))
+        if waiting <= 0:
+            return 0.0
+        # The last one begins a whole window after the start it waits for, or more.
+        windows, index = divmod(waiting - 1, self.rate.requests)
+        base = recent[index] if index < len(recent) else now
+        return max(base + self.rate.period_s * (windows + 1) - now, 0.0)

@@ -1,0 +1,53 @@
+"""What a run's billed images cost: one way, shared by the report and ``--plan``.
+
+Every request is priced by :func:`conformance.gpt.pricing.request_price` for its
+own model, quality and size, times the images it billed (a stream's partial
+images included), exactly as ``--plan`` prices what it expects each request to
+bill. So a run that bills what its plan expected costs what the plan said.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from conformance.exchange import Exchange
+from conformance.gpt.pricing import request_price
+from conformance.profile import Profile
+
+
+@dataclass(frozen=True)
+class Cost:
+    usd: float
+    images: int
+    # Billed images whose request names no model of the profile, or one without a price.
+    unpriced: int = 0
+
+    def text(self) -> str:
+        priced = f"${self.usd:.2f} at the profile's list prices"
+        if self.unpriced:
+            priced += f" (and {self.unpriced} image(s) without a price)"
+        return priced
+
+
+def billed_cost(profile: Profile, exchanges: Iterable[Exchange]) -> Cost:
+    """The cost of what was billed, each request priced by what it asked for."""
+    usd = 0.0
+    images = unpriced = 0
+    for exchange in exchanges:
+        if not exchange.billed:
+            continue
+        images += exchange.billed
+        try:
+            body = json.loads(exchange.request.body or b"{}")
+        except ValueError:
+            body = None
+        name = body.get("model") if isinstance(body, dict) else None
+        model = profile.models.get(name) if isinstance(name, str) else None
+        price = request_price(model, body, exchange.billed) if model is not None else None
+        if price is None:
+            unpriced += exchange.billed
+        else:
+            usd += price
+    return Cost(round(usd, 6), images, unpriced)
