@@ -250,9 +250,9 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec) -> list[Probe]:
+def valid_probes(model: ModelSpec, access: frozenset[str] = frozenset()) -> list[Probe]:
     if model.family == "gpt":
-        return gpt_valid_probes(model)
+        return gpt_valid_probes(model, access)
     probes = []
     for probe_id, row in covering_rows(model):
         probes.append(
@@ -349,7 +349,7 @@ def build_plan(
     auth: list[Probe] = []
     refused: list[Probe] = []
     if fixed:
-        valid = [p for spec in specs for p in valid_probes(spec)]
+        valid = [p for spec in specs for p in valid_probes(spec, profile.preview_access)]
         auth = auth_probes(profile, shared_model)
         if zero_balance:
             auth.append(balance_probe(profile, shared_model))

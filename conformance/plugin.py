@@ -126,6 +126,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "must get the documented refusal (the reference server always has such a key)",
     )
     group.addoption(
+        "--preview-access",
+        dest="conformance_preview_access",
+        metavar="gif,svg",
+        help="previews the key has access to (GIF output, SVG model selection): only then "
+        "are GIF/SVG requests sent (also the profile's preview_access)",
+    )
+    group.addoption(
         "--record",
         dest="conformance_record",
         metavar="DIR",
@@ -242,6 +249,7 @@ def _options(config: pytest.Config) -> dict[str, object]:
         "refusal_timeout",
         "image_timeout",
         "zero_balance_key_env",
+        "preview_access",
         "record",
         "replay",
         "rate_limit",

@@ -68,6 +68,11 @@ def _items(ctx: Context) -> list[Any] | Result:
     return items
 
 
+def _gpt_raster(probe: Probe) -> bool:
+    """A GPT answer Pillow can open (an SVG is judged by gpt-image.svg)."""
+    return _gpt_valid(probe) and probe.expect.output_format != "svg"
+
+
 def _asked_transparent(probe: Probe) -> bool:
     return _gpt_valid(probe) and probe.expect.background == "transparent"
 
@@ -239,7 +244,7 @@ def echo(ctx: Context) -> Result:
     "gpt-image.output-format",
     title="the image is encoded as the output_format asked for",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_raster,
 )
 def output_format(ctx: Context) -> Result:
     """A client that saves ``image.<output_format>`` must get that format."""
@@ -283,7 +288,7 @@ def transparency(ctx: Context) -> Result:
     "gpt-image.dimensions",
     title="image is the size asked, or one of the model's sizes for auto",
     severity="must",
-    applies=_gpt_valid,
+    applies=_gpt_raster,
 )
 def dimensions(ctx: Context) -> Result:
     images = _images(ctx)

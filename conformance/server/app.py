@@ -36,6 +36,7 @@ from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS, unknown_faults
 from conformance.server.gpt import GptGeneration
 from conformance.server.gpt import answer as gpt_answer
 from conformance.server.images import render_png
+from conformance.server.outputs import fault_refusal, preview_needed
 from conformance.server.rules import check_request
 from conformance.server.stream import media_type as stream_media_type
 from conformance.server.stream import partials_asked, stream_events, wants_stream
@@ -80,8 +81,11 @@ class ReferenceState:
         latency_s: float = 0.0,
         flaky: float = 0.0,
         seed: int | None = None,
+        preview_denied: bool = False,
     ) -> None:
         self.profile = profile
+        # A key without the GIF and SVG previews: such requests answer 403.
+        self.preview_denied = preview_denied
         # Server options, not faults: how slow and how unreliable the server is,
         # while every answer it does give stays conformant.
         self.latency_s = latency_s
@@ -426,7 +430,10 @@ async def generations(request: Request) -> Response:
     body = _read_body(await request.body(), state)
     if isinstance(body, Violation):
         return _validation_error(state, body)
-    outcome = check_request(body, state.profile, state.skipped_rules)
+    if state.preview_denied and (preview := preview_needed(body)) is not None:
+        message = f"Your organization does not have access to the {preview.upper()} preview."
+        return _error(state, 403, message, code="preview_access_required")
+    outcome = fault_refusal(state, body) or check_request(body, state.profile, state.skipped_rules)
     if isinstance(outcome, Violation):
         return _validation_error(state, outcome)
     # Drawing is CPU work; off the event loop it does not stall parallel requests.
@@ -494,6 +501,7 @@ def create_app(
     latency_s: float = 0.0,
     flaky: float = 0.0,
     seed: int | None = None,
+    preview_denied: bool = False,
 ) -> Starlette:
     """The reference server for ``profile``, with the named faults switched on.
 
@@ -501,7 +509,8 @@ def create_app(
     built from it); by default the root each request came in on. Server options:
     ``latency_s`` seconds before each generation is answered, and a ``flaky``
     fraction (0-1) of generation requests answered 429 (Retry-After: 1) or 503
-    instead, at random (``seed`` makes the draw repeatable).
+    instead, at random (``seed`` makes the draw repeatable). ``preview_denied``: the
+    key lacks the GIF and SVG previews (such requests answer 403).
     """
     names = tuple(faults)
     unknown = unknown_faults(names)
@@ -527,5 +536,6 @@ def create_app(
         latency_s=latency_s,
         flaky=flaky,
         seed=seed,
+        preview_denied=preview_denied,
     )
     return app

@@ -30,6 +30,8 @@ class Fault:
     profile: str = "openai-dalle"
     # The models the self-test runs it against (empty: all of the profile's).
     models: tuple[str, ...] = ()
+    # Further run options the self-test needs (the preview access GIF/SVG faults need).
+    options: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -64,12 +66,43 @@ ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
 )
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
+# The 2.6 rules (complexity, GIF, SVG, safety_identifier's type) are shown on a
+# 2.6 model with the preview access a key needs for GIF and SVG.
+_NEWER_MODEL = ("gpt-image-2.6-flare",)
+PREVIEW_OPTIONS = ("--preview-access", "gif,svg")
+_NEWER_RULES = (
+    "complexity-unknown",
+    "frame-count-range",
+    "safety-identifier-type",
+    "svg-type",
+    "gif-no-stream",
+    "gif-no-partial-images",
+    "gif-no-compression",
+    "frames-need-gif",
+    "svg-no-stream",
+    "svg-no-partial-images",
+    "svg-no-compression",
+    "svg-single-image",
+    "svg-object-needs-svg",
+)
 
 
 def _accept_faults() -> tuple[Fault, ...]:
     faults = []
     for name, rule in ACCEPT_RULE_FAULTS.items():
-        if rule in GPT_TOLERATED:
+        if rule in _NEWER_RULES:
+            description = f"skips rule {rule}: {GPT_TOLERATED[rule]}"
+            faults.append(
+                Fault(
+                    name,
+                    "validation.rejected",
+                    description,
+                    profile="openai",
+                    models=_NEWER_MODEL,
+                    options=PREVIEW_OPTIONS,
+                )
+            )
+        elif rule in GPT_TOLERATED:
             description = f"skips rule {rule}: {GPT_TOLERATED[rule]}"
             faults.append(
                 Fault(name, "validation.rejected", description, profile="openai", models=_GPT_MODEL)
@@ -300,8 +333,74 @@ _GPT_FAULTS: tuple[Fault, ...] = (
     ),
 )
 
+# The outputs and echo fields of the 2.5/2.6 models (conformance/server/outputs.py).
+_NEWER_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "gpt-quality-downgrade",
+        "gpt-image.echo",
+        "quality xhigh and max are drawn and echoed as high (a silent downgrade)",
+        profile="openai",
+        models=("gpt-image-2.5-flare",),
+    ),
+    Fault(
+        "safety-identifier-missing",
+        "gpt-image.safety-identifier",
+        "answers carry no safety_identifier, whatever the request sent",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "safety-identifier-no-fallback",
+        "gpt-image.safety-identifier",
+        "an empty safety_identifier is echoed as null instead of falling back to user",
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "prompt-limit-4000",
+        "gpt-image.prompt-limit",
+        "prompts over 4000 characters are refused (a DALL·E-era limit) though the model "
+        "takes 32000",
+        also=("generation.status",),
+        profile="openai",
+        models=_GPT_MODEL,
+    ),
+    Fault(
+        "gif-still",
+        "gpt-image.gif",
+        "a GIF is a single still frame whatever frame_count asks",
+        profile="openai",
+        models=_NEWER_MODEL,
+        options=PREVIEW_OPTIONS,
+    ),
+    Fault(
+        "gif-delay-ignored",
+        "gpt-image.gif",
+        "every GIF frame carries the 200 ms default, whatever frame_duration_ms asks",
+        profile="openai",
+        models=_NEWER_MODEL,
+        options=PREVIEW_OPTIONS,
+    ),
+    Fault(
+        "svg-not-xml",
+        "gpt-image.svg",
+        "output_format svg is answered with PNG bytes (the echo still says svg)",
+        profile="openai",
+        models=_NEWER_MODEL,
+        options=PREVIEW_OPTIONS,
+    ),
+    Fault(
+        "svg-usage-missing",
+        "gpt-image.svg-usage",
+        "an SVG made with svg.model carries no svg_usage",
+        profile="openai",
+        models=_NEWER_MODEL,
+        options=PREVIEW_OPTIONS,
+    ),
+)
+
 # Answers to stream: true (conformance/server/stream.py), shown on the cheapest GPT model.
-_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_MODEL = ("gpt-image-2",)
 # Every client that iterates a stream breaks on these two (the Vercel AI SDK's
 # generateImage does not stream, so it has no say).
 _STREAMING_CLIENTS = (
@@ -356,13 +455,31 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
             (),
         ),
         ("stream-done", "stream.done", "data: [DONE] is sent after the last event", ()),
+        (
+            "stream-no-event-lines",
+            "stream.event-lines",
+            "events carry a data: line only, no event: line naming them",
+            (),
+        ),
+        (
+            "stream-no-partials",
+            "stream.partials-arrive",
+            "the partial images asked for never come: only the completed image is sent",
+            (),
+        ),
     )
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(
     {
         fault.name: fault
-        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
+        for fault in (
+            *_accept_faults(),
+            *_OTHER_FAULTS,
+            *_GPT_FAULTS,
+            *_NEWER_FAULTS,
+            *_STREAM_FAULTS,
+        )
     }
 )
 
