@@ -72,13 +72,13 @@ def test_profile_check_refuses_an_unknown_rule_with_exit_4(
     run_cli: Callable[..., SuiteRun], tmp_path: Path
 ) -> None:
     raw = yaml.safe_load(bundled_profiles()["openai"].read_text())
-    raw["models"]["gpt-image-1.5"]["rules"] = ["no-such-rule"]
+    raw["models"]["gpt-image-2.5-flare"]["rules"] = ["no-such-rule"]
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump(raw))
     run = run_cli("profile", "check", str(path))
     assert run.exit_code == 4
     [line] = [x for x in run.output.splitlines() if x.strip()]
-    assert "models.gpt-image-1.5.rules: unknown rule 'no-such-rule'" in line
+    assert "models.gpt-image-2.5-flare.rules: unknown rule 'no-such-rule'" in line
 
 
 @pytest.mark.parametrize(
