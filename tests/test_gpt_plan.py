@@ -38,10 +38,12 @@ def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_long
     assert gpt is not None
     covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
     wanted = {f"size={s}" for s in gpt.size.values}
-    for name in ("quality", "background", "output_format", "moderation"):
+    for name in ("quality", "background", "output_format", "moderation", "complexity"):
         wanted |= {f"{name}={v}" for v in gpt.values(name)}
     assert wanted <= covered
-    assert {"user", "output_compression=50", "n=null", "stream=true", "partial_images=1"} <= covered
+    assert {"output_compression=50", "n=null", "stream=true", "partial_images=1"} <= covered
+    # safety_identifier, and user as its fallback, on the JSON requests.
+    assert {"safety_identifier", 'safety_identifier="" (user fallback)'} <= covered
     # Streams included, each partial image counted as an image.
     assert sum(p.expect.images for p in probes) <= _longest_list(model) + 1
     for probe in probes:

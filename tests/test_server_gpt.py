@@ -144,13 +144,48 @@ GPT_INVALID: dict[str, tuple[Json, str | None]] = {
     ),
     "compression-needs-jpeg-or-webp": (gpt2(output_format="png", output_compression=50), None),
     "user-type": (gpt2(user=7), "user"),
+    "safety-identifier-type": (gpt2(safety_identifier=7), "safety_identifier"),
 }
+
+
+def gpt26(**fields: Any) -> Json:
+    return {**gpt2(**fields), "model": "gpt-image-2.6-flare"}
+
+
+# The 2.6 models' own rules (complexity, GIF, SVG).
+GPT_INVALID.update(
+    {
+        "complexity-unknown": (gpt26(complexity="extreme"), "complexity"),
+        "frame-count-range": (gpt26(output_format="gif", frame_count=17), "frame_count"),
+        "svg-type": (gpt26(output_format="svg", svg="gpt-5.5"), "svg"),
+        "gif-no-stream": (gpt26(output_format="gif", stream=True), "stream"),
+        "gif-no-partial-images": (gpt26(output_format="gif", partial_images=1), "partial_images"),
+        "gif-no-compression": (
+            gpt26(output_format="gif", output_compression=50),
+            "output_compression",
+        ),
+        "frames-need-gif": (gpt26(frame_count=2), "frame_count"),
+        "frame-duration-ms-range": (
+            gpt26(output_format="gif", frame_duration_ms="slow"),
+            "frame_duration_ms",
+        ),
+        "svg-no-stream": (gpt26(output_format="svg", stream=True), "stream"),
+        "svg-no-partial-images": (gpt26(output_format="svg", partial_images=1), "partial_images"),
+        "svg-no-compression": (
+            gpt26(output_format="svg", output_compression=50),
+            "output_compression",
+        ),
+        "svg-single-image": (gpt26(output_format="svg", n=2), "n"),
+        "svg-object-needs-svg": (gpt26(svg={"model": "gpt-5.5"}), "svg"),
+    }
+)
 
 
 def test_every_gpt_rule_has_an_invalid_body() -> None:
     shared = {"prompt-missing", "prompt-type", "prompt-empty", "prompt-too-long"}
     shared |= {"n-type", "n-zero", "n-above-max", "size-unicode-x"}
     rules = {name for name, _ in model_rules(PROFILE.models["gpt-image-2"])}
+    rules |= {name for name, _ in model_rules(PROFILE.models["gpt-image-2.6-flare"])}
     assert set(GPT_INVALID) == rules - shared
     assert set(GPT_TOLERATED) <= set(GPT_INVALID)
 
