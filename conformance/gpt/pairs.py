@@ -226,8 +226,8 @@ def _preview_rules() -> tuple[PairRule, ...]:
     return tuple(rules)
 
 
-# What a request names as svg.model when SVG model selection is on (the SDK types it
-# as any string; which ones a key may select is not documented).
+# svg.model for a profile whose svg parameter gives no example (the SDK types it as
+# any string; which models a key may select is not documented).
 SVG_MODEL = "gpt-5.5"
 
 PAIR_RULES: Mapping[str, PairRule] = {

@@ -59,8 +59,9 @@ class ParamSpec:
     preview: tuple[Any, ...] = ()
     # enum: values the sources disagree on (never planned, never probed).
     open: tuple[Any, ...] = ()
-    # object: the keys it must carry.
+    # object: the keys it must carry, and the value a valid request sends.
     required: tuple[str, ...] = ()
+    example: Mapping[str, Any] | None = None
 
     def allows(self, value: Any) -> bool:
         """Whether a present, non-null ``value`` is valid for this parameter."""
@@ -170,7 +171,13 @@ def _param(name: str, raw: Any) -> ParamSpec:
     if raw.get("type") == "string":
         return ParamSpec(name, "string", preview=preview)
     if raw.get("type") == "object":
-        return ParamSpec(name, "object", preview=preview, required=tuple(raw.get("required", ())))
+        return ParamSpec(
+            name,
+            "object",
+            preview=preview,
+            required=tuple(raw.get("required", ())),
+            example=dict(raw["example"]) if "example" in raw else None,
+        )
     return ParamSpec(
         name,
         "range",

@@ -102,9 +102,11 @@ def preview_probes(model: ModelSpec, access: frozenset[str]) -> list[Probe]:
         body = {**base, "output_format": "svg", "n": 1}
         covers = ["output_format=svg", "n=1"]
         svg_model = None
-        if gpt.supported("svg"):
-            svg_model = SVG_MODEL
-            body["svg"] = {"model": svg_model}
+        spec = gpt.param("svg")
+        if spec is not None and spec.kind == "object":
+            value = dict(spec.example or {"model": SVG_MODEL})
+            body["svg"] = value
+            svg_model = str(value["model"]) if value.get("model") is not None else None
             covers.append(f"svg.model={svg_model}")
         probes.append(_probe(model, "gen-svg", body, covers, preview="svg", svg_model=svg_model))
     return probes
