@@ -380,6 +380,8 @@ def load_profile(ref: str) -> Profile:
 # The bundled profile that is OpenAI's own contract for each model family; any
 # other family (flux, imagen, ... sold in the DALL·E format) is judged as dalle.
 BASELINES = {"gpt": "openai", "dalle": "openai-dalle"}
+# OpenAI's contract for the GPT models it shut down on 2026-12-01 (judged as a baseline).
+LEGACY = "openai-legacy"
 
 
 @cache

@@ -18,7 +18,7 @@ from conformance.checks.base import Check, Context, Result
 from conformance.exchange import Exchange
 from conformance.gpt.preview import access_refusal
 from conformance.probes import Probe
-from conformance.profile import BASELINES, Deviation, Profile, openai_baseline
+from conformance.profile import BASELINES, LEGACY, Deviation, Profile, openai_baseline
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -63,8 +63,8 @@ def drop_in_rules(profile: Profile) -> Profile:
     the GPT family adds its own (a parameter it does not take). The GPT answer
     checks read the GPT baseline themselves.
     """
-    if profile.name in BASELINES.values():
-        return profile
+    if profile.name in (*BASELINES.values(), LEGACY):
+        return profile  # OpenAI's own contract (the shut-down models' too)
     baseline = openai_baseline("dalle")
     errors = dict(baseline.errors)
     if any(m.family == "gpt" for m in profile.models.values()):

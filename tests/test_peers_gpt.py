@@ -56,7 +56,9 @@ from tests.peers.tap import Tap, UpstreamExchange
 pytestmark = pytest.mark.peers
 
 MODEL = "gpt-image-1.5"
-PLAN = RunProbes(GPT, (MODEL,))
+# gpt-image-1.5 was shut down on 2026-12-01: its rules live on in openai-legacy.
+LEGACY = "openai-legacy"
+PLAN = RunProbes(LEGACY, (MODEL,))
 VALID = PLAN.probes("valid")
 STREAMS = PLAN.streams()
 ANSWERS = VALID - STREAMS  # one JSON answer each
@@ -168,14 +170,14 @@ def test_litellm_passes_background_output_format_and_usage_through(
     loopback_only(monkeypatch)
     record = tmp_path / "recording"
     seen: list[UpstreamExchange] = []
-    upstream = ReferenceServer(load_profile(GPT))
+    upstream = ReferenceServer(load_profile(LEGACY))
     upstream.app.add_middleware(Tap, seen=seen)
     with upstream, litellm.serve(tmp_path, upstream) as peer:
         run = judge(
             run_suite,
             monkeypatch,
             peer,
-            GPT,
+            LEGACY,
             *("--models", MODEL, "--read-timeout", "60", "--record", str(record)),
             # Each attempt at a stream bills three upstream streams (LiteLLM's own retries).
             *("--retries", "1"),
