@@ -71,6 +71,9 @@ NO_PROMPT = PLAN.keys("prompt-missing")
 OWN_REFUSALS = PLAN.keys("response-format-unsupported", "style-unsupported", "model-unknown")
 # The refusals with no single parameter to name.
 NO_PARAM = PLAN.keys("compression-needs-jpeg-or-webp", "malformed-json")
+# The covering requests whose prompts are over 1000 characters (the valid side of the limit).
+LONG_PROMPT_ANSWERS = PLAN.keys("gen-1024x1536-high-auto-webp-auto", "gen-auto-auto-auto-png-auto")
+LONG_PROMPT_STREAM = PLAN.keys("gen-1536x1024-medium-opaque-jpeg-auto-stream")
 
 # Every verdict on a stream: LiteLLM answers 500 on each attempt (see tests/test_peers_stream.py).
 _STREAM_CHECKS = (
@@ -83,6 +86,7 @@ _STREAM_CHECKS = (
     "stream.completed",
     "stream.fields",
     "stream.done",
+    "stream.event-lines",
     # A stream's completed event is judged like a JSON answer.
     "gpt-image.b64-only",
     "gpt-image.echo",
@@ -138,10 +142,14 @@ LITELLM_GPT = Golden(
         ),
         **clients("generates", ANSWERS),
         **clients("bad-request", PLAN.keys("prompt-empty")),
+        # Prompts of 4001 and 32000 characters pass through.
+        "gpt-image.prompt-limit": LONG_PROMPT_ANSWERS,
     },
     error={
         **_same(_STREAM_CHECKS, STREAMS),
         "gpt-image.transparency": TRANSPARENT,
+        "stream.partials-arrive": TRANSPARENT,
+        "gpt-image.prompt-limit": LONG_PROMPT_STREAM,
         **clients(
             "generates", STREAMS, only=("openai-python", "openai-python-strict", "openai-node")
         ),
