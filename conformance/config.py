@@ -109,6 +109,23 @@ def check_base_url(value: str) -> str:
     return str(url).rstrip("/")
 
 
+_PREVIEWS = ("gif", "svg")
+
+
+def _with_access(profile: Profile, raw: str | None) -> Profile:
+    """``--preview-access gif,svg``: the key has these previews, besides the profile's."""
+    if not raw:
+        return profile
+    chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in _PREVIEWS]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"--preview-access: {', '.join(unknown) or repr(raw)} is no preview "
+            f"(known: {', '.join(_PREVIEWS)})"
+        )
+    return replace(profile, preview_access=profile.preview_access | set(chosen))
+
+
 def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
     if not raw:
         return tuple(profile.models)
@@ -235,7 +252,9 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
     Only keys declared in conformance.options.OPTIONS are accepted or read.
     """
     options = OptionValues(given)
-    profile = load_profile(options.get("profile") or DEFAULT_PROFILE)
+    profile = _with_access(
+        load_profile(options.get("profile") or DEFAULT_PROFILE), options.get("preview_access")
+    )
     base_url = options.get("base_url")
     if base_url == "profile":
         if not profile.base_url:

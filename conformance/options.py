@@ -170,6 +170,13 @@ OPTIONS: tuple[Option, ...] = (
         default="none; the reference server always has such a key",
     ),
     Option(
+        "--preview-access",
+        "previews the key has access to (gif: GIF output, svg: SVG model selection); only "
+        "then are GIF and SVG requests sent, besides the profile's preview_access",
+        metavar="gif,svg",
+        default="the profile's preview_access (none in the bundled profiles)",
+    ),
+    Option(
         "--record",
         "keep the run's exchanges, redacted, in DIR/recording.json",
         metavar="DIR",

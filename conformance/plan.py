@@ -20,6 +20,7 @@ from conformance.dalle import plan as dalle_plan
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
 from conformance.gpt import plan as gpt_plan
+from conformance.gpt import preview as gpt_preview
 from conformance.gpt.pricing import request_price
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
@@ -36,12 +37,16 @@ class Room:
 
     ``base``: the fields of its cheapest valid request besides model and prompt;
     ``refused``: the refused probes of its own parameters, on that request;
-    ``covering``: its covering set, ``(probe id, row)`` pairs.
+    ``covering``: its covering set, ``(probe id, row)`` pairs;
+    ``previews``: the requests of preview capabilities (GIF, SVG) the key has access to.
     """
 
     base: Callable[[ModelSpec], dict[str, Any]]
     refused: Callable[[Profile, ModelSpec, dict[str, Any]], list[Probe]]
     covering: Callable[[ModelSpec], list[tuple[str, Row]]]
+    previews: Callable[[ModelSpec, frozenset[str]], list[tuple[str, Row]]] = field(
+        default=lambda _model, _access: []
+    )
 
 
 ROOMS: Mapping[Family, Room] = MappingProxyType(
@@ -49,7 +54,12 @@ ROOMS: Mapping[Family, Room] = MappingProxyType(
         "dalle": Room(
             dalle_plan.base_request, dalle_plan.refused_probes, dalle_covering.covering_rows
         ),
-        "gpt": Room(gpt_plan.base_request, gpt_plan.refused_probes, gpt_covering.covering_rows),
+        "gpt": Room(
+            gpt_plan.base_request,
+            gpt_plan.refused_probes,
+            gpt_covering.covering_rows,
+            gpt_preview.preview_rows,
+        ),
     }
 )
 
@@ -223,11 +233,12 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec) -> list[Probe]:
-    """The covering set of one model: billable probes."""
-    return [
-        valid_probe(model, probe_id, row) for probe_id, row in ROOMS[model.family].covering(model)
-    ]
+def valid_probes(model: ModelSpec, access: frozenset[str] = frozenset()) -> list[Probe]:
+    """The covering set of one model, then the previews (GIF, SVG) the key has
+    ``access`` to: billable probes."""
+    room = ROOMS[model.family]
+    rows = room.covering(model) + room.previews(model, access)
+    return [valid_probe(model, probe_id, row) for probe_id, row in rows]
 
 
 # What an empty balance gets when the profile documents nothing: OpenAI's 429
@@ -318,7 +329,7 @@ def _generations(wanted: Wanted) -> Planned:
     if wanted.fuzz:
         planned.fuzz_valid, planned.fuzz_invalid = fuzz_probes(profile, specs, wanted.fuzz)
     if wanted.fixed:
-        planned.valid = [p for spec in specs for p in valid_probes(spec)]
+        planned.valid = [p for spec in specs for p in valid_probes(spec, profile.preview_access)]
         planned.auth = auth_probes(profile, shared)
         if wanted.zero_balance:
             planned.auth.append(balance_probe(profile, shared))

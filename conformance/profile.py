@@ -131,9 +131,18 @@ class Profile:
     facts: tuple[Fact, ...] = ()
     examples: tuple[DocExample, ...] = ()
     deviations: tuple[Deviation, ...] = field(default=())
+    # The previews (gif, svg) the key has access to: only these are planned.
+    preview_access: frozenset[str] = frozenset()
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
+
+    def snapshot_of(self, name: str) -> ModelSpec | None:
+        """The model a dated snapshot id is served as, or None."""
+        for model in self.models.values():
+            if model.gpt is not None and name in model.gpt.snapshots:
+                return model
+        return None
 
     def error(self, kind: str) -> ErrorKind | None:
         return self.errors.get(kind)
@@ -288,6 +297,12 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         raise ConfigError(
             f"profile {where}: default_model {raw['default_model']!r} is not among its models"
         )
+    for model in models.values():
+        clash = [s for s in (model.gpt.snapshots if model.gpt else ()) if s in models]
+        if clash:
+            raise ConfigError(
+                f"profile {where}: models.{model.name}.snapshots: {clash[0]!r} is also a model"
+            )
     auth = raw["auth"]
     response = raw.get("response", {})
     limits = raw["limits"]
@@ -327,6 +342,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         facts=tuple(Fact(**f) for f in raw.get("facts", ())),
         examples=tuple(DocExample(**e) for e in raw.get("examples", ())),
         deviations=deviations,
+        preview_access=frozenset(raw.get("preview_access", ())),
     )
 
 
@@ -366,6 +382,8 @@ def load_profile(ref: str) -> Profile:
 # The bundled profile that is OpenAI's own contract for each model family (a
 # profile's other families, flux, imagen, ... sold in the DALL·E format, are dalle).
 BASELINES: Mapping[Family, str] = MappingProxyType({"gpt": "openai", "dalle": "openai-dalle"})
+# OpenAI's contract for the GPT models it shut down on 2026-12-01 (judged as a baseline).
+LEGACY = "openai-legacy"
 
 
 @cache

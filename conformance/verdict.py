@@ -16,8 +16,9 @@ from types import MappingProxyType
 
 from conformance.checks.base import Check, Context, Result
 from conformance.exchange import Exchange
+from conformance.gpt.preview import access_refusal
 from conformance.probes import Probe
-from conformance.profile import BASELINES, Deviation, Profile, openai_baseline
+from conformance.profile import BASELINES, LEGACY, Deviation, Profile, openai_baseline
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -62,8 +63,8 @@ def drop_in_rules(profile: Profile) -> Profile:
     the GPT family adds its own (a parameter it does not take). The GPT answer
     checks read the GPT baseline themselves.
     """
-    if profile.name in BASELINES.values():
-        return profile
+    if profile.name in (*BASELINES.values(), LEGACY):
+        return profile  # OpenAI's own contract (the shut-down models' too)
     baseline = openai_baseline("dalle")
     errors = dict(baseline.errors)
     if any(m.family == "gpt" for m in profile.models.values()):
@@ -98,6 +99,8 @@ def judge(
         elif exchange.response is None or exchange.error is not None:
             # An answer kept only as evidence (e.g. 503 until retries ran out) is not judged.
             result = Result("error", exchange.error or "no answer")
+        elif denied := _denied(probe, exchange):
+            result = Result("skipped", denied)
         else:
             try:
                 result = check.run(
@@ -114,6 +117,15 @@ def judge(
             result = Result(result.outcome, redactor.text(result.message))
         views[view] = ViewResult(result.outcome, result.message)
     return Verdict(check=check, probe=probe, views=views)
+
+
+def _denied(probe: Probe, exchange: Exchange) -> str | None:
+    """A GIF/SVG request the key has no access to: no check judges it (a refused
+    probe's rule cannot be told from the missing access either)."""
+    response = exchange.response
+    if probe.kind not in ("valid", "invalid") or response is None:
+        return None
+    return access_refusal(probe.expect.preview, response.status, response.json_or_none())
 
 
 def apply_deviations(verdicts: list[Verdict], rules: Mapping[View, Profile]) -> None:

@@ -39,6 +39,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "refusal_timeout": {"refusal_timeout": "4"},
     "image_timeout": {"image_timeout": "6"},
     "zero_balance_key_env": {"zero_balance_key_env": "B18_ZERO_KEY"},
+    "preview_access": {"preview_access": "gif"},
     "record": {"record": "rec"},
     "replay": {"replay": "REPLAY"},
     "rate_limit": {"rate_limit": "5/s"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks import (
+    advisories,
     auth,
     balance,
     clients,
@@ -10,6 +11,7 @@ from conformance.checks import (
     generation,
     gpt,
     images,
+    outputs,
     stream,
     usage,
     validation,
@@ -18,7 +20,20 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
+_MODULES = (
+    auth,
+    balance,
+    validation,
+    errors,
+    generation,
+    images,
+    clients,
+    usage,
+    gpt,
+    outputs,
+    stream,
+    advisories,
+)
 
 
 def all_checks() -> list[Check]:

@@ -47,6 +47,8 @@ class Fault:
     operation: str = GENERATIONS
     # The validation rule an accept-* fault switches off, else None.
     rule: str | None = None
+    # Further run options the self-test needs (the preview access GIF/SVG faults need).
+    options: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -73,9 +75,10 @@ def _fault(
     profile: str = "openai-dalle",
     models: tuple[str, ...] = (),
     rule: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> Fault:
     return _declare(
-        Fault(name, breaks, description, family, also, profile, models, GENERATIONS, rule)
+        Fault(name, breaks, description, family, also, profile, models, GENERATIONS, rule, options)
     )
 
 
@@ -101,6 +104,25 @@ _TOLERATED: Mapping[str, str] = {
 }
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
+# The 2.6 rules (complexity, GIF, SVG, safety_identifier's type) are shown on a
+# 2.6 model with the preview access a key needs for GIF and SVG.
+_NEWER_MODEL = ("gpt-image-2.6-flare",)
+PREVIEW_OPTIONS = ("--preview-access", "gif,svg")
+_NEWER_RULES = (
+    "complexity-unknown",
+    "frame-count-range",
+    "safety-identifier-type",
+    "svg-type",
+    "gif-no-stream",
+    "gif-no-partial-images",
+    "gif-no-compression",
+    "frames-need-gif",
+    "svg-no-stream",
+    "svg-no-partial-images",
+    "svg-no-compression",
+    "svg-single-image",
+    "svg-object-needs-svg",
+)
 
 for _rule in (MALFORMED_JSON, *RULES):
     if _rule in _TOLERATED:
@@ -112,6 +134,7 @@ for _rule in (MALFORMED_JSON, *RULES):
             rule=_rule,
         )
 for _rule, _tolerated in GPT_TOLERATED.items():
+    _newer = _rule in _NEWER_RULES
     _fault(
         f"accept-{_rule}",
         "validation.rejected",
@@ -119,7 +142,8 @@ for _rule, _tolerated in GPT_TOLERATED.items():
         "gpt",
         rule=_rule,
         profile="openai",
-        models=_GPT_MODEL,
+        models=_NEWER_MODEL if _newer else _GPT_MODEL,
+        options=PREVIEW_OPTIONS if _newer else (),
     )
 
 # Fault name -> the validation rule it switches off (the GPT models' own rules last).
@@ -394,9 +418,81 @@ GPT_AUTO_SIZE = _fault(
     models=_GPT_MODEL,
 )
 
+# --- the outputs and echo fields of the 2.5/2.6 models (server/outputs.py)
+
+GPT_QUALITY_DOWNGRADE = _fault(
+    "gpt-quality-downgrade",
+    "gpt-image.echo",
+    "quality xhigh and max are drawn and echoed as high (a silent downgrade)",
+    "gpt",
+    profile="openai",
+    models=("gpt-image-2.5-flare",),
+)
+SAFETY_IDENTIFIER_MISSING = _fault(
+    "safety-identifier-missing",
+    "gpt-image.safety-identifier",
+    "answers carry no safety_identifier, whatever the request sent",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+SAFETY_IDENTIFIER_NO_FALLBACK = _fault(
+    "safety-identifier-no-fallback",
+    "gpt-image.safety-identifier",
+    "an empty safety_identifier is echoed as null instead of falling back to user",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+PROMPT_LIMIT_4000 = _fault(
+    "prompt-limit-4000",
+    "gpt-image.prompt-limit",
+    "prompts over 4000 characters are refused (a DALL·E-era limit) though the model takes 32000",
+    "gpt",
+    also=("generation.status",),
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GIF_STILL = _fault(
+    "gif-still",
+    "gpt-image.gif",
+    "a GIF is a single still frame whatever frame_count asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+)
+GIF_DELAY_IGNORED = _fault(
+    "gif-delay-ignored",
+    "gpt-image.gif",
+    "every GIF frame carries the 200 ms default, whatever frame_duration_ms asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+)
+SVG_NOT_XML = _fault(
+    "svg-not-xml",
+    "gpt-image.svg",
+    "output_format svg is answered with PNG bytes (the echo still says svg)",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+)
+SVG_USAGE_MISSING = _fault(
+    "svg-usage-missing",
+    "gpt-image.svg-usage",
+    "an SVG made with svg.model carries no svg_usage",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+)
+
 # --- answers to stream: true (server/stream.py), shown on the cheapest GPT model
 
-_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_MODEL = ("gpt-image-2",)
 # Every client that iterates a stream breaks on these two (the Vercel AI SDK's
 # generateImage does not stream, so it has no say).
 _STREAMING_CLIENTS = (
@@ -449,6 +545,17 @@ STREAM_COMPLETED_NO_USAGE = _stream_fault(
 )
 STREAM_DONE = _stream_fault(
     "stream-done", "stream.done", "data: [DONE] is sent after the last event"
+)
+
+STREAM_NO_EVENT_LINES = _stream_fault(
+    "stream-no-event-lines",
+    "stream.event-lines",
+    "events carry a data: line only, no event: line naming them",
+)
+STREAM_NO_PARTIALS = _stream_fault(
+    "stream-no-partials",
+    "stream.partials-arrive",
+    "the partial images asked for never come: only the completed image is sent",
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))
