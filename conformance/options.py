@@ -66,8 +66,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--profile",
-        "a bundled profile (openai, openai-dalle, modelmax, ezmodel, yescale) or a profile "
-        "YAML file",
+        "a bundled profile (openai, openai-legacy, openai-dalle, modelmax, ezmodel, yescale) "
+        "or a profile YAML file",
         metavar="NAME|PATH",
         default="openai",
     ),
