@@ -125,7 +125,7 @@ def _denied(probe: Probe, exchange: Exchange) -> str | None:
     response = exchange.response
     if probe.kind not in ("valid", "invalid") or response is None:
         return None
-    return access_refusal(probe.expect.preview, response.status, response.json_or_none())
+    return access_refusal(probe.expect.preview, response.status, response.answer.json)
 
 
 def apply_deviations(verdicts: list[Verdict], rules: Mapping[View, Profile]) -> None:
