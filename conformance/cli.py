@@ -254,14 +254,15 @@ def profile_check(paths: Sequence[str]) -> int:
 
 def profile_drift(refs: Sequence[str]) -> int:
     from conformance.lifecycle.drift import drift, drift_text, sdk_contract
-    from conformance.profile import BASELINES, load_profile
+    from conformance.profile import BASELINES, LEGACY, load_profile
 
     if len(refs) != 1:
         raise ConfigError("profile drift: give one profile name or file")
     profile = load_profile(refs[0])
     sdk = sdk_contract()
-    # The other family's baseline (openai-dalle beside openai) holds its own models.
-    others = [load_profile(b) for b in sorted(set(BASELINES.values()) - {profile.name})]
+    # The other baselines (openai-dalle and openai-legacy beside openai) hold their own models.
+    baselines = {*BASELINES.values(), LEGACY} - {profile.name}
+    others = [load_profile(b) for b in sorted(baselines)]
     items = drift(profile, sdk, others)
     print(drift_text(profile, items, sdk.version, [o.name for o in others]), end="")
     return 1 if items else 0

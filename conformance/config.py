@@ -125,6 +125,23 @@ def check_base_url(value: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
+_PREVIEWS = ("gif", "svg")
+
+
+def _with_access(profile: Profile, raw: str | None) -> Profile:
+    """``--preview-access gif,svg``: the key has these previews, besides the profile's."""
+    if not raw:
+        return profile
+    chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in _PREVIEWS]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"--preview-access: {', '.join(unknown) or repr(raw)} is no preview "
+            f"(known: {', '.join(_PREVIEWS)})"
+        )
+    return replace(profile, preview_access=profile.preview_access | set(chosen))
+
+
 def _models(profile: Profile, raw: str | None) -> tuple[str, ...] | None:
     if not raw:
         return None
@@ -269,7 +286,7 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         from conformance.recording import recorded_profile
 
         named = recorded_profile(Path(options["replay"]), named) or named
-    profile = load_profile(named or DEFAULT_PROFILE)
+    profile = _with_access(load_profile(named or DEFAULT_PROFILE), options.get("preview_access"))
     base_url = options.get("base_url")
     if base_url == "profile":
         if not profile.base_url:

@@ -20,6 +20,7 @@ from conformance.dalle import plan as dalle_plan
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
 from conformance.gpt import plan as gpt_plan
+from conformance.gpt import preview as gpt_preview
 from conformance.gpt.pricing import request_price
 from conformance.lifecycle.listing import listing_probes
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
@@ -39,13 +40,17 @@ class Room:
     ``refused``: the refused probes of its own parameters, on that request;
     ``covering``: its covering set, ``(probe id, row)`` pairs; its flag says the
     model spends its extra image on ``n = 2`` instead of a partial image;
-    ``can_ask_n``: whether the model could make that trade.
+    ``can_ask_n``: whether the model could make that trade;
+    ``previews``: the requests of preview capabilities (GIF, SVG) the key has access to.
     """
 
     base: Callable[[ModelSpec], dict[str, Any]]
     refused: Callable[[Profile, ModelSpec, dict[str, Any]], list[Probe]]
     covering: Callable[[ModelSpec, bool], list[tuple[str, Row]]]
     can_ask_n: Callable[[ModelSpec], bool]
+    previews: Callable[[ModelSpec, frozenset[str]], list[tuple[str, Row]]] = field(
+        default=lambda _model, _access: []
+    )
 
 
 ROOMS: Mapping[Family, Room] = MappingProxyType(
@@ -61,6 +66,7 @@ ROOMS: Mapping[Family, Room] = MappingProxyType(
             gpt_plan.refused_probes,
             lambda model, ask_n: gpt_covering.covering_rows(model, ask_n=ask_n),
             gpt_covering.can_ask_n,
+            gpt_preview.preview_rows,
         ),
     }
 )
@@ -235,9 +241,13 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec, *, ask_n: bool = False) -> list[Probe]:
-    """The covering set of one model: billable probes (``ask_n``: see :class:`Room`)."""
-    rows = ROOMS[model.family].covering(model, ask_n)
+def valid_probes(
+    model: ModelSpec, access: frozenset[str] = frozenset(), *, ask_n: bool = False
+) -> list[Probe]:
+    """The covering set of one model (``ask_n``: see :class:`Room`), then the
+    previews (GIF, SVG) the key has ``access`` to: billable probes."""
+    room = ROOMS[model.family]
+    rows = room.covering(model, ask_n) + room.previews(model, access)
     return [valid_probe(model, probe_id, row) for probe_id, row in rows]
 
 
@@ -348,7 +358,11 @@ def _generations(wanted: Wanted) -> Planned:
         # Every second streaming GPT model asks n = 2 instead of a partial image.
         tradable = [s for s in specs if ROOMS[s.family].can_ask_n(s)]
         ask_n = {spec.name for spec in tradable[1::2]}
-        planned.valid = [p for spec in specs for p in valid_probes(spec, ask_n=spec.name in ask_n)]
+        planned.valid = [
+            p
+            for spec in specs
+            for p in valid_probes(spec, profile.preview_access, ask_n=spec.name in ask_n)
+        ]
         planned.auth = auth_probes(profile, shared)
         if wanted.zero_balance:
             planned.auth.append(balance_probe(profile, shared))

@@ -27,6 +27,8 @@ from tests.conftest import SuiteRun
 RunSuite = Callable[..., SuiteRun]
 SHUTDOWN_DAY = "2026-12-01"
 OPENAI = load_profile("openai")
+# gpt-image-1-mini and gpt-image-1.5, shut down on 2026-12-01, with their dates.
+LEGACY = load_profile("openai-legacy")
 
 
 def _raw(name: str) -> dict[str, Any]:
@@ -38,14 +40,24 @@ def _raw(name: str) -> dict[str, Any]:
 
 
 def test_profiles_carry_their_vendors_dates() -> None:
-    mini, big, two = (OPENAI.models[m].lifecycle for m in OPENAI.models)
+    mini, big = (LEGACY.models[m].lifecycle for m in ("gpt-image-1-mini", "gpt-image-1.5"))
     assert mini is not None
     assert big is not None
-    assert two is not None
     assert (mini.shutdown, big.shutdown, big.notice) == (SHUTDOWN_DAY, SHUTDOWN_DAY, "2026-06-02")
     assert big.replacement == ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare")
-    assert (big.released, two.released, two.shutdown) == ("2025-12-16", "2026-04-21", None)
-    assert all(life.source for life in (mini, big, two))
+    assert big.released == "2025-12-16"
+    # No as_of: a run today judges them only with --allow-shutdown.
+    assert LEGACY.as_of is None
+    today_s = {m: s.lifecycle for m, s in OPENAI.models.items()}
+    assert all(life is not None and life.shutdown is None for life in today_s.values())
+    assert {m: life.released for m, life in today_s.items() if life} == {
+        "gpt-image-2": "2026-04-21",
+        "gpt-image-2.5-sunburst": "2026-09-08",
+        "gpt-image-2.5-flare": "2026-09-08",
+        "gpt-image-2.6-sunburst": "2026-11-04",
+        "gpt-image-2.6-flare": "2026-11-04",
+    }
+    assert all(life.source for life in (mini, big, *today_s.values()) if life)
     dalle = load_profile("openai-dalle")
     assert {m: s.lifecycle.shutdown for m, s in dalle.models.items() if s.lifecycle} == {
         "dall-e-2": "2026-05-12",
@@ -66,12 +78,12 @@ def test_a_profile_without_dates_stays_valid_and_a_bad_date_is_one_line() -> Non
     profile = parse_profile(raw, Path("openai.yaml"), "0")
     assert all(spec.lifecycle is None for spec in profile.models.values())
     assert not profile.list_models
-    bad = _raw("openai")
+    bad = _raw("openai-legacy")
     bad["models"]["gpt-image-1.5"]["lifecycle"]["shutdown"] = "2026-13-01"
     with pytest.raises(ConfigError) as caught:
-        parse_profile(bad, Path("openai.yaml"), "0")
+        parse_profile(bad, Path("openai-legacy.yaml"), "0")
     assert str(caught.value) == (
-        "profile openai.yaml: models.gpt-image-1.5.lifecycle.shutdown '2026-13-01' "
+        "profile openai-legacy.yaml: models.gpt-image-1.5.lifecycle.shutdown '2026-13-01' "
         "is not a date YYYY-MM-DD"
     )
 
@@ -87,9 +99,17 @@ def test_the_runs_date_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
 # -- deciding before anything is sent --------------------------------------------------
 
 
+def _mixed() -> Any:
+    """A vendor serving gpt-image-2 beside the two models shut down on 2026-12-01."""
+    raw = _raw("openai-legacy")
+    raw["models"]["gpt-image-2"] = _raw("openai")["models"]["gpt-image-2"]
+    raw["default_model"] = "gpt-image-2"
+    return parse_profile(raw, Path("mixed.yaml"), "0")
+
+
 @pytest.mark.parametrize("day", ["2026-12-01", "2027-03-01"])
 def test_a_default_run_leaves_a_shut_down_model_out_in_one_line(day: str) -> None:
-    chosen = select_models(OPENAI, None, day=date.fromisoformat(day), allow_shutdown=False)
+    chosen = select_models(_mixed(), None, day=date.fromisoformat(day), allow_shutdown=False)
     assert chosen.models == ("gpt-image-2",)
     (note,) = chosen.notes
     assert note.startswith("lifecycle: left out gpt-image-1-mini, gpt-image-1.5: shut down on ")
@@ -99,28 +119,28 @@ def test_a_default_run_leaves_a_shut_down_model_out_in_one_line(day: str) -> Non
 
 
 def test_the_day_before_the_shutdown_every_model_is_judged() -> None:
-    chosen = select_models(OPENAI, None, day=date(2026, 11, 30), allow_shutdown=False)
-    assert chosen == select_models(OPENAI, None, day=date(2026, 11, 30), allow_shutdown=True)
-    assert chosen.models == tuple(OPENAI.models)
+    chosen = select_models(LEGACY, None, day=date(2026, 11, 30), allow_shutdown=False)
+    assert chosen == select_models(LEGACY, None, day=date(2026, 11, 30), allow_shutdown=True)
+    assert chosen.models == tuple(LEGACY.models)
     assert chosen.notes == ()
 
 
 def test_naming_a_shut_down_model_stops_unless_insisted() -> None:
     day = date(2026, 12, 1)
     with pytest.raises(ConfigError) as caught:
-        select_models(OPENAI, ("gpt-image-1.5",), day=day, allow_shutdown=False)
+        select_models(LEGACY, ("gpt-image-1.5",), day=day, allow_shutdown=False)
     line = str(caught.value)
     assert "\n" not in line
     assert "gpt-image-1.5: shut down on 2026-12-01" in line
     assert "replacement gpt-image-2.6-sunburst or gpt-image-2.6-flare" in line
-    insisted = select_models(OPENAI, ("gpt-image-1.5",), day=day, allow_shutdown=True)
+    insisted = select_models(LEGACY, ("gpt-image-1.5",), day=day, allow_shutdown=True)
     assert insisted.models == ("gpt-image-1.5",)
     assert "judging gpt-image-1.5 although" in insisted.notes[0]
 
 
 def test_a_baseline_as_it_was_and_the_resellers_are_not_affected() -> None:
     day = date(2026, 12, 1)
-    for name in ("openai-dalle", "ezmodel", "yescale"):
+    for name in ("openai", "openai-dalle", "ezmodel", "yescale"):
         profile = load_profile(name)
         chosen = select_models(profile, None, day=day, allow_shutdown=False)
         assert chosen.models == tuple(profile.models)
@@ -130,9 +150,11 @@ def test_a_baseline_as_it_was_and_the_resellers_are_not_affected() -> None:
 def test_the_models_option_stops_with_exit_4_before_anything_is_sent(
     run_cli: Callable[..., SuiteRun],
 ) -> None:
-    with ReferenceServer(OPENAI) as server:
+    with ReferenceServer(LEGACY) as server:
         run = run_cli(
             "run",
+            "--profile",
+            "openai-legacy",
             "--base-url",
             server.base_url,
             "--models",
@@ -151,8 +173,31 @@ def test_the_models_option_stops_with_exit_4_before_anything_is_sent(
 def test_resolve_keeps_the_note_for_the_first_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
     config = resolve({"profile": "openai"})
-    assert config.models == ("gpt-image-2",)
-    assert config.lifecycle_notes[0].startswith("lifecycle: left out gpt-image-1-mini")
+    assert config.models == tuple(OPENAI.models)
+    assert config.lifecycle_notes == ()
+    insisted = resolve({"profile": "openai-legacy", "allow_shutdown": True})
+    assert insisted.models == ("gpt-image-1-mini", "gpt-image-1.5")
+    assert insisted.lifecycle_notes[0].startswith("lifecycle: judging gpt-image-1-mini")
+
+
+def test_a_legacy_run_with_no_live_model_is_one_line_and_exit_4(
+    run_cli: Callable[..., SuiteRun], tmp_path: Path
+) -> None:
+    # Today (no as_of in openai-legacy): every model is past its shutdown; the run
+    # judges nothing, so it stops before sending rather than passing green.
+    run = run_cli(
+        "run",
+        "--profile",
+        "openai-legacy",
+        "--report-dir",
+        str(tmp_path / "r"),
+        env={TODAY_ENV: SHUTDOWN_DAY},
+    )
+    assert run.exit_code == 4
+    (line,) = run.output.strip().splitlines()
+    assert "profile openai-legacy: every model is past its shutdown" in line
+    assert "--allow-shutdown" in line
+    assert not (tmp_path / "r" / "results.json").exists()
 
 
 # -- the free probe: GET /v1/models ----------------------------------------------------
@@ -172,7 +217,7 @@ def test_a_run_reads_the_list_first_and_once(run_suite: RunSuite, tmp_path: Path
     recording = json.loads((tmp_path / "rec" / "recording.json").read_text())
     exchanges = recording["exchanges"]
     listing = [e for e in exchanges if e["probe"].endswith("/models-list")]
-    assert len(listing) == 3
+    assert len(listing) == len(OPENAI.models)
     assert {e["request"]["method"] for e in listing} == {"GET"}
     assert listing[0]["request"]["url"].endswith("/v1/models")
     # One request, before anything else went out: every model's probe shares its answer.
@@ -180,10 +225,10 @@ def test_a_run_reads_the_list_first_and_once(run_suite: RunSuite, tmp_path: Path
     others = [e["sent_at"] for e in exchanges if not e["probe"].endswith("/models-list")]
     assert listing[0]["sent_at"] < min(others)
     results = run.results
-    assert results["lifecycle"] == ["lifecycle: GET /v1/models (free) lists 3 of 3 judged model(s)"]
+    assert results["lifecycle"] == ["lifecycle: GET /v1/models (free) lists 5 of 5 judged model(s)"]
     assert set(_lifecycle(run).values()) == {"passed"}
     # Free: one request more than the images endpoint's, no image billed for it.
-    assert results["requests"]["billable"] <= 27
+    assert results["requests"]["billable"] <= 3 * 5 + 2 * 7
     replay = run_suite("--replay", str(tmp_path / "rec"), "-k", "lifecycle")
     assert replay.exit_code == 0
     assert set(_lifecycle(replay).values()) == {"passed"}
@@ -195,7 +240,7 @@ def test_a_run_reads_the_list_first_and_once(run_suite: RunSuite, tmp_path: Path
         (
             "models-list-omits",
             "lifecycle.listed",
-            "lifecycle: GET /v1/models (free) lists 0 of 1 judged model(s); not listed: "
+            "lifecycle: GET /v1/models (free) lists 4 of 5 judged model(s); not listed: "
             "gpt-image-2",
         ),
         (
@@ -232,16 +277,15 @@ def test_insisting_on_a_shut_down_model_runs_it(
     run_suite: RunSuite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
-    run = run_suite("--models", "gpt-image-1.5", "--allow-shutdown", "-k", "lifecycle")
+    legacy = ("--profile", "openai-legacy", "--models", "gpt-image-1.5", "--allow-shutdown")
+    run = run_suite(*legacy, "-k", "lifecycle")
     found = _lifecycle(run)
     # The clean server lists no model past its shutdown, as OpenAI does: the run says so.
     assert found["gpt-image-1.5:lifecycle.listed"] == "failed"
     assert found["gpt-image-1.5:lifecycle.served-after-shutdown"] == "passed"
     assert run.results["lifecycle"][0].startswith("lifecycle: judging gpt-image-1.5 although")
     served = run_suite(
-        "--models",
-        "gpt-image-1.5",
-        "--allow-shutdown",
+        *legacy,
         "-k",
         "lifecycle",
         "--fault",
@@ -252,41 +296,22 @@ def test_insisting_on_a_shut_down_model_runs_it(
 
 # -- contract drift --------------------------------------------------------------------
 
-# What openai 3.57.0's types know that the bundled openai profile does not yet: the
-# later wave of issue 20 adds them (new models, parameters and values). Shrink this
-# list as it lands; the SDK gaining anything new, or the profile losing anything,
-# fails the test below.
+# What openai 3.57.0's types know that neither the bundled openai profile nor the
+# other baselines (openai-dalle, openai-legacy) hold. Today's models, their
+# snapshots, parameters and values are all in openai now; what is left are two
+# models shut down before any profile judged them (gpt-image-1 on 2026-10-23,
+# chatgpt-image-latest on 2026-12-01). The SDK gaining anything new, or the
+# profile losing anything, fails the test below.
 LATER_WAVE = {
-    # models OpenAI serves today, with their dated snapshots
-    ("model", "gpt-image-2-2026-04-21"),
-    ("model", "gpt-image-2.5-sunburst"),
-    ("model", "gpt-image-2.5-sunburst-2026-09-08"),
-    ("model", "gpt-image-2.5-flare"),
-    ("model", "gpt-image-2.5-flare-2026-09-08"),
-    ("model", "gpt-image-2.6-sunburst"),
-    ("model", "gpt-image-2.6-flare"),
-    # shut down (gpt-image-1 on 2026-10-23, chatgpt-image-latest on 2026-12-01): they
-    # arrive with their dates, so that a vendor still serving them can be judged
     ("model", "gpt-image-1"),
     ("model", "chatgpt-image-latest"),
-    # 2.6's new parameters, and safety_identifier (user's successor)
-    ("parameter", "complexity"),
-    ("parameter", "frame_count"),
-    ("parameter", "frame_duration_ms"),
-    ("parameter", "safety_identifier"),
-    ("parameter", "svg"),
-    # 2.5's qualities and 2.6's GIF and SVG outputs
-    ("value", "quality=xhigh"),
-    ("value", "quality=max"),
-    ("value", "output_format=gif"),
-    ("value", "output_format=svg"),
 }
 
 
 def _drift_keys(raw: dict[str, Any]) -> set[tuple[str, str]]:
     profile = parse_profile(raw, Path("openai.yaml"), "0")
-    dalle = load_profile("openai-dalle")
-    found = drift(profile, sdk_contract(), [dalle])
+    others = [load_profile("openai-dalle"), LEGACY]
+    found = drift(profile, sdk_contract(), others)
     assert all(item.side == "sdk" for item in found), found
     return {item.key for item in found}
 
@@ -297,11 +322,12 @@ def test_the_openai_profile_holds_to_the_sdk_types() -> None:
 
 def test_drift_fails_when_an_enum_value_is_removed_from_the_profile() -> None:
     raw = copy.deepcopy(_raw("openai"))
-    # The models share one parameters block (a YAML anchor): the value goes from all.
-    parameters = raw["models"]["gpt-image-2"]["parameters"]
-    parameters["moderation"] = {"values": ["auto"], "default": "auto"}
+    # The value goes from every model (each family of parameters has its own block).
     for spec in raw["models"].values():
-        spec["parameters"] = parameters
+        spec["parameters"] = {
+            **spec["parameters"],
+            "moderation": {"values": ["auto"], "default": "auto"},
+        }
     keys = _drift_keys(raw)
     assert keys - LATER_WAVE == {("value", "moderation=low")}
 
@@ -309,8 +335,9 @@ def test_drift_fails_when_an_enum_value_is_removed_from_the_profile() -> None:
 def test_drift_command(run_cli: Callable[..., SuiteRun]) -> None:
     run = run_cli("profile", "drift", "openai")
     assert run.exit_code == 1
-    assert "parameter complexity: in the SDK, not in the profile" in run.output
-    assert "value quality=xhigh: in the SDK, not in the profile" in run.output
+    assert "model gpt-image-1: in the SDK, not in the profile" in run.output
+    assert "complexity" not in run.output  # the profile holds today's parameters
+    assert "gpt-image-1.5" not in run.output  # openai-legacy holds the shut-down models
     assert "dall-e-3" not in run.output  # openai-dalle holds the DALL·E models
     bad = run_cli("profile", "drift", "no-such-profile")
     assert bad.exit_code == 4

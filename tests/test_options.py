@@ -19,7 +19,7 @@ from conformance.options import OPTIONS, OptionValues
 from conformance.plugin import pytest_addoption
 
 VENDOR = {"base_url": "http://127.0.0.1:9/v1"}
-# The openai profile's gpt-image-1-mini and gpt-image-1.5 shut down on this day.
+# openai-legacy's gpt-image-1-mini and gpt-image-1.5 shut down on this day.
 SHUTDOWN_DAY = "2026-12-01"
 
 # For each option that configures a run: values that include it. Resolving them with
@@ -32,7 +32,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "api_key_env": {**VENDOR, "api_key_env": "B18_OTHER_KEY"},
     "models": {"models": "gpt-image-2"},
     # Judged on the day gpt-image-1.5 shut down (SHUTDOWN_DAY): refused without it.
-    "allow_shutdown": {"models": "gpt-image-1.5", "allow_shutdown": True},
+    "allow_shutdown": {
+        "profile": "openai-legacy",
+        "models": "gpt-image-1.5",
+        "allow_shutdown": True,
+    },
     "budget": {"budget": "3"},
     "report_dir": {"report_dir": "somewhere"},
     "view": {"view": "drop-in"},
@@ -46,6 +50,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "refusal_timeout": {"refusal_timeout": "4"},
     "image_timeout": {"image_timeout": "6"},
     "zero_balance_key_env": {"zero_balance_key_env": "B18_ZERO_KEY"},
+    "preview_access": {"preview_access": "gif"},
     "record": {"record": "rec"},
     "replay": {"replay": "REPLAY"},
     "rate_limit": {"rate_limit": "5/s"},

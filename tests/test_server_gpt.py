@@ -110,9 +110,13 @@ def test_auto_and_null_resolve_to_a_listed_size_and_a_real_quality(servers: Serv
 
 def test_gpt_image_2_takes_any_size_its_rule_allows(servers: ServerFactory) -> None:
     assert image(post(servers(), gpt2(size="1536x864"))).size == (1536, 864)
-    refused = post(servers(), {**gpt2(size="1536x864"), "model": "gpt-image-1.5"})
-    assert refused.status_code == 400
-    assert refused.json()["error"]["param"] == "size"
+    # A model shut down on 2026-12-01 is answered as OpenAI answers it from that day.
+    gone = post(servers(), {**gpt2(size="1536x864"), "model": "gpt-image-1.5"})
+    assert gone.status_code == 400
+    assert (gone.json()["error"]["param"], gone.json()["error"]["code"]) == (
+        "model",
+        "model_not_found",
+    )
 
 
 # One body breaking each GPT-only rule of gpt-image-2, and the param its error names.
@@ -141,13 +145,48 @@ GPT_INVALID: dict[str, tuple[Json, str | None]] = {
     ),
     "compression-needs-jpeg-or-webp": (gpt2(output_format="png", output_compression=50), None),
     "user-type": (gpt2(user=7), "user"),
+    "safety-identifier-type": (gpt2(safety_identifier=7), "safety_identifier"),
 }
+
+
+def gpt26(**fields: Any) -> Json:
+    return {**gpt2(**fields), "model": "gpt-image-2.6-flare"}
+
+
+# The 2.6 models' own rules (complexity, GIF, SVG).
+GPT_INVALID.update(
+    {
+        "complexity-unknown": (gpt26(complexity="extreme"), "complexity"),
+        "frame-count-range": (gpt26(output_format="gif", frame_count=17), "frame_count"),
+        "svg-type": (gpt26(output_format="svg", svg="gpt-5.5"), "svg"),
+        "gif-no-stream": (gpt26(output_format="gif", stream=True), "stream"),
+        "gif-no-partial-images": (gpt26(output_format="gif", partial_images=1), "partial_images"),
+        "gif-no-compression": (
+            gpt26(output_format="gif", output_compression=50),
+            "output_compression",
+        ),
+        "frames-need-gif": (gpt26(frame_count=2), "frame_count"),
+        "frame-duration-ms-range": (
+            gpt26(output_format="gif", frame_duration_ms="slow"),
+            "frame_duration_ms",
+        ),
+        "svg-no-stream": (gpt26(output_format="svg", stream=True), "stream"),
+        "svg-no-partial-images": (gpt26(output_format="svg", partial_images=1), "partial_images"),
+        "svg-no-compression": (
+            gpt26(output_format="svg", output_compression=50),
+            "output_compression",
+        ),
+        "svg-single-image": (gpt26(output_format="svg", n=2), "n"),
+        "svg-object-needs-svg": (gpt26(svg={"model": "gpt-5.5"}), "svg"),
+    }
+)
 
 
 def test_every_gpt_rule_has_an_invalid_body() -> None:
     shared = {"prompt-missing", "prompt-type", "prompt-empty", "prompt-too-long"}
     shared |= {"n-type", "n-zero", "n-above-max", "size-unicode-x"}
     rules = {name for name, _ in model_rules(PROFILE.models["gpt-image-2"])}
+    rules |= {name for name, _ in model_rules(PROFILE.models["gpt-image-2.6-flare"])}
     assert set(GPT_INVALID) == rules - shared
     assert set(GPT_TOLERATED) <= set(GPT_INVALID)
 
@@ -383,15 +422,13 @@ def _listed(srv: ReferenceServer) -> dict[str, Any]:
     return {m["id"]: m["shutdown_date"] for m in r.json()["data"]}
 
 
+_TODAY_S = tuple(PROFILE.models)
 MODELS_FAULT_CASES: dict[str, Json] = {
-    "models-list-omits": {},
-    "models-list-shut-down": {"gpt-image-2": "2026-11-30"},
-    "models-list-shutdown-soon": {"gpt-image-2": "2026-12-16"},
-    "models-list-serves-shut-down": {
-        "gpt-image-1-mini": None,
-        "gpt-image-1.5": None,
-        "gpt-image-2": None,
-    },
+    "models-list-omits": {m: None for m in _TODAY_S if m != "gpt-image-2"},
+    "models-list-shut-down": dict.fromkeys(_TODAY_S, "2026-11-30"),
+    "models-list-shutdown-soon": dict.fromkeys(_TODAY_S, "2026-12-16"),
+    # On openai-legacy (the fault's profile): its models, past their shutdown, as live.
+    "models-list-serves-shut-down": {"gpt-image-1-mini": None, "gpt-image-1.5": None},
 }
 
 
@@ -401,7 +438,7 @@ def test_the_model_list_leaves_out_what_is_shut_down_and_needs_the_key(
     monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
     srv = servers()
     generated = srv.stats()["generations"]
-    assert _listed(srv) == {"gpt-image-2": None}
+    assert _listed(srv) == dict.fromkeys(_TODAY_S)
     assert httpx.get(srv.base_url + "/models", timeout=30).status_code == 401
     assert srv.stats()["generations"] == generated  # free: nothing generated
 
@@ -411,4 +448,16 @@ def test_models_fault_changes_the_list(
     servers: ServerFactory, fault: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
-    assert _listed(servers(fault)) == MODELS_FAULT_CASES[fault]
+    if FAULTS[fault].profile == PROFILE.name:
+        assert _listed(servers(fault)) == MODELS_FAULT_CASES[fault]
+        return
+    with ReferenceServer(load_profile(FAULTS[fault].profile), faults=(fault,)) as srv:
+        assert _listed(srv) == MODELS_FAULT_CASES[fault]
+
+
+def test_the_legacy_list_leaves_out_its_shut_down_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    with ReferenceServer(load_profile("openai-legacy")) as clean:
+        assert _listed(clean) == {}

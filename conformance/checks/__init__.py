@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks import (
+    advisories,
     auth,
     balance,
     clients,
@@ -11,6 +12,7 @@ from conformance.checks import (
     gpt,
     images,
     lifecycle,
+    outputs,
     stream,
     usage,
     validation,
@@ -30,7 +32,9 @@ _MODULES = (
     clients,
     usage,
     gpt,
+    outputs,
     stream,
+    advisories,
 )
 
 

@@ -124,15 +124,24 @@ def drift(
 
 def drift_keys(profile: Profile) -> set[tuple[str, str]]:
     """(kind, name) of every model, parameter and value the profile declares."""
-    keys = {("model", m) for m in profile.models}
+    keys = {("model", m) for m in _served_names(profile)}
     for name, values in _profile_params(profile).items():
         keys.add(("parameter", name))
         keys |= {("value", f"{name}={_text(v)}") for v in values or ()}
     return keys
 
 
+def _served_names(profile: Profile) -> set[str]:
+    """The models' names and their dated snapshots (served under the model's contract)."""
+    names = set(profile.models)
+    for model in profile.models.values():
+        names |= set(model.gpt.snapshots if model.gpt else ())
+    return names
+
+
 def _drift(profile: Profile, sdk: SdkContract) -> list[DriftItem]:
-    items = [DriftItem("model", m, "sdk") for m in sdk.models if m not in profile.models]
+    served = _served_names(profile)
+    items = [DriftItem("model", m, "sdk") for m in sdk.models if m not in served]
     items += [DriftItem("model", m, "profile") for m in profile.models if m not in sdk.models]
     mine = _profile_params(profile)
     for name, values in sdk.params.items():

@@ -145,9 +145,18 @@ class Profile:
     # A contract as it was on this day (a baseline of retired models): its
     # models' lifecycle is judged as of then, not the run's date.
     as_of: str | None = None
+    # The previews (gif, svg) the key has access to: only these are planned.
+    preview_access: frozenset[str] = frozenset()
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
+
+    def snapshot_of(self, name: str) -> ModelSpec | None:
+        """The model a dated snapshot id is served as, or None."""
+        for model in self.models.values():
+            if model.gpt is not None and name in model.gpt.snapshots:
+                return model
+        return None
 
     def error(self, kind: str) -> ErrorKind | None:
         return self.errors.get(kind)
@@ -320,6 +329,12 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         raise ConfigError(
             f"profile {where}: default_model {raw['default_model']!r} is not among its models"
         )
+    for model in models.values():
+        clash = [s for s in (model.gpt.snapshots if model.gpt else ()) if s in models]
+        if clash:
+            raise ConfigError(
+                f"profile {where}: models.{model.name}.snapshots: {clash[0]!r} is also a model"
+            )
     auth = raw["auth"]
     response = raw.get("response", {})
     limits = raw["limits"]
@@ -365,6 +380,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         query=MappingProxyType({k: QueryParam(**v) for k, v in raw.get("query", {}).items()}),
         list_models=raw.get("list_models", False),
         as_of=as_of,
+        preview_access=frozenset(raw.get("preview_access", ())),
     )
 
 
@@ -401,6 +417,8 @@ def load_profile(ref: str) -> Profile:
 # The bundled profile that is OpenAI's own contract for each model family (a
 # profile's other families, flux, imagen, ... sold in the DALL·E format, are dalle).
 BASELINES: Mapping[Family, str] = MappingProxyType({"gpt": "openai", "dalle": "openai-dalle"})
+# OpenAI's contract for the GPT models it shut down on 2026-12-01 (judged as a baseline).
+LEGACY = "openai-legacy"
 
 
 @cache

@@ -19,6 +19,9 @@ def _price(plan: Plan, probe: Probe, images: int) -> str:
 def _images(probe: Probe) -> str:
     """What a billable probe bills: its images, and a stream's partial images (each billed)."""
     n = probe.expect.n or 1
+    if probe.expect.frames > 1:
+        # A GIF's billing is not documented: each frame is counted as an image.
+        return f"{n} GIF of {probe.expect.frames} frames"
     if not probe.expect.partial_images:
         return f"{n} image(s)"
     return f"{n} image(s) + {n * probe.expect.partial_images} partial(s)"

@@ -97,6 +97,7 @@ def create_app(
     latency_s: float = 0.0,
     flaky: float = 0.0,
     seed: int | None = None,
+    preview_denied: bool = False,
 ) -> Starlette:
     """The reference server for ``profile``, with the named faults switched on.
 
@@ -104,7 +105,8 @@ def create_app(
     built from it); by default the root each request came in on. Server options:
     ``latency_s`` seconds before each generation is answered, and a ``flaky``
     fraction (0-1) of generation requests answered 429 (Retry-After: 1) or 503
-    instead, at random (``seed`` makes the draw repeatable). A name in
+    instead, at random (``seed`` makes the draw repeatable). ``preview_denied``: the
+    key lacks the GIF and SVG previews (such requests answer 403). A name in
     ``faults`` that is no fault raises :class:`~.faults.UnknownFaultError`.
     """
     state = ReferenceState(
@@ -116,6 +118,7 @@ def create_app(
         latency_s=latency_s,
         flaky=flaky,
         seed=seed,
+        preview_denied=preview_denied,
     )
     if latency_s < 0 or not 0 <= flaky <= 1:
         raise ValueError(f"latency {latency_s} must be ≥ 0 and flaky {flaky} within 0-1")

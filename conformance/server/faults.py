@@ -63,6 +63,13 @@ class Need(Enum):
     WRONG_KEY = "a request with a wrong key"
     ZERO_BALANCE = "a request with an empty-balance key"
     LISTING = "a GET /v1/models request, on a profile whose vendor lists its models"
+    LISTING_SHUTDOWN = (
+        "a GET /v1/models request, on a profile with a model's shutdown date "
+        "(openai-legacy, with --allow-shutdown)"
+    )
+    QUALITY_ABOVE_HIGH = "a valid request asking quality xhigh or max"
+    GIF = "a valid request asking output_format gif (the key's GIF preview)"
+    SVG = "a valid request asking output_format svg (the key's SVG preview)"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class Fault:
     needs: Need = Need.VALID
     # The fault that breaks the same rule for the other family, if any.
     twin: str | None = None
+    # Further run options the self-test needs (the preview access GIF/SVG faults need).
+    options: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -116,6 +125,7 @@ def _fault(
     needs: Need = Need.VALID,
     twin: str | None = None,
     operation: str = GENERATIONS,
+    options: tuple[str, ...] = (),
 ) -> Fault:
     return _declare(
         Fault(
@@ -130,6 +140,7 @@ def _fault(
             rule,
             needs,
             twin,
+            options,
         )
     )
 
@@ -156,6 +167,25 @@ _TOLERATED: Mapping[str, str] = {
 }
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
+# The 2.6 rules (complexity, GIF, SVG, safety_identifier's type) are shown on a
+# 2.6 model with the preview access a key needs for GIF and SVG.
+_NEWER_MODEL = ("gpt-image-2.6-flare",)
+PREVIEW_OPTIONS = ("--preview-access", "gif,svg")
+_NEWER_RULES = (
+    "complexity-unknown",
+    "frame-count-range",
+    "safety-identifier-type",
+    "svg-type",
+    "gif-no-stream",
+    "gif-no-partial-images",
+    "gif-no-compression",
+    "frames-need-gif",
+    "svg-no-stream",
+    "svg-no-partial-images",
+    "svg-no-compression",
+    "svg-single-image",
+    "svg-object-needs-svg",
+)
 
 # Rules of the DALL·E format only: the GPT models refuse these fields as
 # unsupported (rules *-unsupported); every other rule above they share.
@@ -171,6 +201,7 @@ for _rule in (MALFORMED_JSON, *RULES):
             needs=Need.RULE,
         )
 for _rule, _tolerated in GPT_TOLERATED.items():
+    _newer = _rule in _NEWER_RULES
     _fault(
         f"accept-{_rule}",
         "validation.rejected",
@@ -179,7 +210,8 @@ for _rule, _tolerated in GPT_TOLERATED.items():
         rule=_rule,
         needs=Need.RULE,
         profile="openai",
-        models=_GPT_MODEL,
+        models=_NEWER_MODEL if _newer else _GPT_MODEL,
+        options=PREVIEW_OPTIONS if _newer else (),
     )
 
 # Fault name -> the validation rule it switches off (the GPT models' own rules last).
@@ -534,7 +566,7 @@ GPT_N_IGNORED = _fault(
     "gpt",
     profile="openai",
     # The covering set asks n = 2 of the second streaming model of a run.
-    models=("gpt-image-1-mini", "gpt-image-1.5"),
+    models=("gpt-image-2", "gpt-image-2.5-sunburst"),
     needs=Need.N_ABOVE_ONE,
     twin="n-ignored",
 )
@@ -596,9 +628,86 @@ GPT_B64_NOT_IMAGE = _fault(
     twin="b64-not-image",
 )
 
+# --- the outputs and echo fields of the 2.5/2.6 models (server/outputs.py)
+
+GPT_QUALITY_DOWNGRADE = _fault(
+    "gpt-quality-downgrade",
+    "gpt-image.echo",
+    "quality xhigh and max are drawn and echoed as high (a silent downgrade)",
+    "gpt",
+    profile="openai",
+    models=("gpt-image-2.5-flare",),
+    needs=Need.QUALITY_ABOVE_HIGH,
+)
+SAFETY_IDENTIFIER_MISSING = _fault(
+    "safety-identifier-missing",
+    "gpt-image.safety-identifier",
+    "answers carry no safety_identifier, whatever the request sent",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+SAFETY_IDENTIFIER_NO_FALLBACK = _fault(
+    "safety-identifier-no-fallback",
+    "gpt-image.safety-identifier",
+    "an empty safety_identifier is echoed as null instead of falling back to user",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+PROMPT_LIMIT_4000 = _fault(
+    "prompt-limit-4000",
+    "gpt-image.prompt-limit",
+    "prompts over 4000 characters are refused (a DALL·E-era limit) though the model takes 32000",
+    "gpt",
+    also=("generation.status",),
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GIF_STILL = _fault(
+    "gif-still",
+    "gpt-image.gif",
+    "a GIF is a single still frame whatever frame_count asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.GIF,
+)
+GIF_DELAY_IGNORED = _fault(
+    "gif-delay-ignored",
+    "gpt-image.gif",
+    "every GIF frame carries the 200 ms default, whatever frame_duration_ms asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.GIF,
+)
+SVG_NOT_XML = _fault(
+    "svg-not-xml",
+    "gpt-image.svg",
+    "output_format svg is answered with PNG bytes (the echo still says svg)",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.SVG,
+)
+SVG_USAGE_MISSING = _fault(
+    "svg-usage-missing",
+    "gpt-image.svg-usage",
+    "an SVG made with svg.model carries no svg_usage",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.SVG,
+)
+
 # --- answers to stream: true (server/stream.py), shown on the cheapest GPT model
 
-_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_MODEL = ("gpt-image-2",)
 # Every client that iterates a stream breaks on these two (the Vercel AI SDK's
 # generateImage does not stream, so it has no say).
 _STREAMING_CLIENTS = (
@@ -680,17 +789,22 @@ STREAM_DONE_PADDED = _stream_fault(
 
 
 def _listing_fault(
-    name: str, breaks: str, description: str, models: tuple[str, ...] = _GPT_MODEL
+    name: str,
+    breaks: str,
+    description: str,
+    models: tuple[str, ...] = _GPT_MODEL,
+    profile: str = "openai",
+    needs: Need = Need.LISTING,
 ) -> Fault:
     return _fault(
         name,
         breaks,
         description,
         "any",
-        profile="openai",
+        profile=profile,
         models=models,
         operation=MODELS,
-        needs=Need.LISTING,
+        needs=needs,
     )
 
 
@@ -716,6 +830,19 @@ MODELS_LIST_SERVES_SHUT_DOWN = _listing_fault(
     "GET /v1/models still lists the models past their shutdown, with shutdown_date null "
     "(a remapped or legacy route)",
     models=("gpt-image-1.5",),
+    profile="openai-legacy",
+    needs=Need.LISTING_SHUTDOWN,
+)
+
+STREAM_NO_EVENT_LINES = _stream_fault(
+    "stream-no-event-lines",
+    "stream.event-lines",
+    "events carry a data: line only, no event: line naming them",
+)
+STREAM_NO_PARTIALS = _stream_fault(
+    "stream-no-partials",
+    "stream.partials-arrive",
+    "the partial images asked for never come: only the completed image is sent",
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))
