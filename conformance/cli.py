@@ -252,12 +252,30 @@ def profile_check(paths: Sequence[str]) -> int:
     return 0
 
 
+def profile_drift(refs: Sequence[str]) -> int:
+    from conformance.lifecycle.drift import drift, drift_text, sdk_contract
+    from conformance.profile import BASELINES, LEGACY, load_profile
+
+    if len(refs) != 1:
+        raise ConfigError("profile drift: give one profile name or file")
+    profile = load_profile(refs[0])
+    sdk = sdk_contract()
+    # The other baselines (openai-dalle and openai-legacy beside openai) hold their own models.
+    baselines = {*BASELINES.values(), LEGACY} - {profile.name}
+    others = [load_profile(b) for b in sorted(baselines)]
+    items = drift(profile, sdk, others)
+    print(drift_text(profile, items, sdk.version, [o.name for o in others]), end="")
+    return 1 if items else 0
+
+
 USAGE = """usage: python -m conformance COMMAND [options]
 
 commands:
   run [options]           run the suite (its options: `run --help`)
   serve [options]         run the reference server in the foreground
   profile check FILE...   validate profile files
+  profile drift PROFILE   what the installed openai SDK's types know and the
+                          profile lacks, and the reverse (exit 1 when they differ)
   matrix [RESULTS...]     combine results.json files into reports/matrix/
   gate --requires APP.yaml --candidate RESULTS [--current RESULTS]
                           does a candidate support what an application uses?
@@ -281,8 +299,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return gate(rest)
         if command == "profile" and rest[:1] == ["check"]:
             return profile_check(rest[1:])
+        if command == "profile" and rest[:1] == ["drift"]:
+            return profile_drift(rest[1:])
         raise ConfigError(
-            f"unknown command {' '.join(args[:2])!r}; use run, serve, profile check, matrix or gate"
+            f"unknown command {' '.join(args[:2])!r}; "
+            "use run, serve, profile check, profile drift, matrix or gate"
         )
     except ConfigError as exc:
         print(f"imagegen-conformance: error: {exc}", file=sys.stderr)

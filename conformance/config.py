@@ -14,6 +14,8 @@ import httpx
 
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
+from conformance.lifecycle.dates import today
+from conformance.lifecycle.select import select_models
 from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
 from conformance.transport import Timeouts
@@ -61,6 +63,8 @@ class RunConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     probes: str = "all"
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
+    # What the lifecycle decided before anything was sent (models left out), one line each.
+    lifecycle_notes: tuple[str, ...] = ()
     # Where output is no terminal: seconds between progress lines (0: none).
     progress_every_s: float = PROGRESS_EVERY_S
 
@@ -121,9 +125,26 @@ def check_base_url(value: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
-def _models(profile: Profile, raw: str | None) -> tuple[str, ...]:
+_PREVIEWS = ("gif", "svg")
+
+
+def _with_access(profile: Profile, raw: str | None) -> Profile:
+    """``--preview-access gif,svg``: the key has these previews, besides the profile's."""
     if not raw:
-        return tuple(profile.models)
+        return profile
+    chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in _PREVIEWS]
+    if unknown or not chosen:
+        raise ConfigError(
+            f"--preview-access: {', '.join(unknown) or repr(raw)} is no preview "
+            f"(known: {', '.join(_PREVIEWS)})"
+        )
+    return replace(profile, preview_access=profile.preview_access | set(chosen))
+
+
+def _models(profile: Profile, raw: str | None) -> tuple[str, ...] | None:
+    if not raw:
+        return None
     chosen = tuple(m.strip() for m in raw.split(",") if m.strip())
     unknown = [m for m in chosen if m not in profile.models]
     if unknown or not chosen:
@@ -265,7 +286,7 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         from conformance.recording import recorded_profile
 
         named = recorded_profile(Path(options["replay"]), named) or named
-    profile = load_profile(named or DEFAULT_PROFILE)
+    profile = _with_access(load_profile(named or DEFAULT_PROFILE), options.get("preview_access"))
     base_url = options.get("base_url")
     if base_url == "profile":
         if not profile.base_url:
@@ -343,7 +364,13 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         options.get("concurrency"), "--concurrency", profile.concurrency, minimum=1
     )
     report_dir = options.get("report_dir")
-    models = _models(profile, options.get("models"))
+    selection = select_models(
+        profile,
+        _models(profile, options.get("models")),
+        day=today(),
+        allow_shutdown=bool(options.get("allow_shutdown")),
+    )
+    models = selection.models
     if faults:
         from conformance.server.scope import refuse_inapplicable
 
@@ -372,5 +399,6 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         ),
         probes=probes,
         fuzz=fuzz,
+        lifecycle_notes=selection.notes,
         progress_every_s=_progress_every(options.get("progress_every")),
     )

@@ -17,6 +17,8 @@ from PIL import Image
 _B64 = re.compile(rb"\A[A-Za-z0-9+/]*={0,2}\Z")
 # An image larger than this many pixels is not decoded (a decompression bomb).
 MAX_PIXELS = 64 * 1024 * 1024
+# Frames of an animation whose delays are read (a GIF answer asks at most 16).
+MAX_FRAMES = 256
 
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -107,6 +109,10 @@ class Picture:
     error: str | None = None  # why it could not be decoded
     # The failure was a ValueError (the pixel limit among them), worded as it is.
     value_error: bool = False
+    # An animation's frames, and each frame's delay in ms (None: it carries none),
+    # up to MAX_FRAMES of them; a still image has one frame and no delays read.
+    frames: int = 1
+    frame_delays: tuple[int | None, ...] = ()
 
     def decoded(self) -> Decoded:
         """Its format and size; ValueError says why it is not an image."""
@@ -130,9 +136,33 @@ def picture(data: bytes) -> Picture:
             if has_alpha:
                 extrema = img.convert("RGBA").getchannel("A").getextrema()
                 see_through = isinstance(extrema[0], int | float) and extrema[0] < 255
-            return Picture(kind, head, img.format, width, height, has_alpha, see_through)
+            frames, delays = _frames(img)
+            return Picture(
+                kind,
+                head,
+                img.format,
+                width,
+                height,
+                has_alpha,
+                see_through,
+                frames=frames,
+                frame_delays=delays,
+            )
     except Exception as exc:  # Pillow raises many types for broken files
         return Picture(kind, head, error=str(exc), value_error=isinstance(exc, ValueError))
+
+
+def _frames(img: Image.Image) -> tuple[int, tuple[int | None, ...]]:
+    """How many frames an animation has, and the delay each carries (ms)."""
+    count = int(getattr(img, "n_frames", 1))
+    if count <= 1:
+        return 1, ()
+    delays: list[int | None] = []
+    for index in range(min(count, MAX_FRAMES)):
+        img.seek(index)
+        delay = img.info.get("duration")
+        delays.append(int(delay) if isinstance(delay, int | float) else None)
+    return count, tuple(delays)
 
 
 def decode_image(data: bytes) -> Decoded:

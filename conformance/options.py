@@ -75,8 +75,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--profile",
-        "a bundled profile (openai, openai-dalle, modelmax, ezmodel, yescale) or a profile "
-        "YAML file",
+        "a bundled profile (openai, openai-legacy, openai-dalle, modelmax, ezmodel, yescale) "
+        "or a profile YAML file",
         metavar="NAME|PATH",
         default="openai",
     ),
@@ -91,7 +91,14 @@ OPTIONS: tuple[Option, ...] = (
         "--models",
         "comma-separated models of the profile to test",
         metavar="A,B",
-        default="every model of the profile",
+        default="every model of the profile not past its shutdown date",
+    ),
+    Option(
+        "--allow-shutdown",
+        "judge models past their shutdown date (the profile's lifecycle, as of "
+        "$IMAGEGEN_CONFORMANCE_TODAY or today) too, for a vendor still serving them; without "
+        "it a run leaves them out, or stops if --models names one",
+        kind="flag",
     ),
     Option(
         "--budget",
@@ -177,6 +184,13 @@ OPTIONS: tuple[Option, ...] = (
         "get the documented refusal (402 at modelmax, 429 insufficient_quota at OpenAI)",
         metavar="VAR",
         default="none; the reference server always has such a key",
+    ),
+    Option(
+        "--preview-access",
+        "previews the key has access to (gif: GIF output, svg: SVG model selection); only "
+        "then are GIF and SVG requests sent, besides the profile's preview_access",
+        metavar="gif,svg",
+        default="the profile's preview_access (none in the bundled profiles)",
     ),
     Option(
         "--record",

@@ -20,7 +20,9 @@ from conformance.dalle import plan as dalle_plan
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
 from conformance.gpt import plan as gpt_plan
+from conformance.gpt import preview as gpt_preview
 from conformance.gpt.pricing import request_price
+from conformance.lifecycle.listing import listing_probes
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
 from conformance.vocabulary import OPERATIONS, Family, Operation
@@ -38,13 +40,17 @@ class Room:
     ``refused``: the refused probes of its own parameters, on that request;
     ``covering``: its covering set, ``(probe id, row)`` pairs; its flag says the
     model spends its extra image on ``n = 2`` instead of a partial image;
-    ``can_ask_n``: whether the model could make that trade.
+    ``can_ask_n``: whether the model could make that trade;
+    ``previews``: the requests of preview capabilities (GIF, SVG) the key has access to.
     """
 
     base: Callable[[ModelSpec], dict[str, Any]]
     refused: Callable[[Profile, ModelSpec, dict[str, Any]], list[Probe]]
     covering: Callable[[ModelSpec, bool], list[tuple[str, Row]]]
     can_ask_n: Callable[[ModelSpec], bool]
+    previews: Callable[[ModelSpec, frozenset[str]], list[tuple[str, Row]]] = field(
+        default=lambda _model, _access: []
+    )
 
 
 ROOMS: Mapping[Family, Room] = MappingProxyType(
@@ -60,6 +66,7 @@ ROOMS: Mapping[Family, Room] = MappingProxyType(
             gpt_plan.refused_probes,
             lambda model, ask_n: gpt_covering.covering_rows(model, ask_n=ask_n),
             gpt_covering.can_ask_n,
+            gpt_preview.preview_rows,
         ),
     }
 )
@@ -234,9 +241,13 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     ]
 
 
-def valid_probes(model: ModelSpec, *, ask_n: bool = False) -> list[Probe]:
-    """The covering set of one model: billable probes (``ask_n``: see :class:`Room`)."""
-    rows = ROOMS[model.family].covering(model, ask_n)
+def valid_probes(
+    model: ModelSpec, access: frozenset[str] = frozenset(), *, ask_n: bool = False
+) -> list[Probe]:
+    """The covering set of one model (``ask_n``: see :class:`Room`), then the
+    previews (GIF, SVG) the key has ``access`` to: billable probes."""
+    room = ROOMS[model.family]
+    rows = room.covering(model, ask_n) + room.previews(model, access)
     return [valid_probe(model, probe_id, row) for probe_id, row in rows]
 
 
@@ -319,6 +330,8 @@ class Wanted:
 class Planned:
     """One operation's probes, by their place in the plan's order."""
 
+    # The vendor's free model list: read before anything else is sent.
+    listing: list[Probe] = field(default_factory=list)
     valid: list[Probe] = field(default_factory=list)
     fuzz_valid: list[Probe] = field(default_factory=list)
     auth: list[Probe] = field(default_factory=list)
@@ -326,7 +339,14 @@ class Planned:
     fuzz_invalid: list[Probe] = field(default_factory=list)
 
     def groups(self) -> tuple[list[Probe], ...]:
-        return (self.valid, self.fuzz_valid, self.auth, self.refused, self.fuzz_invalid)
+        return (
+            self.listing,
+            self.valid,
+            self.fuzz_valid,
+            self.auth,
+            self.refused,
+            self.fuzz_invalid,
+        )
 
 
 def _generations(wanted: Wanted) -> Planned:
@@ -338,7 +358,11 @@ def _generations(wanted: Wanted) -> Planned:
         # Every second streaming GPT model asks n = 2 instead of a partial image.
         tradable = [s for s in specs if ROOMS[s.family].can_ask_n(s)]
         ask_n = {spec.name for spec in tradable[1::2]}
-        planned.valid = [p for spec in specs for p in valid_probes(spec, ask_n=spec.name in ask_n)]
+        planned.valid = [
+            p
+            for spec in specs
+            for p in valid_probes(spec, profile.preview_access, ask_n=spec.name in ask_n)
+        ]
         planned.auth = auth_probes(profile, shared)
         if wanted.zero_balance:
             planned.auth.append(balance_probe(profile, shared))
@@ -348,9 +372,14 @@ def _generations(wanted: Wanted) -> Planned:
     return planned
 
 
+def _models(wanted: Wanted) -> Planned:
+    """GET /v1/models, where the profile says the vendor serves it: free, read first."""
+    return Planned(listing=listing_probes(wanted.profile, [s.name for s in wanted.specs]))
+
+
 # Each operation's planner: the one place planning tells the operations apart.
 PLANNERS: Mapping[Operation, Callable[[Wanted], Planned]] = MappingProxyType(
-    {"generations": _generations}
+    {"generations": _generations, "models": _models}
 )
 
 
@@ -371,7 +400,8 @@ def build_plan(
     refused, empty balance), so a run shows what the property-based ones catch on
     their own. The docs' example answers are always judged: they cost nothing.
     Each of ``operations`` is planned by its planner, and their probes are
-    merged group by group, so every operation's billable ones still come first.
+    merged group by group: the free model list (``models``) before anything
+    else, then every operation's billable ones.
     """
     chosen = tuple(models) if models else tuple(profile.models)
     wanted = Wanted(

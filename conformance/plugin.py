@@ -85,6 +85,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     plan = build_plan(
         run_config.profile, run_config.models, fuzz=run_config.fuzzed, fixed=run_config.fixed
     )
+    for note in run_config.lifecycle_notes:
+        print(note)
     print(plan_text(plan, budget=run_config.budget), end="")
     return 0
 

@@ -14,8 +14,9 @@ if TYPE_CHECKING:  # types only: a probe is built from the profile's data
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
 # billable generation; balance: sent with an empty-balance key; example: an answer
-# printed in the vendor's docs, judged without a server.
-ProbeKind = Literal["auth", "invalid", "valid", "balance", "example"]
+# printed in the vendor's docs, judged without a server; listing: the vendor's
+# free GET /v1/models, read first (conformance/lifecycle/).
+ProbeKind = Literal["auth", "invalid", "valid", "balance", "example", "listing"]
 AuthMode = Literal["key", "none", "wrong", "zero"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.
@@ -57,11 +58,21 @@ class Expectation:
     quality: str | None = None
     stream: bool = False
     partial_images: int = 0
+    # The safety_identifier a conformant answer echoes (None: nothing to compare).
+    safety_identifier: str | None = None
+    # GIF output: the frames asked, and the delay each frame must carry (ms, rounded).
+    frames: int = 1
+    frame_delay_ms: int | None = None
+    # SVG output with model selection: the svg.model sent, which svg_usage names.
+    svg_model: str | None = None
+    # The preview (gif, svg) the request needs: a refusal for lack of access is no failure.
+    preview: str | None = None
 
     @property
     def images(self) -> int:
-        """Images a conformant answer bills: each completed one and its partials."""
-        return (self.n or 0) * (1 + self.partial_images)
+        """Images a conformant answer bills: each completed one and its partials
+        (a GIF's frames each count as one: its billing is not documented)."""
+        return (self.n or 0) * (1 + self.partial_images) * max(self.frames, 1)
 
 
 @dataclass(frozen=True)
@@ -146,11 +157,13 @@ def refused_probe(
     kind: str,
     code: str | None = None,
     drop: str | None = None,
+    preview: str | None = None,
 ) -> Probe:
     """A request a conformant server refuses: ``base`` with one thing changed.
 
     ``error`` is the documented refusal of ``kind``; ``code`` the one to expect
-    when the docs give none. The one builder of every family's refused probes.
+    when the docs give none; ``preview`` the preview (gif, svg) the request needs.
+    The one builder of every family's refused probes.
     """
     body = {k: v for k, v in base.items() if k != drop}
     body.update(change)
@@ -166,6 +179,7 @@ def refused_probe(
             param=param,
             code=error.code or code,
             family=model.family,
+            preview=preview,
         ),
         potential_images=potential_images(body),
     )
@@ -183,7 +197,22 @@ def potential_images(body: Mapping[str, Any] | None) -> int:
     value: Any = body.get("partial_images")
     streaming = body.get("stream") is True
     partials = value if streaming and isinstance(value, int) and not isinstance(value, bool) else 0
-    return _images_asked(body) * (1 + max(partials, 0))
+    return _images_asked(body) * (1 + max(partials, 0)) * _frames_asked(body)
+
+
+# frame_count's documented default, and the most a conformant server draws.
+GIF_DEFAULT_FRAMES = 9
+_GIF_MAX_FRAMES = 16
+
+
+def _frames_asked(body: Mapping[str, Any]) -> int:
+    """A GIF bills each of its frames, as far as the budget is concerned."""
+    if body.get("output_format") != "gif":
+        return 1
+    frames: Any = body.get("frame_count")
+    if isinstance(frames, bool) or not isinstance(frames, int):
+        return GIF_DEFAULT_FRAMES
+    return min(max(frames, 1), _GIF_MAX_FRAMES)
 
 
 def _images_asked(body: Mapping[str, Any]) -> int:

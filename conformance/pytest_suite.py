@@ -8,7 +8,9 @@ results.json, the HTML extensions and the terminal summary.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Generator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,7 @@ class SuitePlugin:
         self.config = config
         self.run_config = run_config
         self.session = SuiteSession(run_config)
+        self._lifecycle_said: list[str] = []
         self._restore_logging = redact_log_records(self.session.redactor)
         # A complete earlier run's files are kept aside until this one has finished.
         keep_complete(run_config.report_dir)
@@ -151,8 +154,23 @@ class SuitePlugin:
         finally:
             if self.progress is not None:
                 self.progress.close()
+        self._say_lifecycle()
         self.session.judge(cases)
         return self.session
+
+    def _say_lifecycle(self) -> None:
+        """What the vendor's model list said, as soon as it was read (before the tests)."""
+        lines, self.session.lifecycle_lines = self.session.lifecycle_lines, []
+        self._lifecycle_said.extend(lines)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or not lines:
+            return
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        # Said from inside a test's setup: past pytest's output capture.
+        with capture.global_and_fixture_disabled() if capture else nullcontext():
+            reporter.ensure_newline()
+            for line in lines:
+                reporter.write_line(self.session.redactor.text(line))
 
     def verdict_for(self, item: pytest.Item, case: Case) -> Verdict:
         verdict = self.session.verdicts[case.id]
@@ -165,6 +183,10 @@ class SuitePlugin:
         return verdict
 
     # -- reporting ---------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """The run's first lines: what the lifecycle decided before anything was sent."""
+        return list(self.run_config.lifecycle_notes)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -180,6 +202,8 @@ class SuitePlugin:
         metadata.clear()
         metadata.update(keep)
         metadata.update(html_report.provenance(self.session))
+        if self.run_config.lifecycle_notes:
+            metadata["Lifecycle"] = " | ".join(self.run_config.lifecycle_notes)
         plan = self.session.plan
         if plan.fuzz is not None:
             metadata["Fuzz"] = fuzz_summary(plan.fuzz, plan.probes)
@@ -241,11 +265,22 @@ class SuitePlugin:
         report.sections = [(title, redactor.text(body)) for title, body in report.sections]
         return report
 
+    @property
+    def lifecycle_lines(self) -> list[str]:
+        """What the lifecycle decided and what the vendor's model list said, in order."""
+        return [*self.run_config.lifecycle_notes, *self._lifecycle_said]
+
     def headline(self) -> Headline:
         """The run's verdict, and the exit code it sets."""
         return html_report.run_headline(self.session, self.view)
 
     def _results(self) -> dict[str, Any]:
+        results = self._built_results()
+        if self.lifecycle_lines:
+            results["lifecycle"] = self.lifecycle_lines
+        return results
+
+    def _built_results(self) -> dict[str, Any]:
         s = self.session
         return build_results(
             verdicts=s.verdicts.values(),
@@ -312,6 +347,9 @@ class SuitePlugin:
     ) -> None:
         redact = self.session.redactor.text
         prefix.append(redact(html_report.summary_html(self.session, self.view)))
+        if self.lifecycle_lines:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lifecycle_lines)
+            prefix.append(redact(f'<ul class="lifecycle">{items}</ul>'))
         postfix.append(redact(html_report.details_html(self.session, self.view)))
 
     @pytest.hookimpl(optionalhook=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from conformance.examples import example_exchange
 from conformance.exchange import Exchange
 from conformance.fuzz.followup import Rerun, recorded_sender, shrink_failures, with_reproducer
 from conformance.fuzz.shrink import GroupKey, Minimal, Send
+from conformance.lifecycle.dates import today
+from conformance.lifecycle.listing import summary_lines
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import Profile
@@ -88,6 +90,8 @@ class SuiteSession:
     _server: Any = None
     _executed: bool = False
     replayed: Recording | None = None
+    # What the vendor's GET /v1/models said about the judged models, one line each.
+    lifecycle_lines: list[str] = field(default_factory=list)
     # Why the run stopped early at the user's word (SIGINT, SIGTERM), or None.
     interrupted: str | None = None
     # Told of each probe the run's transport is done with (the progress line).
@@ -157,6 +161,10 @@ class SuiteSession:
             redactor=self.redactor,
             breaker=self.breaker,
         )
+        listing = [p for p in probes if p.kind == "listing"]
+        if listing:
+            probes = [p for p in probes if p.kind != "listing"]
+            self._read_listing(transport, listing)
         transport.on_done = self.on_done
         sent = transport.run(probes)
         if transport.interrupted is not None:
@@ -169,6 +177,15 @@ class SuiteSession:
             self.minimal = self._shrink(self._candidate_sender(target))
         if self._server is not None:
             self.server_stats = self._server.stats()
+
+    def _read_listing(self, transport: Transport, listing: list[Probe]) -> None:
+        """GET /v1/models once, first, through the run's transport; every model's
+        listing probe is judged on that one answer."""
+        first = listing[0]
+        answer = transport.run([first])[first.key]
+        for probe in listing:
+            self.exchanges[probe.key] = replace(answer, probe_key=probe.key)
+        self.lifecycle_lines = summary_lines(self.config.models, answer, today())
 
     def _candidate_sender(self, target: Target) -> Send:
         """Send a shrinking candidate with what is left of the run's budget.
@@ -217,6 +234,10 @@ class SuiteSession:
         for probe in probes:
             if probe.key in recording.exchanges:
                 self.exchanges[probe.key] = recording.exchanges[probe.key]
+        listing = [p for p in probes if p.kind == "listing"]
+        if listing:
+            answer = self.exchanges.get(listing[0].key)
+            self.lifecycle_lines = summary_lines(self.config.models, answer, today())
         self.counters = Counters(
             total=recording.requests.get("total", 0),
             retries=recording.requests.get("retries", 0),

@@ -17,8 +17,9 @@ from types import MappingProxyType
 from conformance.checks.base import Check, Context, Result
 from conformance.examples import stand_in_exchange
 from conformance.exchange import Exchange
+from conformance.gpt.preview import access_refusal
 from conformance.probes import Probe
-from conformance.profile import BASELINES, Deviation, Profile, openai_baseline
+from conformance.profile import BASELINES, LEGACY, Deviation, Profile, openai_baseline
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -63,8 +64,8 @@ def drop_in_rules(profile: Profile) -> Profile:
     the GPT family adds its own (a parameter it does not take). The GPT answer
     checks read the GPT baseline themselves.
     """
-    if profile.name in BASELINES.values():
-        return profile
+    if profile.name in (*BASELINES.values(), LEGACY):
+        return profile  # OpenAI's own contract (the shut-down models' too)
     baseline = openai_baseline("dalle")
     errors = dict(baseline.errors)
     if any(m.family == "gpt" for m in profile.models.values()):
@@ -129,6 +130,8 @@ def judge(
         elif exchange.response is None or exchange.error is not None:
             # An answer kept only as evidence (e.g. 503 until retries ran out) is not judged.
             result = Result("error", exchange.error or "no answer")
+        elif denied := _denied(probe, exchange):
+            result = Result("skipped", denied)
         else:
             result = _run(
                 check, Context(probe=probe, exchange=exchange, profile=profile, view=view)
@@ -139,6 +142,15 @@ def judge(
             result = Result(result.outcome, redactor.text(result.message))
         views[view] = ViewResult(result.outcome, result.message)
     return Verdict(check=check, probe=probe, views=views)
+
+
+def _denied(probe: Probe, exchange: Exchange) -> str | None:
+    """A GIF/SVG request the key has no access to: no check judges it (a refused
+    probe's rule cannot be told from the missing access either)."""
+    response = exchange.response
+    if probe.kind not in ("valid", "invalid") or response is None:
+        return None
+    return access_refusal(probe.expect.preview, response.status, response.answer.json)
 
 
 def apply_deviations(verdicts: list[Verdict], rules: Mapping[View, Profile]) -> None:

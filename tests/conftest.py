@@ -18,6 +18,14 @@ from conformance.report.results import resolve_evidence
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The self-tests judge models' lifecycle as of a fixed day, not the wall clock:
+# one when openai-legacy's gpt-image-1-mini and gpt-image-1.5 were served and
+# their shutdown (2026-12-01) was still more than 30 days off, so the tests of
+# that profile run them without --allow-shutdown and the clean server passes
+# lifecycle.shutdown-soon. The lifecycle's own tests (tests/test_lifecycle.py)
+# set the day they need (2026-12-01: the legacy run then stops, exit 4).
+os.environ.setdefault("IMAGEGEN_CONFORMANCE_TODAY", "2026-10-01")
+
 # A test that uses one of these runs the suite end to end, so it is slow unless marked
 # quick (the quick loop keeps one suite run per family); so is a peer or browser test.
 SUITE_RUN_FIXTURES = frozenset({"run_suite", "profile_runs", "text_plain_results"})

@@ -22,7 +22,7 @@ import pytest
 
 from conformance.checks import client_judge as judge
 from conformance.checks.base import Result
-from conformance.clients import CLIENTS, NOT_RUN, node_process
+from conformance.clients import CLIENTS, NOT_RUN, node_process, with_major
 from conformance.clients.observation import NotRun, ReplayCall
 from conformance.clients.replay import observe, prime_calls
 from conformance.exchange import RecordedResponse
@@ -140,13 +140,16 @@ def test_an_event_line_without_data_crashes_every_client(client: str) -> None:
 @pytest.mark.usefixtures("node")
 def test_json_served_as_text_plain_breaks_node_only() -> None:
     outcomes = {client: _verdict(client, TEXT_PLAIN) for client in CLIENTS}
-    assert outcomes["openai-node"].outcome == "failed"
-    assert outcomes["openai-node"].message.startswith("returned a string (")
-    assert outcomes["openai-node"].message.endswith("); .data is undefined")
-    assert {c: r.outcome for c, r in outcomes.items() if c != "openai-node"} == {
+    # Both majors of openai-node read only a JSON content type as JSON.
+    for node in ("openai-node", "openai-node-7"):
+        assert outcomes[node].outcome == "failed"
+        assert outcomes[node].message.startswith("returned a string (")
+        assert outcomes[node].message.endswith("); .data is undefined")
+    assert {c: r.outcome for c, r in outcomes.items() if not c.startswith("openai-node")} == {
         "openai-python": "passed",
         "openai-python-strict": "passed",
         "vercel-ai": "passed",
+        "vercel-ai-7": "passed",
     }
 
 
@@ -169,7 +172,7 @@ def test_a_missing_b64_json_breaks_the_app_in_every_client(client: str) -> None:
 @pytest.mark.usefixtures("node")
 @pytest.mark.parametrize("client", sorted(CLIENTS))
 def test_a_refusal_raises_the_documented_error(client: str) -> None:
-    wanted = ("APICallError",) if client == "vercel-ai" else ("BadRequestError",)
+    wanted = ("APICallError",) if client.startswith("vercel-ai") else ("BadRequestError",)
     assert judge.refusal(observe(client, REFUSED_400), wanted, (400,)).outcome == "passed"
     verdict = judge.refusal(observe(client, REFUSED_422), wanted, (400,))
     assert verdict.outcome == "failed"
@@ -196,7 +199,13 @@ def test_the_node_clients_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_app_schema_names_every_client() -> None:
     schema = json.loads(app_schema_path().read_text())
-    assert schema["properties"]["clients"]["items"]["enum"] == list(CLIENTS)
+    names = schema["properties"]["clients"]["items"]["enum"]
+    # Every client, and the ones named with their major (openai-node-6 is openai-node).
+    assert set(CLIENTS) <= set(names)
+    assert {n: with_major(n) for n in set(names) - set(CLIENTS)} == {
+        "openai-node-6": "openai-node",
+        "vercel-ai-6": "vercel-ai",
+    }
 
 
 def _run_without(tmp_path: Path, path: str, cache: Path) -> dict[str, Any]:
@@ -280,7 +289,7 @@ def test_every_client_passes_on_every_profile_against_the_reference_server(
         for c in run.results["checks"]:
             if c["id"].startswith("client.") and c["probe"]["kind"] != "example":
                 outcomes.setdefault(c["id"].split("[")[0], set()).add(c["outcome"])
-        assert len(outcomes) == 12, profile
+        assert len(outcomes) == 3 * len(CLIENTS), profile
         known = {"client.openai-python-strict.generates"} if profile == "modelmax" else set()
         for check, found in outcomes.items():
             assert found == ({"known"} if check in known else {"passed"}), (profile, check)

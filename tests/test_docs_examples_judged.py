@@ -19,7 +19,7 @@ from conformance.verdict import judge, view_rules
 from tests.conftest import SuiteRun
 
 OPENAI = load_profile("openai")
-REQUEST = {"model": "gpt-image-1-mini", "prompt": "a cat", "size": "1024x1024", "quality": "low"}
+REQUEST = {"model": "gpt-image-2", "prompt": "a cat", "size": "1024x1024", "quality": "low"}
 
 
 def _gpt_answer() -> dict[str, Any]:

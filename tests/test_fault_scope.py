@@ -7,6 +7,7 @@ run exactly when switching it on changes an answer to one of the run's probes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -18,6 +19,7 @@ from conformance.plan import Plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
 from conformance.server import FAULTS, create_app
+from conformance.server.faults import PREVIEW_OPTIONS
 from conformance.server.scope import refuse_inapplicable, run_plan, why_not
 
 KEY, ZERO, WRONG = "sk-ref-scope", "sk-ref-empty", "sk-wrong"
@@ -43,9 +45,12 @@ def _answers(plan: Plan, faults: Iterable[str] = ()) -> list[tuple[object, ...]]
         for probe in plan.probes:
             if not probe.sent:
                 continue
-            r = client.post(
-                "/v1/images/generations", content=probe.content(), headers=_headers(probe)
-            )
+            if probe.operation == "models":
+                r = client.get("/v1/models", headers=_headers(probe))
+            else:
+                r = client.post(
+                    "/v1/images/generations", content=probe.content(), headers=_headers(probe)
+                )
             fetched = [
                 client.get(url.decode()).status_code if url.startswith(b"http") else url
                 for url in _URL.findall(r.content)
@@ -74,14 +79,20 @@ def test_a_fault_applies_exactly_where_it_changes_an_answer(profile: str) -> Non
 
 def test_every_fault_applies_where_its_self_test_runs() -> None:
     for fault in FAULTS.values():
-        plan = run_plan(load_profile(fault.profile), fault.models)
+        profile = load_profile(fault.profile)
+        if fault.options == PREVIEW_OPTIONS:
+            # The GIF and SVG faults run with the key's preview access.
+            profile = dataclasses.replace(profile, preview_access=frozenset({"gif", "svg"}))
+        plan = run_plan(profile, fault.models)
         assert why_not(fault, plan) is None, fault.name
 
 
 def test_the_dalle_faults_do_nothing_on_the_default_gpt_profile() -> None:
     # Before faults had a scope, each of these passed every check of a default run.
     idle = sorted(name for name, fault in FAULTS.items() if why_not(fault, PLANS["openai"]))
-    assert idle == [
+    # So do the GIF and SVG faults on a key without preview access (the default).
+    previews = sorted(name for name, fault in FAULTS.items() if fault.options == PREVIEW_OPTIONS)
+    assert [name for name in idle if name not in previews] == [
         "accept-response-format-unknown",
         "accept-style-unknown",
         "b64-data-uri",
@@ -90,6 +101,7 @@ def test_the_dalle_faults_do_nothing_on_the_default_gpt_profile() -> None:
         "both-formats",
         "data-missing",
         "format-ignored",
+        "models-list-serves-shut-down",
         "n-ignored",
         "null-fields",
         "null-top-level",
@@ -118,7 +130,9 @@ def test_a_fault_needing_what_the_models_do_not_send_is_refused() -> None:
     # One streaming model keeps its partial image and asks no n > 1.
     with pytest.raises(ConfigError, match="needs a valid request asking n > 1"):
         refuse_inapplicable(["gpt-n-ignored"], load_profile("openai"), ("gpt-image-2",))
-    # The GPT rules of gpt-image-2's size rule are not gpt-image-1-mini's.
+    # The GPT rules of gpt-image-2's size rule are not gpt-image-1-mini's (openai-legacy).
     with pytest.raises(ConfigError, match="refused request testing the rule"):
-        refuse_inapplicable(["accept-size-multiple"], load_profile("openai"), ("gpt-image-1-mini",))
+        refuse_inapplicable(
+            ["accept-size-multiple"], load_profile("openai-legacy"), ("gpt-image-1-mini",)
+        )
     refuse_inapplicable(["gpt-n-ignored", "wrong-dimensions"], load_profile("openai"), ())

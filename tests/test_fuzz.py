@@ -110,7 +110,9 @@ def test_the_classifier_applies_the_gpt_size_rule_and_leaves_open_what_the_contr
         assert [str(r) for r in found.reasons] == ([rule] if rule else []), size
     # Not established: partial_images without stream, and a key the profile does not declare.
     assert classify({**base, "partial_images": 2}, OPENAI).verdict == "ambiguous"
-    assert classify({**base, "safety_identifier": "u1"}, OPENAI).verdict == "ambiguous"
+    assert classify({**base, "input_fidelity": "high"}, OPENAI).verdict == "ambiguous"
+    # safety_identifier is declared now (and nullable: "omitted, null, or empty").
+    assert classify({**base, "safety_identifier": None}, OPENAI).verdict == "valid"
     refused = classify({**base, "style": "vivid"}, OPENAI)
     assert [(r.param, r.kind) for r in refused.reasons] == [("style", "unknown_parameter")]
 

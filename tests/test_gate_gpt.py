@@ -20,7 +20,7 @@ name: sticker-maker
 clients: [openai-python-strict]
 cannot_live_with: [must, should]
 models:
-  gpt-image-1.5: {}
+  gpt-image-2.5-sunburst: {}
 """
 
 
@@ -66,11 +66,14 @@ def _gate(tmp_path: Path, app: str, candidate: dict[str, Any]) -> subprocess.Com
 def test_gate_fails_a_gpt_app_whose_client_and_checks_break_on_valid_requests(
     gpt_results: dict[str, Any], tmp_path: Path
 ) -> None:
-    run = _gate(tmp_path, STRICT_GPT_APP, _failing(gpt_results, "gpt-image-1.5"))
+    run = _gate(tmp_path, STRICT_GPT_APP, _failing(gpt_results, "gpt-image-2.5-sunburst"))
     assert run.returncode == 1, run.stdout + run.stderr
     assert "— FAIL" in run.stdout
-    assert "✗ gpt-image-1.5: client.openai-python-strict.generates (should) failed" in run.stdout
-    assert "✗ gpt-image-1.5: gpt-image.echo (should) failed" in run.stdout
+    assert (
+        "✗ gpt-image-2.5-sunburst: client.openai-python-strict.generates (should) failed"
+        in run.stdout
+    )
+    assert "✗ gpt-image-2.5-sunburst: gpt-image.echo (should) failed" in run.stdout
 
 
 def test_gate_passes_the_gpt_app_on_a_conformant_candidate(
@@ -86,11 +89,11 @@ def test_gate_counts_a_failure_away_from_the_values_the_app_lists(
 ) -> None:
     # The app names transparent png streams; the failures are on other requests too.
     app = STRICT_GPT_APP.replace(
-        "gpt-image-1.5: {}",
-        "gpt-image-1.5:\n    backgrounds: [transparent]\n    output_formats: [png]\n"
+        "gpt-image-2.5-sunburst: {}",
+        "gpt-image-2.5-sunburst:\n    backgrounds: [transparent]\n    output_formats: [png]\n"
         "    stream: [true]",
     )
-    run = _gate(tmp_path, app, _failing(gpt_results, "gpt-image-1.5"))
+    run = _gate(tmp_path, app, _failing(gpt_results, "gpt-image-2.5-sunburst"))
     assert run.returncode == 1, run.stdout + run.stderr
     assert "gpt-image.echo (should) failed" in run.stdout
 
@@ -106,11 +109,11 @@ def test_gate_reads_a_gpt_parameter_the_candidate_never_generated(
     gpt_results: dict[str, Any], tmp_path: Path
 ) -> None:
     app = STRICT_GPT_APP.replace(
-        "gpt-image-1.5: {}", "gpt-image-1.5:\n    output_compressions: [37]"
+        "gpt-image-2.5-sunburst: {}", "gpt-image-2.5-sunburst:\n    output_compressions: [37]"
     )
     run = _gate(tmp_path, app, gpt_results)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "gpt-image-1.5: output_compression 37 was never requested" in run.stdout
+    assert "gpt-image-2.5-sunburst: output_compression 37 was never requested" in run.stdout
 
 
 def test_the_docs_gpt_example_app_passes_a_conformant_candidate(
@@ -119,6 +122,6 @@ def test_the_docs_gpt_example_app_passes_a_conformant_candidate(
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "app-gpt.yaml"
     run = _gate(tmp_path, example.read_text(), gpt_results)
     assert run.returncode == 0, run.stdout + run.stderr
-    failing = _gate(tmp_path, example.read_text(), _failing(gpt_results, "gpt-image-1.5"))
+    failing = _gate(tmp_path, example.read_text(), _failing(gpt_results, "gpt-image-2.5-sunburst"))
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "client.openai-python-strict.generates (should) failed" in failing.stdout

@@ -40,23 +40,22 @@ def test_gpt_image_2_with_one_thing_wrong_exits_1_naming_the_check(
     assert f"test_contract[gpt-image-2:{check}:" in capsys.readouterr().out
 
 
-def test_the_openai_profile_passes_clean_and_bills_five_images_per_model(
+def test_the_openai_profile_passes_clean_and_bills_its_longest_list_plus_one_per_model(
     run_suite: RunSuite,
 ) -> None:
     run = run_suite("--profile", "openai", "--fuzz-examples", "20")
     assert run.exit_code == 0
     assert run.results["summary"]["failed"] == 0
-    # 3 models x 4 requests, two of them streams, one with a partial image (the
-    # second model: one stream, and n = 2 instead): 5 images a model, its longest
-    # value list (4) + 1.
-    assert run.results["requests"]["billable"] == 15
-    # The report shows every returned image, a stream's completed image included:
-    # 12 requests, one of them with 2 images.
+    # gpt-image-2 and the 2.6 models: 4 requests, two of them streams, one with a
+    # partial image: 5 images, the longest value list (4) + 1; the 2.5 models list
+    # six qualities: 6 requests, 7 images. Every second streaming model (2.5-sunburst,
+    # 2.6-sunburst) spends its extra image on n = 2 instead: one stream, not two.
+    assert run.results["requests"]["billable"] == 3 * 5 + 2 * 7
+    # The report shows every returned image, a stream's completed image included.
     html = (run.report_dir / "report.html").read_text()
     gallery = html[html.index("<h3>Returned images</h3>") :]
-    assert gallery.count("<figure>") == 13
-    # Two streams a model, but one for the model that asks n = 2.
-    assert gallery.count("via image_generation.completed.b64_json") == 5
+    assert gallery.count("<figure>") == 3 * 4 + 2 * 6 + 2
+    assert gallery.count("via image_generation.completed.b64_json") == 5 * 2 - 2
 
 
 def test_a_profile_naming_an_unknown_rule_is_one_line_naming_the_key(tmp_path: Path) -> None:
@@ -75,13 +74,13 @@ def test_profile_check_refuses_an_unknown_rule_with_exit_4(
     run_cli: Callable[..., SuiteRun], tmp_path: Path
 ) -> None:
     raw = yaml.safe_load(bundled_profiles()["openai"].read_text())
-    raw["models"]["gpt-image-1.5"]["rules"] = ["no-such-rule"]
+    raw["models"]["gpt-image-2.5-flare"]["rules"] = ["no-such-rule"]
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump(raw))
     run = run_cli("profile", "check", str(path))
     assert run.exit_code == 4
     [line] = [x for x in run.output.splitlines() if x.strip()]
-    assert "models.gpt-image-1.5.rules: unknown rule 'no-such-rule'" in line
+    assert "models.gpt-image-2.5-flare.rules: unknown rule 'no-such-rule'" in line
 
 
 @pytest.mark.parametrize(
@@ -129,6 +128,10 @@ def test_each_family_has_its_own_drop_in_baseline() -> None:
     assert template.errors["unknown_parameter"].code == "unknown_parameter"
 
 
+# Values the 2026-08-21 spec lacks and the SDK's image_generate_params.py has.
+SDK_ONLY = {"quality": {"xhigh", "max"}, "output_format": {"gif", "svg"}}
+
+
 def test_the_profile_declares_only_values_the_vendored_spec_knows() -> None:
     spec = yaml.safe_load((data_dir("specs") / "openai-gpt-image.yaml").read_text())
     request = spec["components"]["schemas"]["CreateImageRequest"]["properties"]
@@ -136,7 +139,9 @@ def test_the_profile_declares_only_values_the_vendored_spec_knows() -> None:
         gpt = model.gpt
         assert gpt is not None
         for name in ("quality", "background", "output_format", "moderation"):
-            assert set(gpt.values(name)) <= set(request[name]["enum"]), (model.name, name)
+            # Newer than the spec, from the SDK's types (openai-python 3.57.0).
+            newer = SDK_ONLY.get(name, set())
+            assert set(gpt.values(name)) <= set(request[name]["enum"]) | newer, (model.name, name)
         assert set(gpt.size.values) <= set(request["size"]["anyOf"][1]["enum"])
         assert model.prompt_max_chars == 32000
         assert (model.n_min, model.n_max) == (request["n"]["minimum"], request["n"]["maximum"])

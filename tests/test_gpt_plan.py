@@ -17,6 +17,8 @@ from conformance.profile import load_profile
 from tests.conftest import SuiteRun
 
 OPENAI = load_profile("openai")
+# The models OpenAI shut down on 2026-12-01 keep their rules here.
+LEGACY = load_profile("openai-legacy")
 GPT_MODELS = list(OPENAI.models)
 
 
@@ -36,10 +38,12 @@ def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_long
     assert gpt is not None
     covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
     wanted = {f"size={s}" for s in gpt.size.values}
-    for name in ("quality", "background", "output_format", "moderation"):
+    for name in ("quality", "background", "output_format", "moderation", "complexity"):
         wanted |= {f"{name}={v}" for v in gpt.values(name)}
     assert wanted <= covered
-    assert {"user", "output_compression=50", "n=null", "stream=true", "partial_images=1"} <= covered
+    assert {"output_compression=50", "n=null", "stream=true", "partial_images=1"} <= covered
+    # safety_identifier, and user as its fallback, on the JSON requests.
+    assert {"safety_identifier", 'safety_identifier="" (user fallback)'} <= covered
     # Streams included, each partial image counted as an image.
     assert sum(p.expect.images for p in probes) <= _longest_list(model) + 1
     for probe in probes:
@@ -57,7 +61,7 @@ def test_the_extra_image_is_a_partial_of_the_cheapest_request_or_else_n_2() -> N
         cheapest = min(request_price(spec, p.body, 1) or 0 for p in probes)
         assert request_price(spec, extra.body, 1) == cheapest
     # A model that does not stream spends its extra image on n = 2 instead.
-    gpt = OPENAI.models["gpt-image-1-mini"]
+    gpt = LEGACY.models["gpt-image-1-mini"]
     assert gpt.gpt is not None
     params = {k: v for k, v in gpt.gpt.params.items() if k not in STREAMING}
     quiet = dataclasses.replace(gpt, gpt=dataclasses.replace(gpt.gpt, params=params))
@@ -70,21 +74,25 @@ def test_every_second_streaming_model_of_a_run_asks_n_2_instead_of_a_partial_ima
     # A vendor that ignores n must be caught on a GPT run too (it used to pass).
     plan = build_plan(OPENAI)
     asked_n = {p.model: p for p in plan.billable if (p.expect.n or 1) > 1}
-    assert list(asked_n) == ["gpt-image-1.5"]
-    n2 = asked_n["gpt-image-1.5"]
-    assert not n2.expect.stream
-    assert (n2.body or {})["n"] == 2
-    assert n2.id.endswith("-n2")
+    assert list(asked_n) == ["gpt-image-2.5-sunburst", "gpt-image-2.6-sunburst"]
+    for n2 in asked_n.values():
+        assert not n2.expect.stream
+        assert (n2.body or {})["n"] == 2
+        assert n2.id.endswith("-n2")
     partials = {p.model for p in plan.billable if p.expect.partial_images}
-    assert partials == {"gpt-image-1-mini", "gpt-image-2"}
-    traded = [p for p in plan.billable if p.model == "gpt-image-1.5"]
-    # One stream left (no partials), still within the longest list + 1.
-    assert [p.expect.partial_images for p in traded if p.expect.stream] == [0]
-    assert sum(p.expect.images for p in traded) == _longest_list("gpt-image-1.5") + 1
+    assert partials == {"gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-flare"}
+    for model in asked_n:
+        traded = [p for p in plan.billable if p.model == model]
+        # One stream left (no partials), still within the longest list + 1.
+        assert [p.expect.partial_images for p in traded if p.expect.stream] == [0]
+        assert sum(p.expect.images for p in traded) == _longest_list(model) + 1
     # Same requests and images in all: the image the partial cost now buys n = 2.
-    assert (len(plan.billable), sum(p.expect.images for p in plan.billable)) == (12, 15)
+    assert (len(plan.billable), sum(p.expect.images for p in plan.billable)) == (
+        3 * 4 + 2 * 6,
+        3 * 5 + 2 * 7,
+    )
     # A run of one streaming model keeps its partial image.
-    alone = build_plan(OPENAI, ["gpt-image-1.5"]).billable
+    alone = build_plan(OPENAI, ["gpt-image-2.5-sunburst"]).billable
     assert all((p.expect.n or 1) == 1 for p in alone)
     assert any(p.expect.partial_images for p in alone)
 
@@ -117,7 +125,8 @@ EXPECTED_REFUSALS = {
 
 @pytest.mark.parametrize("model", list(EXPECTED_REFUSALS))
 def test_each_rule_gets_one_refused_probe_on_the_cheapest_request(model: str) -> None:
-    plan = build_plan(OPENAI, [model])
+    profile = OPENAI if model in OPENAI.models else LEGACY
+    plan = build_plan(profile, [model])
     refused = {p.id: p for p in plan.probes if p.kind == "invalid"}
     for probe_id, (change, param) in EXPECTED_REFUSALS[model].items():
         probe = refused[probe_id]
@@ -125,7 +134,7 @@ def test_each_rule_gets_one_refused_probe_on_the_cheapest_request(model: str) ->
         assert {k: body[k] for k in change} == change, probe_id
         assert probe.expect.param == param, probe_id
         assert body.get("quality", "hd") in ("low", "hd"), "cheapest quality unless about quality"
-        found = classify(body, OPENAI)
+        found = classify(body, profile)
         assert found.verdict == "invalid", probe_id
     assert len(refused["prompt-too-long"].body["prompt"]) == 32001  # type: ignore[index]
     unsupported = refused["style-unsupported"].expect
@@ -162,7 +171,7 @@ def test_size_witnesses_break_one_limit_each() -> None:
 
 
 def test_prices_come_from_the_profile_and_auto_is_priced_as_the_dearest() -> None:
-    mini = OPENAI.models["gpt-image-1-mini"]
+    mini = LEGACY.models["gpt-image-1-mini"]
     assert image_price(mini, "low", "1024x1024") == 0.005
     assert image_price(mini, "high", "1536x1024") == 0.052
     assert image_price(mini, "auto", "auto") == 0.052

@@ -18,7 +18,7 @@ from tests.hostile import RawServer
 from tests.test_hostile import _assert_contained, run_measured
 
 STREAM_PROBES = (
-    *("--profile", "openai", "--models", "gpt-image-1-mini"),
+    *("--profile", "openai", "--models", "gpt-image-2"),
     *("--probes", "fixed", "-k", "stream.completed"),
 )
 

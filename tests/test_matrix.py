@@ -143,4 +143,6 @@ def test_a_client_section_links_each_column_to_its_clients_evidence(
     # modelmax's chat-style usage trips strict mode only (a known deviation).
     strict = section[section.index('data-client="openai-python-strict"') :].split("</tr>")[0]
     assert 'class="cell known" data-column="modelmax--imagen-3"' in strict
-    assert "| openai-node | must |" in (out / "matrix.md").read_text()
+    matrix_md = (out / "matrix.md").read_text()
+    assert "| openai-node 6 | must |" in matrix_md
+    assert "| openai-node 7 (Node 22) | must |" in matrix_md

@@ -14,10 +14,13 @@ import pytest
 
 from conformance.config import RunConfig, resolve
 from conformance.errors import ConfigError
+from conformance.lifecycle.dates import TODAY_ENV
 from conformance.options import OPTIONS, OptionValues
 from conformance.plugin import pytest_addoption
 
 VENDOR = {"base_url": "http://127.0.0.1:9/v1"}
+# openai-legacy's gpt-image-1-mini and gpt-image-1.5 shut down on this day.
+SHUTDOWN_DAY = "2026-12-01"
 
 # For each option that configures a run: values that include it. Resolving them with
 # and without the option must give different RunConfigs (or one of them must refuse).
@@ -28,6 +31,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "profile": {"profile": "openai-dalle"},
     "api_key_env": {**VENDOR, "api_key_env": "B18_OTHER_KEY"},
     "models": {"models": "gpt-image-2"},
+    # Judged on the day gpt-image-1.5 shut down (SHUTDOWN_DAY): refused without it.
+    "allow_shutdown": {
+        "profile": "openai-legacy",
+        "models": "gpt-image-1.5",
+        "allow_shutdown": True,
+    },
     "budget": {"budget": "3"},
     "report_dir": {"report_dir": "somewhere"},
     "view": {"view": "drop-in"},
@@ -41,6 +50,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "refusal_timeout": {"refusal_timeout": "4"},
     "image_timeout": {"image_timeout": "6"},
     "zero_balance_key_env": {"zero_balance_key_env": "B18_ZERO_KEY"},
+    "preview_access": {"preview_access": "gif"},
     "record": {"record": "rec"},
     "replay": {"replay": "REPLAY"},
     "rate_limit": {"rate_limit": "5/s"},
@@ -72,6 +82,7 @@ def test_each_option_changes_the_run_config(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("B18_OTHER_KEY", "sk-other")
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
     (tmp_path / "recording.json").write_text("{}")
     values = {k: (str(tmp_path) if v == "REPLAY" else v) for k, v in SCENARIOS[dest].items()}
     without = {k: v for k, v in values.items() if k != dest}

@@ -127,7 +127,7 @@ def test_a_server_that_resets_every_connection_stops_the_run_without_retries() -
 
 
 @pytest.mark.parametrize(
-    ("profile", "model"), [("openai-dalle", "dall-e-2"), ("openai", "gpt-image-1-mini")]
+    ("profile", "model"), [("openai-dalle", "dall-e-2"), ("openai", "gpt-image-2")]
 )
 def test_a_slow_server_that_answers_never_trips_the_breaker(profile: str, model: str) -> None:
     """Generations slower than the refusal limit are judged like any others; on a GPT
@@ -259,9 +259,9 @@ def test_a_gpt_refusal_probe_gets_the_refusal_limit() -> None:
     --refusal-timeout, never retried, an error when over it."""
     with RawServer(_hangs_on_a_multiplication_sign) as server:
         session = _session(
-            server.base_url, profile="openai", refusal_timeout="0.5", models="gpt-image-1-mini"
+            server.base_url, profile="openai", refusal_timeout="0.5", models="gpt-image-2"
         )
-    key = "gpt-image-1-mini/size-unicode-x"
+    key = "gpt-image-2/size-unicode-x"
     probe = next(p for p in session.plan.probes if p.key == key)
     assert probe.expect.family == "gpt"
     exchange = session.exchanges[key]

@@ -56,7 +56,9 @@ from tests.peers.tap import Tap, UpstreamExchange
 pytestmark = pytest.mark.peers
 
 MODEL = "gpt-image-1.5"
-PLAN = RunProbes(GPT, (MODEL,))
+# gpt-image-1.5 was shut down on 2026-12-01: its rules live on in openai-legacy.
+LEGACY = "openai-legacy"
+PLAN = RunProbes(LEGACY, (MODEL,))
 VALID = PLAN.probes("valid")
 STREAMS = PLAN.streams()
 ANSWERS = VALID - STREAMS  # one JSON answer each
@@ -69,6 +71,9 @@ NO_PROMPT = PLAN.keys("prompt-missing")
 OWN_REFUSALS = PLAN.keys("response-format-unsupported", "style-unsupported", "model-unknown")
 # The refusals with no single parameter to name.
 NO_PARAM = PLAN.keys("compression-needs-jpeg-or-webp", "malformed-json")
+# The covering requests whose prompts are over 1000 characters (the valid side of the limit).
+LONG_PROMPT_ANSWERS = PLAN.keys("gen-1024x1536-high-auto-webp-auto", "gen-auto-auto-auto-png-auto")
+LONG_PROMPT_STREAM = PLAN.keys("gen-1536x1024-medium-opaque-jpeg-auto-stream")
 
 # Every verdict on a stream: LiteLLM answers 500 on each attempt (see tests/test_peers_stream.py).
 _STREAM_CHECKS = (
@@ -81,6 +86,7 @@ _STREAM_CHECKS = (
     "stream.completed",
     "stream.fields",
     "stream.done",
+    "stream.event-lines",
     # A stream's completed event is judged like a JSON answer.
     "gpt-image.b64-only",
     "gpt-image.echo",
@@ -136,10 +142,14 @@ LITELLM_GPT = Golden(
         ),
         **clients("generates", ANSWERS),
         **clients("bad-request", PLAN.keys("prompt-empty")),
+        # Prompts of 4001 and 32000 characters pass through.
+        "gpt-image.prompt-limit": LONG_PROMPT_ANSWERS,
     },
     error={
         **_same(_STREAM_CHECKS, STREAMS),
         "gpt-image.transparency": TRANSPARENT,
+        "stream.partials-arrive": TRANSPARENT,
+        "gpt-image.prompt-limit": LONG_PROMPT_STREAM,
         **clients(
             "generates", STREAMS, only=("openai-python", "openai-python-strict", "openai-node")
         ),
@@ -168,14 +178,14 @@ def test_litellm_passes_background_output_format_and_usage_through(
     loopback_only(monkeypatch)
     record = tmp_path / "recording"
     seen: list[UpstreamExchange] = []
-    upstream = ReferenceServer(load_profile(GPT))
+    upstream = ReferenceServer(load_profile(LEGACY))
     upstream.app.add_middleware(Tap, seen=seen)
     with upstream, litellm.serve(tmp_path, upstream) as peer:
         run = judge(
             run_suite,
             monkeypatch,
             peer,
-            GPT,
+            LEGACY,
             *("--models", MODEL, "--read-timeout", "60", "--record", str(record)),
             # Each attempt at a stream bills three upstream streams (LiteLLM's own retries).
             *("--retries", "1"),

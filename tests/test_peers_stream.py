@@ -39,7 +39,7 @@ def test_litellm_drops_a_streamed_answer_after_billing_it_upstream(
         monkeypatch.setenv(KEY_ENV, peer.api_key)
         run = run_suite(
             *("--base-url", peer.base_url, "--api-key-env", KEY_ENV, "--view", "drop-in"),
-            *("--probes", "fixed", "--rate-limit", "none", "--models", "gpt-image-1-mini"),
+            *("--probes", "fixed", "--rate-limit", "none", "--models", "gpt-image-2"),
             *("-k", "stream.completed or stream.is-stream", "--retries", "1"),
             *("--read-timeout", "60"),
         )

@@ -35,10 +35,10 @@ def _message(path: Path) -> str:
 
 def test_a_misspelt_family_is_blamed_not_the_keys_it_makes_unknown(tmp_path: Path) -> None:
     raw = _openai()
-    raw["models"]["gpt-image-1-mini"]["family"] = "gtp"
+    raw["models"]["gpt-image-2"]["family"] = "gtp"
     message = _message(_write(tmp_path, raw))
     assert "\n" not in message
-    assert "models.gpt-image-1-mini.family: 'gtp'" in message
+    assert "models.gpt-image-2.family: 'gtp'" in message
     assert "did you mean family: gpt?" in message
     assert "unknown key 'parameters'" not in message
 
@@ -68,7 +68,8 @@ def test_every_problem_is_shown_one_line_each_with_exit_4(
         "  name: 'Open AI' is not a name of lowercase letters, digits, '-' and '_' that "
         "starts with a letter or digit (e.g. my-vendor)",
         "  models.gpt-image-2.family: 'gtp' is not gpt, so the model is read in the DALL·E "
-        "form, where parameters, prices, rules, size are unknown keys; did you mean family: gpt?",
+        "form, where parameters, prices, rules, size, snapshots are unknown keys; "
+        "did you mean family: gpt?",
         "  errors.invalid_request.status.0: 200 is less than the minimum of 400",
         "  limits.rate_limit: '5 per minute' is not a rate: requests per s, m or h "
         "(e.g. 60/m or 0.5/s)",
@@ -77,11 +78,11 @@ def test_every_problem_is_shown_one_line_each_with_exit_4(
 
 def test_problems_of_several_models_are_all_shown(tmp_path: Path) -> None:
     raw = _openai()
-    raw["models"]["gpt-image-1.5"]["rules"] = ["no-such-rule"]
+    raw["models"]["gpt-image-2.5-flare"]["rules"] = ["no-such-rule"]
     raw["models"]["gpt-image-2"]["rules"] = ["png-is-evil"]
     message = _message(_write(tmp_path, raw))
     assert "2 problems" in message
-    assert "models.gpt-image-1.5.rules: unknown rule 'no-such-rule'" in message
+    assert "models.gpt-image-2.5-flare.rules: unknown rule 'no-such-rule'" in message
     assert "models.gpt-image-2.rules: unknown rule 'png-is-evil'" in message
 
 

@@ -572,10 +572,10 @@ FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
 
 def test_every_fault_is_tested() -> None:
     # the GPT models' faults, and their streams'
-    from tests.test_server_gpt import GPT_FAULT_CASES, STREAM_FAULT_CASES
+    from tests.test_server_gpt import GPT_FAULT_CASES, MODELS_FAULT_CASES, STREAM_FAULT_CASES
 
     tested = set(FAULT_CASES) | set(ACCEPT_RULE_FAULTS) | set(GPT_FAULT_CASES)
-    assert set(FAULTS) == tested | set(STREAM_FAULT_CASES)
+    assert set(FAULTS) == tested | set(STREAM_FAULT_CASES) | set(MODELS_FAULT_CASES)
     assert all(FAULTS[name].breaks for name in FAULTS)
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from conformance.lifecycle.dates import TODAY_ENV
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS
@@ -109,9 +110,13 @@ def test_auto_and_null_resolve_to_a_listed_size_and_a_real_quality(servers: Serv
 
 def test_gpt_image_2_takes_any_size_its_rule_allows(servers: ServerFactory) -> None:
     assert image(post(servers(), gpt2(size="1536x864"))).size == (1536, 864)
-    refused = post(servers(), {**gpt2(size="1536x864"), "model": "gpt-image-1.5"})
-    assert refused.status_code == 400
-    assert refused.json()["error"]["param"] == "size"
+    # A model shut down on 2026-12-01 is answered as OpenAI answers it from that day.
+    gone = post(servers(), {**gpt2(size="1536x864"), "model": "gpt-image-1.5"})
+    assert gone.status_code == 400
+    assert (gone.json()["error"]["param"], gone.json()["error"]["code"]) == (
+        "model",
+        "model_not_found",
+    )
 
 
 # One body breaking each GPT-only rule of gpt-image-2, and the param its error names.
@@ -140,13 +145,48 @@ GPT_INVALID: dict[str, tuple[Json, str | None]] = {
     ),
     "compression-needs-jpeg-or-webp": (gpt2(output_format="png", output_compression=50), None),
     "user-type": (gpt2(user=7), "user"),
+    "safety-identifier-type": (gpt2(safety_identifier=7), "safety_identifier"),
 }
+
+
+def gpt26(**fields: Any) -> Json:
+    return {**gpt2(**fields), "model": "gpt-image-2.6-flare"}
+
+
+# The 2.6 models' own rules (complexity, GIF, SVG).
+GPT_INVALID.update(
+    {
+        "complexity-unknown": (gpt26(complexity="extreme"), "complexity"),
+        "frame-count-range": (gpt26(output_format="gif", frame_count=17), "frame_count"),
+        "svg-type": (gpt26(output_format="svg", svg="gpt-5.5"), "svg"),
+        "gif-no-stream": (gpt26(output_format="gif", stream=True), "stream"),
+        "gif-no-partial-images": (gpt26(output_format="gif", partial_images=1), "partial_images"),
+        "gif-no-compression": (
+            gpt26(output_format="gif", output_compression=50),
+            "output_compression",
+        ),
+        "frames-need-gif": (gpt26(frame_count=2), "frame_count"),
+        "frame-duration-ms-range": (
+            gpt26(output_format="gif", frame_duration_ms="slow"),
+            "frame_duration_ms",
+        ),
+        "svg-no-stream": (gpt26(output_format="svg", stream=True), "stream"),
+        "svg-no-partial-images": (gpt26(output_format="svg", partial_images=1), "partial_images"),
+        "svg-no-compression": (
+            gpt26(output_format="svg", output_compression=50),
+            "output_compression",
+        ),
+        "svg-single-image": (gpt26(output_format="svg", n=2), "n"),
+        "svg-object-needs-svg": (gpt26(svg={"model": "gpt-5.5"}), "svg"),
+    }
+)
 
 
 def test_every_gpt_rule_has_an_invalid_body() -> None:
     shared = {"prompt-missing", "prompt-type", "prompt-empty", "prompt-too-long"}
     shared |= {"n-type", "n-zero", "n-above-max", "size-unicode-x"}
     rules = {name for name, _ in model_rules(PROFILE.models["gpt-image-2"])}
+    rules |= {name for name, _ in model_rules(PROFILE.models["gpt-image-2.6-flare"])}
     assert set(GPT_INVALID) == rules - shared
     assert set(GPT_TOLERATED) <= set(GPT_INVALID)
 
@@ -342,6 +382,12 @@ def _case_stream_done(srv: ReferenceServer) -> None:
     assert parsed.events[-1].done
 
 
+def _case_stream_done_padded(srv: ReferenceServer) -> None:
+    r, parsed = _streamed(srv)
+    assert [e.type for e in parsed.events[:2]] == [PARTIAL, COMPLETED]
+    assert r.content.endswith(b"data: [DONE] \n\n")
+
+
 STREAM_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "stream-as-json": _case_stream_as_json,
     "stream-content-type-text": _case_stream_content_type_text,
@@ -351,6 +397,7 @@ STREAM_FAULT_CASES: dict[str, Callable[[ReferenceServer], None]] = {
     "stream-no-completed": _case_stream_no_completed,
     "stream-completed-no-usage": _case_stream_completed_no_usage,
     "stream-done": _case_stream_done,
+    "stream-done-padded": _case_stream_done_padded,
 }
 
 
@@ -359,3 +406,58 @@ def test_stream_fault_changes_behaviour(servers: ServerFactory, fault: str) -> N
     _, clean = _streamed(servers())
     assert [e.type for e in clean.events] == [PARTIAL, COMPLETED]  # what each fault changes
     STREAM_FAULT_CASES[fault](servers(fault))
+
+
+# --- GET /v1/models and its faults, as of the day gpt-image-1-mini and -1.5 shut down
+
+SHUTDOWN_DAY = "2026-12-01"
+
+
+def _listed(srv: ReferenceServer) -> dict[str, Any]:
+    r = httpx.get(
+        srv.base_url + "/models", headers={"Authorization": f"Bearer {srv.api_key}"}, timeout=30
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["object"] == "list"
+    return {m["id"]: m["shutdown_date"] for m in r.json()["data"]}
+
+
+_TODAY_S = tuple(PROFILE.models)
+MODELS_FAULT_CASES: dict[str, Json] = {
+    "models-list-omits": {m: None for m in _TODAY_S if m != "gpt-image-2"},
+    "models-list-shut-down": dict.fromkeys(_TODAY_S, "2026-11-30"),
+    "models-list-shutdown-soon": dict.fromkeys(_TODAY_S, "2026-12-16"),
+    # On openai-legacy (the fault's profile): its models, past their shutdown, as live.
+    "models-list-serves-shut-down": {"gpt-image-1-mini": None, "gpt-image-1.5": None},
+}
+
+
+def test_the_model_list_leaves_out_what_is_shut_down_and_needs_the_key(
+    servers: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    srv = servers()
+    generated = srv.stats()["generations"]
+    assert _listed(srv) == dict.fromkeys(_TODAY_S)
+    assert httpx.get(srv.base_url + "/models", timeout=30).status_code == 401
+    assert srv.stats()["generations"] == generated  # free: nothing generated
+
+
+@pytest.mark.parametrize("fault", list(MODELS_FAULT_CASES))
+def test_models_fault_changes_the_list(
+    servers: ServerFactory, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    if FAULTS[fault].profile == PROFILE.name:
+        assert _listed(servers(fault)) == MODELS_FAULT_CASES[fault]
+        return
+    with ReferenceServer(load_profile(FAULTS[fault].profile), faults=(fault,)) as srv:
+        assert _listed(srv) == MODELS_FAULT_CASES[fault]
+
+
+def test_the_legacy_list_leaves_out_its_shut_down_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, SHUTDOWN_DAY)
+    with ReferenceServer(load_profile("openai-legacy")) as clean:
+        assert _listed(clean) == {}

@@ -24,7 +24,7 @@ from tests.conftest import SuiteRun
 
 OPENAI = load_profile("openai")
 RunSuite = Callable[..., SuiteRun]
-MINI = ("--profile", "openai", "--models", "gpt-image-1-mini", "--probes", "fixed")
+MINI = ("--profile", "openai", "--models", "gpt-image-2", "--probes", "fixed")
 
 
 def _event(kind: str, **data: Any) -> bytes:
@@ -49,7 +49,9 @@ def test_every_streaming_gpt_model_streams_its_two_cheapest_covering_requests() 
         # Streams are covering requests, not requests of their own: each carries its
         # row's values, and the one with a partial image is the cheapest request.
         assert len(streams) == 2
-        assert len(billable) == 4
+        # One request per value of the longest list: quality's, 6 on the 2.5 models.
+        assert spec.gpt is not None
+        assert len(billable) == max(4, len(spec.gpt.values("quality")))
         partial, plain = streams
         assert (partial.body or {})["partial_images"] == 1
         assert "partial_images" not in (plain.body or {})
@@ -78,14 +80,14 @@ def test_billing_counts_every_partial_and_completed_image_of_a_stream() -> None:
 def test_plan_lists_the_streams_with_their_partial_images_in_the_cost(
     run_cli: Callable[..., SuiteRun],
 ) -> None:
-    run = run_cli("run", "--plan", "--models", "gpt-image-1-mini", "--fuzz-examples", "0")
+    run = run_cli("run", "--plan", "--models", "gpt-image-2", "--fuzz-examples", "0")
     assert run.exit_code == 0, run.output
     lines = {line.split()[0]: line for line in run.output.splitlines() if line.startswith("    ")}
-    partial = lines["gen-1024x1024-low-transparent-png-low-stream-p1"]
+    partial = lines["gen-1536x1024-low-transparent-png-low-stream-p1"]
     assert "1 image(s) + 1 partial(s)" in partial
     assert "$0.010" in partial  # two images at $0.005
     assert "stream=true, partial_images=1" in partial
-    plain = lines["gen-1536x1024-medium-opaque-jpeg-auto-stream"]
+    plain = lines["gen-1024x1536-high-opaque-jpeg-auto-stream"]
     assert "stream=true, partial_images=0 (default)" in plain
 
 
@@ -137,8 +139,9 @@ def test_progress_keeps_a_short_prefix_of_a_huge_line() -> None:
 def _no_stream_profile(tmp_path: Path) -> Path:
     raw = yaml.safe_load(bundled_profiles()["openai"].read_text())
     raw["name"] = "no-stream"
-    model = raw["models"]["gpt-image-1-mini"]
-    raw["models"] = {"gpt-image-1-mini": model}
+    model = raw["models"]["gpt-image-2"]
+    raw["models"] = {"gpt-image-2": model}
+    raw["default_model"] = "gpt-image-2"
     params = dict(model["parameters"])
     del params["stream"], params["partial_images"]
     model["parameters"] = params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks import (
+    advisories,
     auth,
     balance,
     clients,
@@ -10,6 +11,8 @@ from conformance.checks import (
     generation,
     gpt,
     images,
+    lifecycle,
+    outputs,
     stream,
     usage,
     validation,
@@ -18,7 +21,21 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
+_MODULES = (
+    lifecycle,
+    auth,
+    balance,
+    validation,
+    errors,
+    generation,
+    images,
+    clients,
+    usage,
+    gpt,
+    outputs,
+    stream,
+    advisories,
+)
 
 
 def all_checks() -> list[Check]:

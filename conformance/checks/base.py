@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from conformance.exchange import Answer, Exchange, RecordedResponse, header
 from conformance.probes import Probe, ProbeKind
-from conformance.profile import ModelSpec, Profile
+from conformance.profile import BASELINES, LEGACY, ModelSpec, Profile
 from conformance.vocabulary import CheckOutcome, Family, Operation, Severity, View
 
 
@@ -86,7 +86,7 @@ class Context:
     @property
     def openai_rules(self) -> bool:
         """Whether this view judges by OpenAI's own contract (drop-in, or OpenAI itself)."""
-        return self.view == "drop-in" or self.profile.name in ("openai", "openai-dalle")
+        return self.view == "drop-in" or self.profile.name in (*BASELINES.values(), LEGACY)
 
     def expected_error(self) -> tuple[tuple[int, ...], str | None]:
         """Statuses (and code) this view's rules document for the probe's refusal.

@@ -42,6 +42,11 @@ def _unjudged(found: Observation | NotRun) -> Result | None:
     return None
 
 
+def _svg(head: bytes) -> str | None:
+    """An SVG document (output_format svg) is what the app asked for, not a broken image."""
+    return "svg" if head.lstrip().startswith((b"<?xml", b"<svg")) else None
+
+
 def generates(found: Observation | NotRun, call: str) -> Result:
     if (early := _unjudged(found)) is not None:
         return early
@@ -63,7 +68,7 @@ def generates(found: Observation | NotRun, call: str) -> Result:
         if read.url is not None:
             shown.append(f"{read.where}: an absolute URL")
             continue
-        kind = sniff(read.head)
+        kind = sniff(read.head) or _svg(read.head)
         if kind is None:
             return failed(
                 f"{read.where} decoded to {read.size} bytes that are no image "

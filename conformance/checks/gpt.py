@@ -75,6 +75,11 @@ GPT_ANSWER: Need[dict[str, Any]] = Need("gpt answer", _answer)
 GPT_ITEMS: Need[list[Any]] = Need("gpt data items", _items)
 
 
+def _gpt_raster(probe: Probe) -> bool:
+    """A GPT answer Pillow can open (an SVG is judged by gpt-image.svg)."""
+    return _gpt_valid(probe) and probe.expect.output_format != "svg"
+
+
 def _asked_transparent(probe: Probe) -> bool:
     return _gpt_valid(probe) and probe.expect.background == "transparent"
 
@@ -89,6 +94,10 @@ class Opened:
     has_alpha: bool
     see_through: bool  # some pixel with alpha below 255
     problem: str | None = None
+    # The first bytes (a GIF's version), an animation's frames and their delays (ms).
+    head: bytes = b""
+    frames: int = 1
+    frame_delays: tuple[int | None, ...] = ()
 
     @property
     def size(self) -> str:
@@ -104,7 +113,16 @@ def _opened(ctx: Context, index: int, value: str) -> Opened:
     if pic.error is not None:
         return Opened(index, pic.kind, None, 0, 0, False, False, f"cannot decode: {pic.error}")
     return Opened(
-        index, pic.kind, pic.pil_format, pic.width, pic.height, pic.has_alpha, pic.see_through
+        index,
+        pic.kind,
+        pic.pil_format,
+        pic.width,
+        pic.height,
+        pic.has_alpha,
+        pic.see_through,
+        head=pic.head,
+        frames=pic.frames,
+        frame_delays=pic.frame_delays,
     )
 
 
@@ -232,7 +250,7 @@ def echo(ctx: Context) -> Result:
     "gpt-image.output-format",
     title="the image is encoded as the output_format asked for",
     severity="should",
-    applies=_gpt_valid,
+    applies=_gpt_raster,
     needs=(GPT_IMAGES,),
 )
 def output_format(ctx: Context) -> Result:
@@ -274,7 +292,7 @@ def transparency(ctx: Context) -> Result:
     "gpt-image.dimensions",
     title="image is the size asked, or one of the model's sizes for auto",
     severity="must",
-    applies=_gpt_valid,
+    applies=_gpt_raster,
     needs=(GPT_IMAGES,),
 )
 def dimensions(ctx: Context) -> Result:

@@ -33,7 +33,8 @@ def _expects(fmt: str) -> Any:
     "images.b64",
     title="b64_json is strict base64 of a real image",
     severity="must",
-    applies=_expects("b64_json"),
+    # An SVG document is no raster image: gpt-image.svg decodes and parses it.
+    applies=lambda p: _expects("b64_json")(p) and p.expect.output_format != "svg",
     needs=(ITEMS,),
 )
 def b64(ctx: Context) -> Result:

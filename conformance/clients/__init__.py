@@ -30,6 +30,11 @@ class Client:
     streams: bool = True
     # The response formats the client asks for (the AI SDK always asks for b64_json).
     formats: tuple[str, ...] = ("b64_json", "url")
+    # The client's major version, where the suite runs more than one.
+    major: int | None = None
+    # The npm project (conformance/clients/<project>/) that pins a Node client and
+    # the Node it runs on: node (the system Node), node7 (a pinned Node 22 from npm).
+    project: str = "node"
 
 
 CLIENTS: dict[str, Client] = {
@@ -50,15 +55,37 @@ CLIENTS: dict[str, Client] = {
             "openai.APIStatusError",
             strict=True,
         ),
-        Client("openai-node", "openai-node", "node", "must", "OpenAI.APIError"),
+        Client("openai-node", "openai-node 6", "node", "must", "OpenAI.APIError", major=6),
         Client(
             "vercel-ai",
-            "Vercel AI SDK (ai + @ai-sdk/openai, generateImage)",
+            "Vercel AI SDK 6 (ai 6 + @ai-sdk/openai 3, generateImage)",
             "node",
             "must",
             "APICallError",
             streams=False,
             formats=("b64_json",),
+            major=6,
+        ),
+        # The current majors need Node 22: they run on a Node 22 runtime pinned from npm.
+        Client(
+            "openai-node-7",
+            "openai-node 7 (Node 22)",
+            "node",
+            "must",
+            "OpenAI.APIError",
+            major=7,
+            project="node7",
+        ),
+        Client(
+            "vercel-ai-7",
+            "Vercel AI SDK 7 (ai 7 + @ai-sdk/openai 4, generateImage; Node 22)",
+            "node",
+            "must",
+            "APICallError",
+            streams=False,
+            formats=("b64_json",),
+            major=7,
+            project="node7",
         ),
     )
 }
@@ -76,6 +103,26 @@ NOT_RUN = "client not run: "
 
 def check_id(client: str, behaviour: str) -> str:
     return f"client.{client}.{behaviour}"
+
+
+def family_of(client: str) -> str:
+    """The client without its major: openai-node-7 -> openai-node (the one the
+    suite has run longest keeps the bare name, and means major 6)."""
+    spec = CLIENTS.get(client)
+    if spec is not None and spec.major is not None and client.endswith(f"-{spec.major}"):
+        return client.removesuffix(f"-{spec.major}")
+    return client
+
+
+def with_major(client: str) -> str | None:
+    """The name of a client given with its major (openai-node-6, openai-node-7), or
+    None: the gate and the matrix accept both spellings."""
+    if client in CLIENTS:
+        return client
+    for name, spec in CLIENTS.items():
+        if spec.major is not None and client == f"{family_of(name)}-{spec.major}":
+            return name
+    return None
 
 
 def client_of(check: str) -> str | None:

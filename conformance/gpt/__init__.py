@@ -1,4 +1,4 @@
-"""The GPT image family (gpt-image-1-mini, gpt-image-1.5, gpt-image-2, ...).
+"""The GPT image family (gpt-image-2, 2.5, 2.6; openai-legacy: gpt-image-1-mini, -1.5).
 
 The probes planned from what a profile says about a GPT model (:mod:`.plan`,
 :mod:`.covering`, :mod:`.streaming`) and what they cost (:mod:`.pricing`). The

@@ -23,6 +23,15 @@ documented default is left out of one request, so the default itself is
 exercised; ``output_compression`` gets one non-default value on a jpeg/webp
 request, and the last request sends ``n`` and ``output_compression`` as null
 (what the SDK sends for an argument given as None).
+
+``complexity`` (no rule involves it) takes its values in row order.
+``safety_identifier`` rides on the first two JSON requests: one sends it with
+``user`` (the echo must be the safety_identifier), the other sends ``user``
+with an empty safety_identifier (the echo must fall back to user). The valid
+side of the prompt limit rides on the last requests: a prompt of exactly the
+limit, and one just over each DALL·E-era limit a gateway enforces by mistake
+(1000, 4000) that is below it, so a refusal also says which limit was applied.
+GIF and SVG output (preview capabilities) are planned apart (``preview_rows``).
 """
 
 from __future__ import annotations
@@ -43,6 +52,25 @@ if TYPE_CHECKING:  # types only: the profile is read, never imported back
 
 # Axes besides size and quality, in the order they are placed.
 _FREE_AXES = ("background", "output_format", "moderation")
+# Prompt limits that gateways enforce by mistake (dall-e-2's and dall-e-3's).
+MISTAKEN_PROMPT_LIMITS = (1000, 4000)
+SAFETY_IDENTIFIER = "imagegen-conformance-safety"
+USER = "imagegen-conformance"
+_FILLER = " The cube casts a soft shadow; the table is plain and the light is even."
+
+
+def long_prompt(chars: int) -> str:
+    """A harmless prompt of exactly ``chars`` characters."""
+    text = PROMPT + _FILLER * (chars // len(_FILLER) + 1)
+    return text[:chars]
+
+
+def prompt_lengths(model: ModelSpec) -> list[int]:
+    """Prompt lengths on the valid side of the limit, the limit itself first."""
+    limit = model.prompt_max_chars
+    if limit is None:
+        return []
+    return [limit] + [m + 1 for m in reversed(MISTAKEN_PROMPT_LIMITS) if m + 1 < limit]
 
 
 def _price(model: ModelSpec, quality: Any, size: str) -> float:
@@ -169,6 +197,12 @@ def covering_rows(model: ModelSpec, *, ask_n: bool = False) -> list[tuple[str, R
     free = _free_axes(gpt, rows)
     defaults = {"size": gpt.size.default, **{a: gpt.default(a) for a in ("quality", *_FREE_AXES)}}
     compression = _compression(gpt)
+    complexities = _padded(gpt.values("complexity"), rows, None)
+    # The JSON requests carry the safety_identifier pair (a stream's echo is optional).
+    json_rows = [i for i in range(rows) if not streams[i]]
+    identified = json_rows[:2] if gpt.supported("safety_identifier") else []
+    lengths = prompt_lengths(model)[:rows]
+    long_rows = {rows - 1 - k: length for k, length in enumerate(lengths)}
     omitted: set[str] = set()
     out = []
     for i in range(rows):
@@ -191,9 +225,23 @@ def covering_rows(model: ModelSpec, *, ask_n: bool = False) -> list[tuple[str, R
         if counts[i] > 1:
             body["n"] = counts[i]
             covers.append(f"n={counts[i]}")
-        if i == 0 and gpt.supported("user"):
-            body["user"] = "imagegen-conformance"
+        if complexities[i] is not None:
+            body["complexity"] = complexities[i]
+            covers.append(f"complexity={complexities[i]}")
+        echo = None
+        if identified and i in identified:
+            first = i == identified[0]
+            body["safety_identifier"] = SAFETY_IDENTIFIER if first else ""
+            if gpt.supported("user"):
+                body["user"] = USER
+            echo = SAFETY_IDENTIFIER if first else (USER if gpt.supported("user") else None)
+            covers.append("safety_identifier" if first else 'safety_identifier="" (user fallback)')
+        elif i == 0 and not identified and gpt.supported("user"):
+            body["user"] = USER
             covers.append("user")
+        if i in long_rows:
+            body["prompt"] = long_prompt(long_rows[i])
+            covers.append(f"prompt of {long_rows[i]} characters")
         if i == rows - 1 and i > 0:
             # openai-python sends an argument given as None as null: null means default.
             for name in ("n", "output_compression"):
@@ -219,6 +267,7 @@ def covering_rows(model: ModelSpec, *, ask_n: bool = False) -> list[tuple[str, R
             quality=_text(gpt.effective(body, "quality")),
             stream=bool(streams[i]),
             partial_images=partials,
+            safety_identifier=echo,
         )
         probe_id = _probe_id(chosen, counts[i]) + _stream_suffix(partials, bool(streams[i]))
         out.append((probe_id, Row(body, expect, tuple(covers))))

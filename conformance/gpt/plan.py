@@ -6,7 +6,11 @@ take (``response_format``, ``style``: 400 ``unknown_parameter``), a value off
 a list (``quality: hd``), a number out of range (``output_compression: 101``,
 ``partial_images: 4`` in a streaming request), a size off the list or outside
 the size rule (one probe per limit), and each named rule between parameters
-(transparent + jpeg, png with compression 50). A model that declares no
+(transparent + jpeg, png with compression 50, GIF or SVG with stream). A range
+is probed on both sides (``frame_count`` 1 and 17, ``output_compression`` -1 and
+101). A model without ``xhigh`` quality is asked for it (the SDK: only the 2.5
+models take it), unless the profile leaves it open. Anything that needs a
+preview (GIF, SVG) is probed only where the key has access to it. A model that declares no
 streaming gets ``stream-unsupported``: ``stream: true`` must be refused, never
 answered with JSON. The prompt and ``n`` probes are the family-independent ones
 of :mod:`conformance.plan`; the streaming probes are :mod:`.streaming`'s.
@@ -18,6 +22,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from conformance.gpt.covering import cheapest_quality, cheapest_size
+from conformance.gpt.preview import has_access
 from conformance.params.pairs import PAIR_RULES, companions
 from conformance.params.sizes import witness
 from conformance.params.spec import GptSpec, ParamSpec
@@ -85,6 +90,7 @@ class _Builder:
         *,
         kind: str = "invalid_request",
         code: str | None = None,
+        preview: str | None = None,
     ) -> None:
         error, kind = _kind(self.profile, kind)
         self.probes.append(
@@ -98,6 +104,7 @@ class _Builder:
                 error=error,
                 kind=kind,
                 code=code,
+                preview=preview,
             )
         )
 
@@ -142,8 +149,17 @@ def _size_probes(b: _Builder, gpt: GptSpec) -> None:
             b.add(subrule, f"size {size} ({why})", {"size": size}, "size")
 
 
+# A quality a client written for the 2.5 models sends (the SDK: only they take it).
+_NEWER_QUALITY = "xhigh"
+
+
 def _param_probe(b: _Builder, gpt: GptSpec, spec: ParamSpec) -> None:
     name, slug = spec.name, _slug(spec.name)
+    needs = str(spec.preview[0]) if spec.kind != "enum" and spec.preview else None
+    if not has_access(b.profile.preview_access, needs):
+        return  # without the preview, a refusal says nothing about the rule
+    extra = companions(gpt, name)
+    with_ = "".join(f", {k} {v!r}" for k, v in extra.items())
     if spec.kind == "unsupported":
         value = _UNSUPPORTED_VALUES.get(name, "imagegen-conformance")
         b.add(
@@ -158,13 +174,26 @@ def _param_probe(b: _Builder, gpt: GptSpec, spec: ParamSpec) -> None:
         value = next(
             (v for v in _UNKNOWN_VALUES.get(name, ()) if not spec.allows(v)), "imagegen-conformance"
         )
-        b.add(f"{slug}-unknown", f"{name} {value!r}", {name: value, **companions(gpt, name)}, name)
-    elif spec.kind == "range" and spec.maximum is not None:
-        value = spec.maximum + 1
+        b.add(f"{slug}-unknown", f"{name} {value!r}", {name: value, **extra}, name)
+        newer = _NEWER_QUALITY
+        if name == "quality" and not spec.allows(newer) and newer not in spec.open:
+            title = f"quality {newer!r} (only the 2.5 models take it)"
+            b.add("quality-xhigh", title, {name: newer}, name)
+    elif spec.kind in ("string", "object") and name != "user":
+        value = 12345 if spec.kind == "string" else "imagegen-conformance"
+        shown = "a string" if spec.kind == "string" else "an object"
+        title = f"{name} {value!r} (not {shown}){with_}"
+        b.add(f"{slug}-type", title, {name: value, **extra}, name, preview=needs)
+    elif spec.kind == "range":
         span = f"{spec.minimum}-{spec.maximum}"
-        extra = companions(gpt, name)
-        with_ = "".join(f", {k} {v!r}" for k, v in extra.items())
-        b.add(f"{slug}-range", f"{name} {value} ({span}){with_}", {name: value, **extra}, name)
+        if spec.maximum is not None:
+            value = spec.maximum + 1
+            title = f"{name} {value} ({span}){with_}"
+            b.add(f"{slug}-range", title, {name: value, **extra}, name, preview=needs)
+        if spec.minimum is not None:
+            value = spec.minimum - 1
+            title = f"{name} {value} ({span}){with_}"
+            b.add(f"{slug}-below-min", title, {name: value, **extra}, name, preview=needs)
 
 
 def refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any]) -> list[Probe]:
@@ -180,8 +209,11 @@ def refused_probes(profile: Profile, model: ModelSpec, base: dict[str, Any]) -> 
         _param_probe(b, gpt, ParamSpec("stream", "unsupported"))
     for name in gpt.rules:
         rule = PAIR_RULES[name]
+        if not has_access(profile.preview_access, rule.preview):
+            continue
         change = rule.probe(gpt) if rule.refused else None
         if change is not None:
             shown = ", ".join(f"{k} {v!r}" for k, v in change.items())
-            b.add(name, f"{shown} ({rule.description})", change, rule.param, code=rule.code)
+            title = f"{shown} ({rule.description})"
+            b.add(name, title, change, rule.param, code=rule.code, preview=rule.preview)
     return b.probes

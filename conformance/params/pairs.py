@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from conformance.params.spec import GptSpec
 
@@ -34,10 +34,14 @@ class PairRule:
     refused: bool = True
     # parameter -> values that go with it whenever a probe sets it.
     companions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The preview (gif, svg) a key needs for the probe to mean anything.
+    preview: str | None = None
 
 
 _ALPHA_FORMATS = ("png", "webp")
 _COMPRESSIBLE = ("jpeg", "webp")
+_PREVIEW_FORMATS = ("gif", "svg")
+_FRAME_PARAMS = ("frame_count", "frame_duration_ms")
 
 
 def _transparent_broken(body: Body, gpt: GptSpec) -> str | None:
@@ -58,7 +62,8 @@ def _compression_broken(body: Body, gpt: GptSpec) -> str | None:
     level = body.get("output_compression")
     fmt = gpt.effective(body, "output_format")
     compressed = isinstance(level, int) and not isinstance(level, bool) and level < 100
-    if compressed and fmt not in _COMPRESSIBLE:
+    # GIF and SVG refuse any custom compression: their own rules (below) say so.
+    if compressed and fmt not in _COMPRESSIBLE and fmt not in _PREVIEW_FORMATS:
         return f"Compression less than 100 is not supported for {str(fmt).upper()} output format"
     return None
 
@@ -76,6 +81,154 @@ def _partial_broken(body: Body, gpt: GptSpec) -> str | None:
         return "partial_images is only used with stream: true"
     return None
 
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _with_format(
+    fmt: str, test: Callable[[Body], str | None]
+) -> Callable[[Body, GptSpec], str | None]:
+    """A rule that holds only for ``output_format: fmt`` (GIF and SVG output)."""
+
+    def broken(body: Body, gpt: GptSpec) -> str | None:
+        return test(body) if gpt.effective(body, "output_format") == fmt else None
+
+    return broken
+
+
+def _streams(fmt: str) -> Callable[[Body], str | None]:
+    return lambda body: (
+        f"{fmt.upper()} output does not support streaming" if body.get("stream") is True else None
+    )
+
+
+def _partials(fmt: str) -> Callable[[Body], str | None]:
+    def test(body: Body) -> str | None:
+        value = body.get("partial_images")
+        if _is_count(value) and value > 0:
+            return f"{fmt.upper()} output does not support partial images"
+        return None
+
+    return test
+
+
+def _compressed(fmt: str) -> Callable[[Body], str | None]:
+    def test(body: Body) -> str | None:
+        value = body.get("output_compression")
+        if _is_count(value) and value != 100:
+            return f"{fmt.upper()} output does not support custom output compression"
+        return None
+
+    return test
+
+
+def _several(body: Body) -> str | None:
+    n = body.get("n")
+    return "SVG generation requires n=1" if _is_count(n) and n > 1 else None
+
+
+def _frames_broken(body: Body, gpt: GptSpec) -> str | None:
+    if gpt.effective(body, "output_format") == "gif":
+        return None
+    given = [name for name in _FRAME_PARAMS if body.get(name) is not None]
+    return f"{given[0]} is only supported with output_format=gif" if given else None
+
+
+def _svg_object_broken(body: Body, gpt: GptSpec) -> str | None:
+    if body.get("svg") is not None and gpt.effective(body, "output_format") != "svg":
+        return "svg requires output_format=svg"
+    return None
+
+
+def _preview_probe(fmt: str, change: dict[str, Any]) -> Callable[[GptSpec], dict[str, Any] | None]:
+    """The probe of a GIF/SVG rule, for a model that lists that output_format."""
+    return lambda gpt: (
+        {"output_format": fmt, **change}
+        if fmt in gpt.preview_values("output_format") or fmt in gpt.values("output_format")
+        else None
+    )
+
+
+def _preview_rules() -> tuple[PairRule, ...]:
+    rules = []
+    for fmt in _PREVIEW_FORMATS:
+        up = fmt.upper()
+        rules += [
+            PairRule(
+                name=f"{fmt}-no-stream",
+                description=f"{up} output does not stream",
+                params=("output_format", "stream"),
+                param="stream",
+                code=None,
+                broken=_with_format(fmt, _streams(fmt)),
+                probe=_preview_probe(fmt, {"stream": True}),
+                preview=fmt,
+            ),
+            PairRule(
+                name=f"{fmt}-no-partial-images",
+                description=f"{up} output takes no partial images",
+                params=("output_format", "partial_images"),
+                param="partial_images",
+                code=None,
+                broken=_with_format(fmt, _partials(fmt)),
+                probe=_preview_probe(fmt, {"partial_images": 1}),
+                preview=fmt,
+            ),
+            PairRule(
+                name=f"{fmt}-no-compression",
+                description=f"{up} output takes no output_compression",
+                params=("output_format", "output_compression"),
+                param="output_compression",
+                code=None,
+                broken=_with_format(fmt, _compressed(fmt)),
+                probe=_preview_probe(fmt, {"output_compression": 50}),
+                preview=fmt,
+            ),
+        ]
+    rules += [
+        PairRule(
+            name="svg-single-image",
+            description="SVG output needs n = 1",
+            params=("output_format",),
+            param="n",
+            code=None,
+            broken=_with_format("svg", _several),
+            probe=_preview_probe("svg", {"n": 2}),
+            preview="svg",
+        ),
+        PairRule(
+            name="frames-need-gif",
+            description="frame_count and frame_duration_ms only with output_format gif",
+            params=("output_format", "frame_count"),
+            param="frame_count",
+            code=None,
+            broken=_frames_broken,
+            probe=lambda gpt: {"frame_count": 2} if gpt.supported("frame_count") else None,
+            companions={
+                "frame_count": {"output_format": "gif"},
+                "frame_duration_ms": {"output_format": "gif"},
+            },
+            preview="gif",
+        ),
+        PairRule(
+            name="svg-object-needs-svg",
+            description="the svg object only with output_format svg",
+            params=("output_format", "svg"),
+            param="svg",
+            code=None,
+            broken=_svg_object_broken,
+            probe=lambda gpt: {"svg": {"model": SVG_MODEL}} if gpt.supported("svg") else None,
+            companions={"svg": {"output_format": "svg"}},
+            preview="svg",
+        ),
+    ]
+    return tuple(rules)
+
+
+# svg.model for a profile whose svg parameter gives no example (the SDK types it as
+# any string; which models a key may select is not documented).
+SVG_MODEL = "gpt-5.5"
 
 PAIR_RULES: Mapping[str, PairRule] = {
     rule.name: rule
@@ -110,6 +263,7 @@ PAIR_RULES: Mapping[str, PairRule] = {
             refused=False,
             companions={"partial_images": {"stream": True}},
         ),
+        *_preview_rules(),
     )
 }
 

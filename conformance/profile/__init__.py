@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +22,7 @@ import jsonschema
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_lifecycle
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
 from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
@@ -52,6 +54,8 @@ class ModelSpec:
     # The GPT image form's parameters (a profile's ``family: gpt``); None for the
     # DALL·E form, which is also what any other family is judged as.
     gpt: GptSpec | None = None
+    # The vendor's dates for this model (released, shutdown), with their source.
+    lifecycle: Lifecycle | None = None
 
     @property
     def family(self) -> Family:
@@ -136,9 +140,23 @@ class Profile:
     # A base_url template's {name} parts, and the query every request carries.
     base_url_vars: Mapping[str, TemplateVar] = field(default_factory=dict)
     query: Mapping[str, QueryParam] = field(default_factory=dict)
+    # The vendor serves GET /v1/models (with shutdown_date): read first, free.
+    list_models: bool = False
+    # A contract as it was on this day (a baseline of retired models): its
+    # models' lifecycle is judged as of then, not the run's date.
+    as_of: str | None = None
+    # The previews (gif, svg) the key has access to: only these are planned.
+    preview_access: frozenset[str] = frozenset()
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
+
+    def snapshot_of(self, name: str) -> ModelSpec | None:
+        """The model a dated snapshot id is served as, or None."""
+        for model in self.models.values():
+            if model.gpt is not None and name in model.gpt.snapshots:
+                return model
+        return None
 
     def error(self, kind: str) -> ErrorKind | None:
         return self.errors.get(kind)
@@ -151,12 +169,25 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _stringify_keys(value: Any) -> Any:
-    # YAML reads `200: OK` with an integer key; JSON Schema speaks only strings.
+    # YAML reads `200: OK` with an integer key and `2026-12-01` as a date; JSON
+    # Schema speaks only strings.
     if isinstance(value, dict):
         return {str(k): _stringify_keys(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_stringify_keys(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
     return value
+
+
+def _with_lifecycle(spec: ModelSpec, raw: Mapping[str, Any], where: str) -> ModelSpec:
+    life = parse_lifecycle(raw.get("lifecycle"))
+    if life is None:
+        return spec
+    problems = lifecycle_problems(life)
+    if problems:
+        raise ConfigError(f"profile {where}: models.{spec.name}.{problems[0]}")
+    return replace(spec, lifecycle=life)
 
 
 def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
@@ -264,7 +295,7 @@ def _models(raw: Mapping[str, Any], where: str) -> dict[str, ModelSpec]:
     prefix = f"profile {where}: "
     for name, spec in raw.items():
         try:
-            models[name] = _model(name, spec, where)
+            models[name] = _with_lifecycle(_model(name, spec, where), spec, where)
         except ConfigError as exc:
             problems.append(str(exc).removeprefix(prefix))
     if problems:
@@ -286,10 +317,24 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
     if endpoint:
         raise ConfigError(combined(f"profile {where}", endpoint))
     models = _models(raw["models"], where)
+    as_of = raw.get("as_of")
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise ConfigError(
+                f"profile {where}: as_of {as_of!r} is not a date YYYY-MM-DD"
+            ) from None
     if raw["default_model"] not in models:
         raise ConfigError(
             f"profile {where}: default_model {raw['default_model']!r} is not among its models"
         )
+    for model in models.values():
+        clash = [s for s in (model.gpt.snapshots if model.gpt else ()) if s in models]
+        if clash:
+            raise ConfigError(
+                f"profile {where}: models.{model.name}.snapshots: {clash[0]!r} is also a model"
+            )
     auth = raw["auth"]
     response = raw.get("response", {})
     limits = raw["limits"]
@@ -333,6 +378,9 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
             {k: TemplateVar(**v) for k, v in raw.get("base_url_vars", {}).items()}
         ),
         query=MappingProxyType({k: QueryParam(**v) for k, v in raw.get("query", {}).items()}),
+        list_models=raw.get("list_models", False),
+        as_of=as_of,
+        preview_access=frozenset(raw.get("preview_access", ())),
     )
 
 
@@ -369,6 +417,8 @@ def load_profile(ref: str) -> Profile:
 # The bundled profile that is OpenAI's own contract for each model family (a
 # profile's other families, flux, imagen, ... sold in the DALL·E format, are dalle).
 BASELINES: Mapping[Family, str] = MappingProxyType({"gpt": "openai", "dalle": "openai-dalle"})
+# OpenAI's contract for the GPT models it shut down on 2026-12-01 (judged as a baseline).
+LEGACY = "openai-legacy"
 
 
 @cache

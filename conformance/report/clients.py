@@ -17,10 +17,15 @@ from urllib.parse import quote
 
 from conformance.clients import BEHAVIOURS, CLIENTS, client_of
 from conformance.exchange import Exchange
+from conformance.report.majors import column_disagreements, run_disagreements
 from conformance.report.results import response_view
 from conformance.report.rows import Column
 from conformance.verdict import Verdict
 from conformance.vocabulary import BAD, SYMBOL, WORST_FIRST, View, worst
+
+
+def cells_of(cells: Mapping[tuple[str, str], list[Verdict]]) -> list[Verdict]:
+    return [v for found in cells.values() for v in found]
 
 
 def anchor(client: str, behaviour: str | None = None) -> str:
@@ -94,11 +99,16 @@ def clients_html(
             f"<tr><td>{escape(client.title)}<br><small>{escape(version)} · "
             f"{client.severity}</small></td>{''.join(tds)}</tr>"
         )
-    node = f" ({escape(versions['node'])})" if "node" in versions else ""
+    runtimes = [versions[k] for k in ("node", "node (node7)") if k in versions]
+    node = f" ({escape(', '.join(runtimes))})" if runtimes else ""
+    majors = "".join(
+        f'<p class="igc-majors">{escape(line)}</p>'
+        for line in run_disagreements(cells_of(cells), view)
+    )
     return (
         "<h3>Clients: which client code breaks</h3><p>Each answer replayed into each client, "
         f"offline{node}; a cell links to its evidence below.</p>"
-        f"<table><tr><th>client</th>{head}</tr>{''.join(rows)}</table>"
+        f"<table><tr><th>client</th>{head}</tr>{''.join(rows)}</table>{majors}"
         f'<div class="igc-evidence">{"".join(details)}</div>'
     )
 
@@ -145,6 +155,7 @@ def matrix_section(columns: list[Column], stem: Callable[[Column], str]) -> str:
         "answer replayed into each client (worst outcome of its client.* rows).</p>"
         f'<table id="clients"><thead><tr><th>client</th><th>severity</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
+        + "".join(f'<p class="majors">{escape(line)}</p>' for line in column_disagreements(columns))
     )
 
 
@@ -187,4 +198,5 @@ def markdown_section(columns: list[Column]) -> list[str]:
             outcome, _ = _column_outcome(col, name)
             cells.append(f"{SYMBOL[outcome]} {outcome}" if outcome else "—")
         lines.append(f"| {client.title} | {client.severity} | " + " | ".join(cells) + " |")
-    return lines
+    majors = column_disagreements(columns)
+    return lines + ([""] + [f"- {line}" for line in majors] if majors else [])

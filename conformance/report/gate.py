@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from conformance.clients import with_major
 from conformance.errors import ConfigError
 from conformance.profile.problems import yaml_problem
 from conformance.report import client_gating as gating
@@ -86,7 +87,8 @@ def load_app(path: Path) -> AppRequirements:
             )
             for name, uses in raw["models"].items()
         },
-        clients=tuple(dict.fromkeys(raw.get("clients", []))),
+        # openai-node-6 is openai-node: a client may be named with its major.
+        clients=tuple(dict.fromkeys(with_major(c) or c for c in raw.get("clients", []))),
     )
 
 

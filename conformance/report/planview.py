@@ -19,6 +19,9 @@ def _price(plan: Plan, probe: Probe, images: int) -> str:
 def _images(probe: Probe) -> str:
     """What a billable probe bills: its images, and a stream's partial images (each billed)."""
     n = probe.expect.n or 1
+    if probe.expect.frames > 1:
+        # A GIF's billing is not documented: each frame is counted as an image.
+        return f"{n} GIF of {probe.expect.frames} frames"
     if not probe.expect.partial_images:
         return f"{n} image(s)"
     return f"{n} image(s) + {n * probe.expect.partial_images} partial(s)"
@@ -46,10 +49,16 @@ def plan_text(plan: Plan, *, budget: int) -> str:
     # Images a server that accepted every refused request would bill on top.
     at_risk = sum(p.potential_images for p in sent if not p.billable)
     kinds = Counter((p.kind, p.origin) for p in sent if not p.billable)
+    # The model list is one request, whose answer each model's listing probe judges.
+    listings = kinds.pop(("listing", "fixed"), 0)
     free = ", ".join(
-        f"{n} {origin} {'auth' if kind == 'auth' else 'refused'}"
-        for (kind, origin), n in sorted(kinds.items())
+        [*(["1 GET /v1/models (lifecycle)"] if listings else [])]
+        + [
+            f"{n} {origin} {'auth' if kind == 'auth' else 'refused'}"
+            for (kind, origin), n in sorted(kinds.items())
+        ]
     )
+    requests = len(sent) - max(listings - 1, 0)
     seed = f"seed {plan.fuzz.seed}" if plan.fuzz else "no property-based probes"
     lines = [
         f"imagegen-conformance plan: profile {profile.name}, models {', '.join(plan.models)}, "
@@ -58,7 +67,7 @@ def plan_text(plan: Plan, *, budget: int) -> str:
         "of streams included), estimated "
         f"${plan.estimated_cost():.2f} at the profile's prices"
         + (" — over the budget: the last ones will be skipped" if images > budget else ""),
-        f"free: {free or 'none'} — {len(sent)} request(s) in all"
+        f"free: {free or 'none'} — {requests} request(s) in all"
         + (f"; {examples} docs example(s) judged without sending" if examples else ""),
         f"worst case: a server that wrongly accepted every refused request could bill up to "
         f"{at_risk} more image(s); the budget stops billing at {budget}",

@@ -3,8 +3,9 @@
 Without faults it answers exactly as the profile documents; each fault breaks
 one rule (see ``faults.py``) so the suite can prove its checks notice. Every
 operation (``OPERATIONS``, keyed like a probe's operation) goes through the same
-door: counted, perhaps a flaky hiccup, the key checked; then the operation's
-own module answers (``generations.py``; ``edits`` is to come).
+door: counted, perhaps a flaky hiccup (generations only), the key checked; then
+the operation's own module answers (``generations.py``, ``models.py`` for GET
+/v1/models where the profile lists models; ``edits`` is to come).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conformance.profile import Profile
-from conformance.server import generations
+from conformance.server import generations, models
 from conformance.server.errors import auth_refusal, file_not_found, transient
-from conformance.server.faults import GENERATIONS
+from conformance.server.faults import GENERATIONS, MODELS
 from conformance.server.state import ReferenceState
 
 Answer = Callable[[Request, ReferenceState, str], Awaitable[Response]]
@@ -29,15 +30,20 @@ Answer = Callable[[Request, ReferenceState, str], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class Operation:
-    """One image operation the server answers: where it is posted and who answers it."""
+    """One operation the server answers: where it is sent and who answers it."""
 
     path: str
     answer: Answer
+    method: str = "POST"
+    # Whether the --flaky hiccups hit it (the generations, which the option is about).
+    flaky: bool = True
+    # Whether the profile's vendor serves it at all (no route otherwise: a 404).
+    offered: Callable[[Profile], bool] = lambda profile: True
 
     async def handle(self, request: Request) -> Response:
         state = _state(request)
         state.count_request()
-        hiccup = state.flaky_status()
+        hiccup = state.flaky_status() if self.flaky else None
         if hiccup is not None:
             return transient(hiccup)
         refusal = auth_refusal(request, state)
@@ -47,7 +53,16 @@ class Operation:
 
 
 OPERATIONS: Mapping[str, Operation] = MappingProxyType(
-    {GENERATIONS: Operation("/v1/images/generations", generations.answer)}
+    {
+        GENERATIONS: Operation("/v1/images/generations", generations.answer),
+        MODELS: Operation(
+            "/v1/models",
+            models.answer,
+            method="GET",
+            flaky=False,
+            offered=lambda profile: profile.list_models,
+        ),
+    }
 )
 
 
@@ -82,6 +97,7 @@ def create_app(
     latency_s: float = 0.0,
     flaky: float = 0.0,
     seed: int | None = None,
+    preview_denied: bool = False,
 ) -> Starlette:
     """The reference server for ``profile``, with the named faults switched on.
 
@@ -89,7 +105,8 @@ def create_app(
     built from it); by default the root each request came in on. Server options:
     ``latency_s`` seconds before each generation is answered, and a ``flaky``
     fraction (0-1) of generation requests answered 429 (Retry-After: 1) or 503
-    instead, at random (``seed`` makes the draw repeatable). A name in
+    instead, at random (``seed`` makes the draw repeatable). ``preview_denied``: the
+    key lacks the GIF and SVG previews (such requests answer 403). A name in
     ``faults`` that is no fault raises :class:`~.faults.UnknownFaultError`.
     """
     state = ReferenceState(
@@ -101,10 +118,15 @@ def create_app(
         latency_s=latency_s,
         flaky=flaky,
         seed=seed,
+        preview_denied=preview_denied,
     )
     if latency_s < 0 or not 0 <= flaky <= 1:
         raise ValueError(f"latency {latency_s} must be ≥ 0 and flaky {flaky} within 0-1")
-    routes = [Route(op.path, op.handle, methods=["POST"]) for op in OPERATIONS.values()]
+    routes = [
+        Route(op.path, op.handle, methods=[op.method])
+        for op in OPERATIONS.values()
+        if op.offered(profile)
+    ]
     app = Starlette(
         routes=[
             *routes,

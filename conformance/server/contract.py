@@ -131,6 +131,9 @@ def resolve_model(body: Mapping[str, Any], profile: Profile) -> tuple[ModelSpec,
         return default, None
     if isinstance(name, str) and name in profile.models:
         return profile.models[name], None
+    snapshot = profile.snapshot_of(name) if isinstance(name, str) else None
+    if snapshot is not None:
+        return snapshot, None  # a dated snapshot is served under its model's contract
     known = _allowed(tuple(profile.models))
     if isinstance(name, str):
         message = f"The model {_shown(name)} does not exist. Use one of: {known}."

@@ -26,8 +26,10 @@ from conformance.server.gpt_contract import GPT_TOLERATED
 # Which model family's answers a fault changes: a DALL·E-format model's, a GPT
 # image model's, or any model's (errors, authentication, serialization).
 Family = Literal["dalle", "gpt", "any"]
-# The operations a fault can apply to; keyed like the server's routes (app.py).
+# The operations a fault can apply to; keyed like the server's routes (app.py)
+# and a probe's operation: POST /v1/images/generations and GET /v1/models.
 GENERATIONS = "generations"
+MODELS = "models"
 
 
 class Need(Enum):
@@ -60,6 +62,14 @@ class Need(Enum):
     AUTH_REQUIRED = "a request without a key, on a profile that requires one"
     WRONG_KEY = "a request with a wrong key"
     ZERO_BALANCE = "a request with an empty-balance key"
+    LISTING = "a GET /v1/models request, on a profile whose vendor lists its models"
+    LISTING_SHUTDOWN = (
+        "a GET /v1/models request, on a profile with a model's shutdown date "
+        "(openai-legacy, with --allow-shutdown)"
+    )
+    QUALITY_ABOVE_HIGH = "a valid request asking quality xhigh or max"
+    GIF = "a valid request asking output_format gif (the key's GIF preview)"
+    SVG = "a valid request asking output_format svg (the key's SVG preview)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class Fault:
     needs: Need = Need.VALID
     # The fault that breaks the same rule for the other family, if any.
     twin: str | None = None
+    # Further run options the self-test needs (the preview access GIF/SVG faults need).
+    options: tuple[str, ...] = ()
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -112,6 +124,8 @@ def _fault(
     rule: str | None = None,
     needs: Need = Need.VALID,
     twin: str | None = None,
+    operation: str = GENERATIONS,
+    options: tuple[str, ...] = (),
 ) -> Fault:
     return _declare(
         Fault(
@@ -122,10 +136,11 @@ def _fault(
             also,
             profile,
             models,
-            GENERATIONS,
+            operation,
             rule,
             needs,
             twin,
+            options,
         )
     )
 
@@ -152,6 +167,25 @@ _TOLERATED: Mapping[str, str] = {
 }
 # The GPT model whose rules the GPT-only accept faults are shown on (it has them all).
 _GPT_MODEL = ("gpt-image-2",)
+# The 2.6 rules (complexity, GIF, SVG, safety_identifier's type) are shown on a
+# 2.6 model with the preview access a key needs for GIF and SVG.
+_NEWER_MODEL = ("gpt-image-2.6-flare",)
+PREVIEW_OPTIONS = ("--preview-access", "gif,svg")
+_NEWER_RULES = (
+    "complexity-unknown",
+    "frame-count-range",
+    "safety-identifier-type",
+    "svg-type",
+    "gif-no-stream",
+    "gif-no-partial-images",
+    "gif-no-compression",
+    "frames-need-gif",
+    "svg-no-stream",
+    "svg-no-partial-images",
+    "svg-no-compression",
+    "svg-single-image",
+    "svg-object-needs-svg",
+)
 
 # Rules of the DALL·E format only: the GPT models refuse these fields as
 # unsupported (rules *-unsupported); every other rule above they share.
@@ -167,6 +201,7 @@ for _rule in (MALFORMED_JSON, *RULES):
             needs=Need.RULE,
         )
 for _rule, _tolerated in GPT_TOLERATED.items():
+    _newer = _rule in _NEWER_RULES
     _fault(
         f"accept-{_rule}",
         "validation.rejected",
@@ -175,7 +210,8 @@ for _rule, _tolerated in GPT_TOLERATED.items():
         rule=_rule,
         needs=Need.RULE,
         profile="openai",
-        models=_GPT_MODEL,
+        models=_NEWER_MODEL if _newer else _GPT_MODEL,
+        options=PREVIEW_OPTIONS if _newer else (),
     )
 
 # Fault name -> the validation rule it switches off (the GPT models' own rules last).
@@ -209,6 +245,8 @@ AUTH_403 = _fault(
         "client.openai-python-strict.authentication",
         "client.openai-node.authentication",
         "client.vercel-ai.authentication",
+        "client.openai-node-7.authentication",
+        "client.vercel-ai-7.authentication",
     ),
     needs=Need.WRONG_KEY,
 )
@@ -229,6 +267,8 @@ VALIDATION_422 = _fault(
         "client.openai-python-strict.bad-request",
         "client.openai-node.bad-request",
         "client.vercel-ai.bad-request",
+        "client.openai-node-7.bad-request",
+        "client.vercel-ai-7.bad-request",
     ),
     needs=Need.REFUSED,
 )
@@ -291,7 +331,7 @@ CONTENT_TYPE_TEXT = _fault(
     "successful answers are sent as text/plain; charset=utf-8: openai-node returns a "
     "string (openai-python and the AI SDK parse it)",
     "any",
-    also=("client.openai-node.generates",),
+    also=("client.openai-node.generates", "client.openai-node-7.generates"),
     needs=Need.JSON_ANSWER,
 )
 DATA_MISSING = _fault(
@@ -307,7 +347,11 @@ USAGE_MALFORMED = _fault(
     'successful answers carry "usage": {"total_tokens": "many"}: strict openai-python '
     "and the AI SDK reject it",
     "dalle",
-    also=("client.openai-python-strict.generates", "client.vercel-ai.generates"),
+    also=(
+        "client.openai-python-strict.generates",
+        "client.vercel-ai.generates",
+        "client.vercel-ai-7.generates",
+    ),
     twin="gpt-usage-malformed",
 )
 JSON_TRUNCATED = _fault(
@@ -320,6 +364,8 @@ JSON_TRUNCATED = _fault(
         "client.openai-python-strict.generates",
         "client.openai-node.generates",
         "client.vercel-ai.generates",
+        "client.openai-node-7.generates",
+        "client.vercel-ai-7.generates",
     ),
     needs=Need.JSON_ANSWER,
 )
@@ -520,7 +566,7 @@ GPT_N_IGNORED = _fault(
     "gpt",
     profile="openai",
     # The covering set asks n = 2 of the second streaming model of a run.
-    models=("gpt-image-1-mini", "gpt-image-1.5"),
+    models=("gpt-image-2", "gpt-image-2.5-sunburst"),
     needs=Need.N_ABOVE_ONE,
     twin="n-ignored",
 )
@@ -582,15 +628,93 @@ GPT_B64_NOT_IMAGE = _fault(
     twin="b64-not-image",
 )
 
+# --- the outputs and echo fields of the 2.5/2.6 models (server/outputs.py)
+
+GPT_QUALITY_DOWNGRADE = _fault(
+    "gpt-quality-downgrade",
+    "gpt-image.echo",
+    "quality xhigh and max are drawn and echoed as high (a silent downgrade)",
+    "gpt",
+    profile="openai",
+    models=("gpt-image-2.5-flare",),
+    needs=Need.QUALITY_ABOVE_HIGH,
+)
+SAFETY_IDENTIFIER_MISSING = _fault(
+    "safety-identifier-missing",
+    "gpt-image.safety-identifier",
+    "answers carry no safety_identifier, whatever the request sent",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+SAFETY_IDENTIFIER_NO_FALLBACK = _fault(
+    "safety-identifier-no-fallback",
+    "gpt-image.safety-identifier",
+    "an empty safety_identifier is echoed as null instead of falling back to user",
+    "gpt",
+    profile="openai",
+    models=_GPT_MODEL,
+)
+PROMPT_LIMIT_4000 = _fault(
+    "prompt-limit-4000",
+    "gpt-image.prompt-limit",
+    "prompts over 4000 characters are refused (a DALL·E-era limit) though the model takes 32000",
+    "gpt",
+    also=("generation.status",),
+    profile="openai",
+    models=_GPT_MODEL,
+)
+GIF_STILL = _fault(
+    "gif-still",
+    "gpt-image.gif",
+    "a GIF is a single still frame whatever frame_count asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.GIF,
+)
+GIF_DELAY_IGNORED = _fault(
+    "gif-delay-ignored",
+    "gpt-image.gif",
+    "every GIF frame carries the 200 ms default, whatever frame_duration_ms asks",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.GIF,
+)
+SVG_NOT_XML = _fault(
+    "svg-not-xml",
+    "gpt-image.svg",
+    "output_format svg is answered with PNG bytes (the echo still says svg)",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.SVG,
+)
+SVG_USAGE_MISSING = _fault(
+    "svg-usage-missing",
+    "gpt-image.svg-usage",
+    "an SVG made with svg.model carries no svg_usage",
+    "gpt",
+    profile="openai",
+    models=_NEWER_MODEL,
+    options=PREVIEW_OPTIONS,
+    needs=Need.SVG,
+)
+
 # --- answers to stream: true (server/stream.py), shown on the cheapest GPT model
 
-_STREAM_MODEL = ("gpt-image-1-mini",)
+_STREAM_MODEL = ("gpt-image-2",)
 # Every client that iterates a stream breaks on these two (the Vercel AI SDK's
 # generateImage does not stream, so it has no say).
 _STREAMING_CLIENTS = (
     "client.openai-python.generates",
     "client.openai-python-strict.generates",
     "client.openai-node.generates",
+    "client.openai-node-7.generates",
 )
 
 
@@ -651,6 +775,74 @@ STREAM_COMPLETED_NO_USAGE = _stream_fault(
 )
 STREAM_DONE = _stream_fault(
     "stream-done", "stream.done", "data: [DONE] is sent after the last event"
+)
+STREAM_DONE_PADDED = _stream_fault(
+    "stream-done-padded",
+    "stream.done",
+    "data: [DONE] with a trailing space is sent after the last event: openai-node 6 "
+    "(and openai-python) stop at its prefix; openai-node 7 matches [DONE] exactly, "
+    "parses it as JSON and throws",
+    "client.openai-node-7.generates",
+)
+
+# --- GET /v1/models (server/models.py), on the openai profile's default model -
+
+
+def _listing_fault(
+    name: str,
+    breaks: str,
+    description: str,
+    models: tuple[str, ...] = _GPT_MODEL,
+    profile: str = "openai",
+    needs: Need = Need.LISTING,
+) -> Fault:
+    return _fault(
+        name,
+        breaks,
+        description,
+        "any",
+        profile=profile,
+        models=models,
+        operation=MODELS,
+        needs=needs,
+    )
+
+
+MODELS_LIST_OMITS = _listing_fault(
+    "models-list-omits",
+    "lifecycle.listed",
+    "GET /v1/models leaves out the profile's default model",
+)
+MODELS_LIST_SHUT_DOWN = _listing_fault(
+    "models-list-shut-down",
+    "lifecycle.shutdown-past",
+    "GET /v1/models lists every model with yesterday's shutdown_date",
+)
+MODELS_LIST_SHUTDOWN_SOON = _listing_fault(
+    "models-list-shutdown-soon",
+    "lifecycle.shutdown-soon",
+    "GET /v1/models lists every model as shutting down in 15 days",
+)
+# A model past its shutdown, judged with --allow-shutdown.
+MODELS_LIST_SERVES_SHUT_DOWN = _listing_fault(
+    "models-list-serves-shut-down",
+    "lifecycle.served-after-shutdown",
+    "GET /v1/models still lists the models past their shutdown, with shutdown_date null "
+    "(a remapped or legacy route)",
+    models=("gpt-image-1.5",),
+    profile="openai-legacy",
+    needs=Need.LISTING_SHUTDOWN,
+)
+
+STREAM_NO_EVENT_LINES = _stream_fault(
+    "stream-no-event-lines",
+    "stream.event-lines",
+    "events carry a data: line only, no event: line naming them",
+)
+STREAM_NO_PARTIALS = _stream_fault(
+    "stream-no-partials",
+    "stream.partials-arrive",
+    "the partial images asked for never come: only the completed image is sent",
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

@@ -1,8 +1,9 @@
 """POST /v1/images/generations: a request judged by its model's rules, answered by its family.
 
 The body is read (a fault may swallow a broken one), judged by the rules of the
-model it names (:mod:`.rules`), and a valid one is answered by the family's
-room: :mod:`.dalle`, :mod:`.gpt`, or :mod:`.stream` for ``stream: true``.
+model it names (:mod:`.rules`; a key without a preview is refused it first, 403),
+and a valid one is answered by the family's room: :mod:`.dalle`, :mod:`.gpt`, or
+:mod:`.stream` for ``stream: true``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance.server import dalle, gpt, stream
+from conformance.server import dalle, gpt, outputs, stream
 from conformance.server import faults as f
 from conformance.server.contract import DEFAULT_PROMPT, Violation, parse_body
-from conformance.server.errors import validation_error
+from conformance.server.errors import error_answer, validation_error
 from conformance.server.gpt_contract import GptGeneration
 from conformance.server.rules import check_request
 from conformance.server.state import ReferenceState
@@ -39,7 +40,12 @@ async def answer(request: Request, state: ReferenceState, base_url: str) -> Resp
     body = _read_body(await request.body(), state)
     if isinstance(body, Violation):
         return validation_error(state, body)
-    outcome = check_request(body, state.profile, state.skipped_rules)
+    if state.preview_denied and (preview := outputs.preview_needed(body)) is not None:
+        message = f"Your organization does not have access to the {preview.upper()} preview."
+        return error_answer(state, 403, message, code="preview_access_required")
+    outcome = outputs.fault_refusal(state, body) or check_request(
+        body, state.profile, state.skipped_rules
+    )
     if isinstance(outcome, Violation):
         return validation_error(state, outcome)
     if isinstance(outcome, GptGeneration):

@@ -4,7 +4,8 @@ What OpenAI sends: ``b64_json`` only, the image really encoded as
 ``output_format`` (Pillow), with an alpha channel for ``transparent``, the
 resolved ``size``/``quality``/``background``/``output_format`` echoed (never
 ``auto``), and token ``usage``. The same images and echo go out as events for
-``stream: true`` (:mod:`.stream`).
+``stream: true`` (:mod:`.stream`). GIF and SVG output, ``safety_identifier``
+and ``svg_usage`` are :mod:`.outputs`'.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ from conformance.params.spec import AUTO
 from conformance.server import faults as f
 from conformance.server.gpt_contract import GptGeneration
 from conformance.server.images import render_png
+from conformance.server.outputs import (
+    drawn_quality,
+    echoed_identifier,
+    encoded_output,
+    svg_usage,
+)
 from conformance.server.state import ReferenceState
 from conformance.server.success import created as created_now
 from conformance.server.success import json_answer
@@ -77,16 +84,12 @@ def answer(
     if state.has(f.WRONG_DIMENSIONS):
         width, height = max(1, width // 2), max(1, height // 2)
     fmt = gen.output_format
-    drawn_format = "png" if state.has(f.GPT_PNG_FOR_JPEG) and fmt != "png" else fmt
+    drawn_format = "png" if state.has(f.GPT_PNG_FOR_JPEG) and fmt in ("jpeg", "webp") else fmt
     transparent = gen.background == "transparent" and not state.has(f.GPT_OPAQUE)
-    data = encode(
-        width,
-        height,
-        f"{gen.model.name} {width}x{height}",
-        drawn_format,
-        transparent,
-        gen.compression,
-    )
+    label = f"{gen.model.name} {width}x{height}"
+    data = encoded_output(
+        state, fmt, width, height, label, gen.frames, gen.frame_delay_ms
+    ) or encode(width, height, label, drawn_format, transparent, gen.compression)
     count = 1 if state.has(f.GPT_N_IGNORED) else gen.n
     if state.has(f.GPT_URL):
         image_id = state.store(data)
@@ -104,9 +107,15 @@ def answer(
         "background": AUTO if echo_auto and gen.background_auto else gen.background,
         "data": items,
         "output_format": fmt,
-        "quality": AUTO if echo_auto and gen.quality_auto else gen.quality,
+        "quality": AUTO if echo_auto and gen.quality_auto else drawn_quality(state, gen.quality),
         "size": AUTO if echo_auto and gen.size_auto else f"{width}x{height}",
     }
+    echoed, identifier = echoed_identifier(state, gen.body or {})
+    if echoed:
+        payload["safety_identifier"] = identifier
+    svg = svg_usage(state, gen.svg_model, gen.prompt)
+    if svg is not None:
+        payload["svg_usage"] = svg
     usage = _usage(gen, count)
     if state.has(f.GPT_USAGE_NO_OUTPUT):
         usage.update(output_tokens=0, total_tokens=usage["input_tokens"])

@@ -52,7 +52,22 @@ GPT_TOLERATED: Mapping[str, str] = {
     "style-unsupported": "style is ignored",
     "transparent-needs-png-or-webp": "transparent with jpeg is drawn opaque as a jpeg",
     "compression-needs-jpeg-or-webp": "png with a compression below 100 is drawn as png",
+    "complexity-unknown": "an unknown complexity is ignored",
+    "frame-count-range": "frame_count out of range is clamped to 1..16",
+    "safety-identifier-type": "a safety_identifier that is not a string is ignored",
+    "svg-type": "an svg that is no object with a model is ignored",
+    "gif-no-stream": "a GIF asked as a stream is answered as a JSON GIF",
+    "gif-no-partial-images": "partial_images with a GIF is ignored",
+    "gif-no-compression": "output_compression with a GIF is ignored",
+    "frames-need-gif": "frame_count without output_format gif is ignored",
+    "svg-no-stream": "an SVG asked as a stream is answered as a JSON SVG",
+    "svg-no-partial-images": "partial_images with an SVG is ignored",
+    "svg-no-compression": "output_compression with an SVG is ignored",
+    "svg-single-image": "n above 1 with an SVG draws that many SVGs",
+    "svg-object-needs-svg": "the svg object without output_format svg is ignored",
 }
+# Formats the server draws (anything else is answered as png).
+_FORMATS = ("png", "jpeg", "webp", "gif", "svg")
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,11 @@ class GptGeneration:
     quality: str
     quality_auto: bool
     compression: int
+    frames: int = 1
+    frame_delay_ms: int = 200
+    svg_model: str | None = None
+    # The request itself, for the echo fields read from it (safety_identifier).
+    body: Mapping[str, Any] | None = None
 
 
 def _gpt(model: ModelSpec) -> GptSpec:
@@ -138,13 +158,28 @@ def _param_rule(spec: ParamSpec) -> tuple[str, Rule] | None:
             )
 
         return f"{_slug(name)}-unsupported", unsupported
-    if spec.kind == "string":
-        return ("user-type", shared_rule("user-type")) if name == "user" else None
+    if spec.kind == "string" and name == "user":
+        return "user-type", shared_rule("user-type")
+    if spec.kind in ("string", "object"):
+        rule = f"{_slug(name)}-type"
+        wanted = (
+            "a string" if spec.kind == "string" else "an object with " + ", ".join(spec.required)
+        )
+
+        def typed(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
+            given = body.get(name)
+            if given is None or spec.allows(given):
+                return None
+            message = f"Invalid type for '{name}': expected {wanted}, but got {_shown(given)}."
+            return Violation(rule, name, message, code="invalid_type")
+
+        return rule, typed
     rule = f"{_slug(name)}-{'range' if spec.kind == 'range' else 'unknown'}"
 
     def value(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
         given = body.get(name)
-        if given is None or spec.allows(given):
+        # Values the sources disagree on (open) are taken, as the tolerant side does.
+        if given is None or spec.allows(given) or given in spec.open:
             return None
         if spec.kind == "range":
             allowed = f"an integer from {spec.minimum} to {spec.maximum}"
@@ -235,7 +270,7 @@ def coerce(body: Mapping[str, Any], model: ModelSpec) -> GptGeneration:
     gpt = _gpt(model)
     width, height, size_auto = _coerce_size(body.get("size"), model)
     fmt = gpt.effective(body, "output_format")
-    fmt = fmt if fmt in ("png", "jpeg", "webp") else "png"
+    fmt = fmt if fmt in _FORMATS else "png"
     background, background_auto = _resolved(gpt, body, "background", "opaque")
     if background not in ("transparent", "opaque") or (
         background == "transparent" and fmt == "jpeg"
@@ -249,6 +284,14 @@ def coerce(body: Mapping[str, Any], model: ModelSpec) -> GptGeneration:
         compression = 100
     n = body.get("n")
     prompt = body.get("prompt")
+    frames = body.get("frame_count")
+    if isinstance(frames, bool) or not isinstance(frames, int):
+        frames = gpt.default("frame_count") or 1
+    delay = body.get("frame_duration_ms")
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        delay = gpt.default("frame_duration_ms") or 200
+    svg = body.get("svg")
+    svg_model = svg.get("model") if isinstance(svg, dict) and fmt == "svg" else None
     return GptGeneration(
         model=model,
         prompt=prompt if isinstance(prompt, str) else str(prompt or ""),
@@ -262,4 +305,8 @@ def coerce(body: Mapping[str, Any], model: ModelSpec) -> GptGeneration:
         quality=quality,
         quality_auto=quality_auto,
         compression=min(max(compression, 0), 100),
+        frames=min(max(int(frames), 1), 16),
+        frame_delay_ms=int(delay),
+        svg_model=svg_model if isinstance(svg_model, str) else None,
+        body=body,
     )

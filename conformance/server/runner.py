@@ -87,6 +87,7 @@ class ReferenceServer:
         latency_s: float = 0.0,
         flaky: float = 0.0,
         seed: int | None = None,
+        preview_denied: bool = False,
     ) -> None:
         self.profile = profile
         self.api_key = api_key or new_api_key()
@@ -102,6 +103,7 @@ class ReferenceServer:
             latency_s=latency_s,
             flaky=flaky,
             seed=seed,
+            preview_denied=preview_denied,
         )
         self.state: ReferenceState = self.app.state.reference
         self._server: uvicorn.Server | None = None

@@ -52,6 +52,9 @@ def _valid_shows(need: Need, probe: Probe, model: ModelSpec, profile: Profile) -
         Need.STREAM: expect.stream,
         Need.STREAM_ASKED: expect.stream,
         Need.PARTIALS: expect.stream and expect.partial_images > 0,
+        Need.QUALITY_ABOVE_HIGH: body.get("quality") in ("xhigh", "max"),
+        Need.GIF: expect.output_format == "gif",
+        Need.SVG: expect.output_format == "svg",
     }
     if need in (Need.AUTO, Need.SIZE_AUTO):
         return _auto(probe, model, size_only=need is Need.SIZE_AUTO)
@@ -76,6 +79,9 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
         return need is Need.REFUSED or (
             need is Need.AUTH_REQUIRED if probe.auth == "none" else need is Need.WRONG_KEY
         )
+    if probe.kind == "listing":
+        dated = any(m.lifecycle and m.lifecycle.shutdown for m in profile.models.values())
+        return need is Need.LISTING or (need is Need.LISTING_SHUTDOWN and dated)
     if probe.kind == "balance":
         return need in (Need.REFUSED, Need.ZERO_BALANCE)
     return False

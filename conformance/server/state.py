@@ -48,8 +48,11 @@ class ReferenceState:
         latency_s: float = 0.0,
         flaky: float = 0.0,
         seed: int | None = None,
+        preview_denied: bool = False,
     ) -> None:
         self.profile = profile
+        # A key without the GIF and SVG previews: such requests answer 403.
+        self.preview_denied = preview_denied
         # Server options, not faults: how slow and how unreliable the server is,
         # while every answer it does give stays conformant.
         self.latency_s = latency_s

@@ -16,8 +16,11 @@ Faults, each breaking one streaming rule (``faults.py``): ``stream-as-json``
 ``stream-content-type-text``, ``stream-event-without-data`` (an ``event: ping``
 line with no ``data:``), ``stream-flat-error`` (a flat error object instead of
 the completed event), ``stream-partial-index-one-based``,
-``stream-no-completed``, ``stream-completed-no-usage`` and ``stream-done``
-(``data: [DONE]`` appended).
+``stream-no-completed``, ``stream-completed-no-usage``, ``stream-done``
+(``data: [DONE]`` appended), ``stream-done-padded`` (``data: [DONE] ``, with a
+trailing space, appended), ``stream-no-event-lines`` (``data:`` lines only, no
+``event:`` line naming each event) and ``stream-no-partials`` (the partial
+images asked for never come).
 """
 
 from __future__ import annotations
@@ -57,9 +60,10 @@ def partials_asked(body: Mapping[str, Any], gen: GptGeneration) -> int:
     return value if spec.allows(value) else 0
 
 
-def _event(kind: str, data: Json) -> bytes:
+def _event(kind: str, data: Json, named: bool = True) -> bytes:
     line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {kind}\ndata: {line}\n\n".encode()
+    head = f"event: {kind}\n" if named else ""
+    return f"{head}data: {line}\n\n".encode()
 
 
 def _usage(usage: Any, partials: int) -> Any:
@@ -93,6 +97,9 @@ def stream_events(
     payload, _ = answer(state, gen, created_at, base_url)
     echo = {key: payload[key] for key in _ECHOED if key in payload}
     first = 1 if state.has(f.STREAM_PARTIAL_INDEX_ONE_BASED) else 0
+    named = not state.has(f.STREAM_NO_EVENT_LINES)
+    if state.has(f.STREAM_NO_PARTIALS):
+        partials = 0
     chunks: list[bytes] = []
     sequence = 0
     billed = 0
@@ -101,7 +108,7 @@ def stream_events(
             image = _partial_image(state, gen, payload.get("size"), stage)
             data = {"type": PARTIAL, "b64_json": image, "created_at": created_at, **echo}
             data.update(partial_image_index=first + stage, sequence_number=sequence)
-            chunks.append(_event(PARTIAL, data))
+            chunks.append(_event(PARTIAL, data, named))
             sequence += 1
             billed += 1
             if stage == 0 and state.has(f.STREAM_EVENT_WITHOUT_DATA):
@@ -117,11 +124,13 @@ def stream_events(
         if "usage" in payload and not state.has(f.STREAM_COMPLETED_NO_USAGE):
             done["usage"] = _usage(payload["usage"], partials)
         done["sequence_number"] = sequence
-        chunks.append(_event(COMPLETED, done))
+        chunks.append(_event(COMPLETED, done, named))
         sequence += 1
         billed += 1
     if state.has(f.STREAM_DONE):
         chunks.append(f"data: {DONE}\n\n".encode())
+    if state.has(f.STREAM_DONE_PADDED):
+        chunks.append(f"data: {DONE} \n\n".encode())
     return chunks, billed
 
 

@@ -1,8 +1,9 @@
 """Request and answer bodies: what a probe sends, and reading an answer with bounded memory.
 
 A probe's operation picks its request in one place (:func:`outgoing`): the
-path below the API root and how the body is encoded (JSON for generations; an
-operation that uploads images adds its multipart encoder there).
+method, the path below the API root and how the body is encoded (JSON for
+generations; none for the model list, a GET; an operation that uploads images
+adds its multipart encoder there).
 
 The answer cap counts *decoded* bytes (a gzip bomb is small on the wire), and the
 decoder itself is asked for at most what still fits, so one compressed chunk
@@ -34,15 +35,25 @@ class Outgoing:
 
     path: str
     content: bytes
-    content_type: str
+    content_type: str  # "": no body, no Content-Type header
+    method: str = "POST"
+    # Whether the answer can carry images: billed, and their links fetched.
+    generates: bool = True
 
 
 def _json(probe: Probe) -> Outgoing:
     return Outgoing(OPERATION_PATHS[probe.operation], probe.content(), "application/json")
 
 
-# How each operation's body is encoded: the one place the transport tells them apart.
-ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType({"generations": _json})
+def _get(probe: Probe) -> Outgoing:
+    # The model list generates nothing, whatever its data holds.
+    return Outgoing(OPERATION_PATHS[probe.operation], b"", "", method="GET", generates=False)
+
+
+# How each operation's request is made: the one place the transport tells them apart.
+ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType(
+    {"generations": _json, "models": _get}
+)
 
 
 def outgoing(probe: Probe) -> Outgoing:

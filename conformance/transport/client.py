@@ -177,11 +177,9 @@ class Transport:
     # -- building requests -------------------------------------------------
 
     def _headers(self, probe: Probe, content_type: str) -> dict[str, str]:
-        headers = {
-            "Content-Type": content_type,
-            "User-Agent": USER_AGENT,
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
+        if content_type:  # a GET carries no body, so no Content-Type
+            headers = {"Content-Type": content_type, **headers}
         headers.update(self.target.headers)
         headers.update(probe.headers)
         if probe.auth == "key" and self.target.api_key:
@@ -390,9 +388,9 @@ class Transport:
         quick = expects_refusal(probe)
         limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
-            "POST",
+            sent.method,
             self.target.url(sent.path),
-            content=body,
+            content=None if sent.method == "GET" else body,
             headers=self._headers(probe, sent.content_type),
             timeout=_httpx_timeout(limit),
         )
@@ -442,7 +440,7 @@ class Transport:
             )
             if tried.response is not None:
                 exchange.response = self._record_response(tried.response, tried.body)
-                billed = billed_images(exchange.response, reserve)
+                billed = billed_images(exchange.response, reserve) if sent.generates else 0
             exchange.error = gave_up or tried.error
         finally:
             exchange.elapsed_s = time.monotonic() - started
@@ -450,7 +448,7 @@ class Transport:
         exchange.billed = billed
         self.counters.billed += billed
         answered = exchange.response if exchange.error is None else None
-        if answered is not None and 200 <= answered.status < 300:
+        if answered is not None and 200 <= answered.status < 300 and sent.generates:
             for url in image_urls(answered):
                 exchange.fetches.append(await self._fetch(client, gate, url))
         return exchange

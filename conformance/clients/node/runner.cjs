@@ -247,12 +247,15 @@ async function main() {
     'vercel-ai': (item) => vercelAi(ai, createOpenAI, item),
   };
   const results = {};
+  const asked = new Set();
   for (const item of input.items) {
     results[item.id] = {};
     for (const client of item.clients) {
       harnessFault = null;
+      asked.add(client);
       try {
-        const obs = await run[client](item);
+        // A client named with its major (openai-node-7) runs the same app code.
+        const obs = await run[client.replace(/-\d+$/, '')](item);
         results[item.id][client] = harnessFault ? { harness: harnessFault } : obs;
       } catch (err) {
         // The harness broke, not the client: reported as such, never as a verdict.
@@ -260,14 +263,13 @@ async function main() {
       }
     }
   }
-  const output = {
-    node: process.versions.node,
-    versions: {
-      'openai-node': `openai ${version('openai')}`,
-      'vercel-ai': `ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}`,
-    },
-    results,
+  const names = {
+    'openai-node': `openai ${version('openai')}`,
+    'vercel-ai': `ai ${version('ai')}, @ai-sdk/openai ${version('@ai-sdk/openai')}`,
   };
+  const versions = {};
+  for (const client of asked) versions[client] = names[client.replace(/-\d+$/, '')];
+  const output = { node: process.versions.node, versions, results };
   fs.writeFileSync(outPath, JSON.stringify(output));
 }
 
