@@ -20,6 +20,7 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from conformance.edits.capabilities import EditSpec, edit_problems, parse_edits
 from conformance.errors import ConfigError
 from conformance.gpt.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.gpt.params import GptSpec, param_problems, parse_gpt
@@ -51,6 +52,8 @@ class ModelSpec:
     # judged as the DALL·E form, which is also what an unknown family falls back to.
     family: str = "dalle"
     gpt: GptSpec | None = None
+    # What the model's edits take (None: not declared, so edits are not probed).
+    edits: EditSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,9 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     if not gpt.size.fixed:
         problems.append("size.values lists no WIDTHxHEIGHT size (auto alone cannot be planned)")
     problems += [f"rules: {m}" for m in rule_problems(gpt)]
+    edits = parse_edits(raw.get("edits"))
+    if edits is not None:
+        problems += edit_problems(edits, gpt.size.values)
     for quality, table in gpt.prices.items():
         if quality not in gpt.values("quality"):
             problems.append(f"prices.{quality}: not one of its qualities")
@@ -218,6 +224,7 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         sizes_exhaustive=gpt.size.rule is None,
         family="gpt",
         gpt=gpt,
+        edits=edits,
     )
 
 

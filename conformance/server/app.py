@@ -32,6 +32,8 @@ from conformance.server.contract import (
     Violation,
     parse_body,
 )
+from conformance.server.edit_answer import edit_answer, edit_stream
+from conformance.server.edit_form import BodyTooLarge, check_edit, read_form
 from conformance.server.faults import ACCEPT_RULE_FAULTS, FAULTS, unknown_faults
 from conformance.server.gpt import GptGeneration
 from conformance.server.gpt import answer as gpt_answer
@@ -465,6 +467,41 @@ async def _stream(
     return StreamingResponse(send(), media_type=stream_media_type(state))
 
 
+async def edits(request: Request) -> Response:
+    """POST /v1/images/edits: multipart, judged by OpenAI's edit rules (server/edit_form.py)."""
+    state = _state(request)
+    state.count_request()
+    hiccup = state.flaky_status()
+    if hiccup is not None:
+        return _transient(hiccup)
+    refusal = _auth_refusal(request, state)
+    if refusal is not None:
+        return refusal
+    try:
+        items = await read_form(request)
+    except BodyTooLarge:
+        return _error(state, 413, "Maximum content size limit exceeded.", type_="server_error")
+    if isinstance(items, Violation):
+        return _validation_error(state, items)
+    job = await run_in_threadpool(check_edit, items, state.profile, state)
+    if isinstance(job, Violation):
+        return _validation_error(state, job)
+    if state.latency_s:
+        await asyncio.sleep(state.latency_s)
+    if job.stream:
+        chunks, images = await run_in_threadpool(edit_stream, state, job, _created(state))
+        state.count_billed(images)
+
+        async def send() -> AsyncIterator[bytes]:
+            for chunk in chunks:
+                yield chunk
+
+        return StreamingResponse(send(), media_type=stream_media_type(state))
+    payload, images = await run_in_threadpool(edit_answer, state, job, _created(state))
+    state.count_billed(images)
+    return _send(state, payload)
+
+
 async def image_file(request: Request) -> Response:
     png = _state(request).image(request.path_params["image_id"])
     if png is None:
@@ -514,6 +551,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/v1/images/generations", generations, methods=["POST"]),
+            Route("/v1/images/edits", edits, methods=["POST"]),
             Route("/v1/files/{image_id}.png", image_file, methods=["GET"]),
             Route("/_reference/stats", stats, methods=["GET"]),
         ]

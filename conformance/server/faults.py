@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from conformance.server.contract import MALFORMED_JSON, RULES
+from conformance.server.edit_faults import EDIT_FAULT_MODELS, EDIT_FAULT_PROFILE, EDIT_FAULTS
 from conformance.server.gpt import GPT_TOLERATED
 
 
@@ -359,10 +360,23 @@ _STREAM_FAULTS: tuple[Fault, ...] = tuple(
     )
 )
 
+_EDIT_FAULTS: tuple[Fault, ...] = tuple(
+    Fault(
+        name, breaks, description, also=also, profile=EDIT_FAULT_PROFILE, models=EDIT_FAULT_MODELS
+    )
+    for name, breaks, description, also in EDIT_FAULTS
+)
+
 FAULTS: Mapping[str, Fault] = MappingProxyType(
     {
         fault.name: fault
-        for fault in (*_accept_faults(), *_OTHER_FAULTS, *_GPT_FAULTS, *_STREAM_FAULTS)
+        for fault in (
+            *_accept_faults(),
+            *_OTHER_FAULTS,
+            *_GPT_FAULTS,
+            *_STREAM_FAULTS,
+            *_EDIT_FAULTS,
+        )
     }
 )
 
