@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.covering import PROMPT, covering_rows
+from conformance.edits.plan import edit_price, edit_probes
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt.plan import base_request, gpt_refused_probes, gpt_valid_probes
 from conformance.gpt.pricing import request_price
@@ -50,11 +51,16 @@ class Plan:
         return sum(p.expect.images for p in self.billable)
 
     def estimated_cost(self) -> float:
-        total = 0.0
-        for probe in self.billable:
-            model = self.profile.models[probe.model]
-            total += request_price(model, probe.body, probe.expect.images or 1) or 0.0
-        return total
+        return sum(probe_price(self.profile.models[p.model], p) or 0.0 for p in self.billable)
+
+
+def probe_price(model: ModelSpec, probe: Probe, images: int | None = None) -> float | None:
+    """USD for a billable probe (``images``: how many it bills, default its expectation's);
+    an edit adds its input images."""
+    count = images if images is not None else probe.expect.images or 1
+    if probe.operation == "edits":
+        return edit_price(model, probe)
+    return request_price(model, probe.body, count)
 
 
 def _cheapest_size(model: ModelSpec) -> str:
@@ -350,12 +356,15 @@ def build_plan(
     refused: list[Probe] = []
     if fixed:
         valid = [p for spec in specs for p in valid_probes(spec)]
+        edits = [p for spec in specs for p in edit_probes(spec)]
+        valid += [p for p in edits if p.billable]
         auth = auth_probes(profile, shared_model)
         if zero_balance:
             auth.append(balance_probe(profile, shared_model))
         refused = [
             p for spec in specs for p in refused_probes(profile, spec, shared=spec is shared_model)
         ]
+        refused += [p for p in edits if not p.billable]
     examples = [p for p in example_probes(profile) if p.model in chosen]
     return Plan(
         profile=profile,

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from conformance.vocabulary import Operation
+
+if TYPE_CHECKING:  # types only: an edit probe carries the case it was built from
+    from conformance.edits.cases import EditCase
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
 # billable generation; balance: sent with an empty-balance key; example: an answer
@@ -58,6 +63,8 @@ class Probe:
     title: str
     kind: ProbeKind
     expect: Expectation
+    # The endpoint it is sent to (vocabulary.OPERATION_PATHS).
+    operation: Operation = "generations"
     body: Mapping[str, Any] | None = None
     raw_body: bytes | None = None
     auth: AuthMode = "key"
@@ -68,6 +75,8 @@ class Probe:
     # For kind "example": the answer the vendor's docs print, and where.
     answer: Mapping[str, Any] | None = None
     source: str | None = None
+    # For operation "edits": the inputs, mask and expectations the body was built from.
+    edit: EditCase | None = None
 
     @property
     def key(self) -> str:

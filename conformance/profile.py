@@ -8,6 +8,7 @@ the resulting :class:`Profile`, never the YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -192,6 +193,9 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     edits = parse_edits(raw.get("edits"))
     if edits is not None:
         problems += edit_problems(edits, gpt.size.values)
+        if not gpt.supported("stream"):
+            # A model that does not stream does not stream its edits either.
+            edits = dataclasses.replace(edits, stream=False, partial_images=0)
     for quality, table in gpt.prices.items():
         if quality not in gpt.values("quality"):
             problems.append(f"prices.{quality}: not one of its qualities")

@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+# The endpoint a probe is sent to (POST /v1/images/<operation>).
+Operation = Literal["generations", "edits"]
+OPERATIONS: tuple[Operation, ...] = ("generations", "edits")
+# Below the API root (".../v1"), as the transport sends it and the OpenAPI spec names it.
+OPERATION_PATHS: dict[Operation, str] = {
+    "generations": "/images/generations",
+    "edits": "/images/edits",
+}
+
 # must: breaks a drop-in OpenAI client; should: deviates from the contract,
 # clients usually cope; may: advisory. Strongest first.
 Severity = Literal["must", "should", "may"]

@@ -6,6 +6,7 @@ from conformance.checks import (
     auth,
     balance,
     clients,
+    edits,
     errors,
     generation,
     gpt,
@@ -18,7 +19,19 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
+_MODULES = (
+    auth,
+    balance,
+    validation,
+    errors,
+    generation,
+    images,
+    clients,
+    usage,
+    gpt,
+    stream,
+    edits,
+)
 
 
 def all_checks() -> list[Check]:

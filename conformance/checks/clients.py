@@ -23,7 +23,8 @@ def _streams(probe: Probe) -> bool:
 
 def _answers(client: Client) -> Applies:
     def applies(probe: Probe) -> bool:
-        if probe.kind not in ("valid", "example"):
+        # The clients replay generations (images.generate); edits are not replayed yet.
+        if probe.kind not in ("valid", "example") or probe.operation != "generations":
             return False
         if _streams(probe):
             return client.streams

@@ -27,13 +27,13 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
-from conformance.checks.stream import parsed_stream
+from conformance.checks.stream import parsed_stream, stream_types
 from conformance.checks.usage import shape_problems
 from conformance.gpt.params import AUTO
 from conformance.imaging import decode_b64, opened, sniff
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
-from conformance.sse import COMPLETED, completed_answer
+from conformance.sse import completed_answer
 
 
 def _gpt_valid(probe: Probe) -> bool:
@@ -51,9 +51,10 @@ def _answer(ctx: Context) -> dict[str, Any] | Result:
         return ctx.payload
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    answer = completed_answer(parsed_stream(ctx.response.body))
+    completed = stream_types(ctx.probe)[1]
+    answer = completed_answer(parsed_stream(ctx.response.body), completed)
     if answer is None:
-        return skipped(f"no {COMPLETED} event to judge (judged by stream.completed)")
+        return skipped(f"no {completed} event to judge (judged by stream.completed)")
     return answer
 
 

@@ -16,10 +16,10 @@ from conformance.checks.base import (
     passed,
     skipped,
 )
-from conformance.checks.stream import parsed_stream
+from conformance.checks.stream import parsed_stream, stream_types
 from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.profile import openai_baseline
-from conformance.sse import COMPLETED, completed_answer
+from conformance.sse import completed_answer
 
 
 def _expects(fmt: str) -> Any:
@@ -104,7 +104,7 @@ def _streamed_items(ctx: Context) -> list[Any] | None:
     """The completed images of a 2xx event stream, as ``data`` items."""
     if not ctx.probe.expect.stream or ctx.payload is not None or not 200 <= ctx.status < 300:
         return None
-    answer = completed_answer(parsed_stream(ctx.response.body))
+    answer = completed_answer(parsed_stream(ctx.response.body), stream_types(ctx.probe)[1])
     return answer["data"] if answer is not None else None
 
 
@@ -120,7 +120,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
         data: bytes | None = None
         source = ""
         if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-            source = f"{COMPLETED}.b64_json" if streamed else "b64_json"
+            source = f"{stream_types(ctx.probe)[1]}.b64_json" if streamed else "b64_json"
             try:
                 data = decode_b64(item["b64_json"])
             except ValueError:

@@ -27,9 +27,7 @@ from conformance.gpt.params import AUTO
 from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.probes import Probe
 from conformance.sse import (
-    COMPLETED,
-    IMAGE_EVENTS,
-    PARTIAL,
+    EVENT_TYPES,
     UNNAMED,
     Event,
     ParsedStream,
@@ -51,6 +49,12 @@ def _asks_stream(probe: Probe) -> bool:
     """Any request sent with ``stream: true`` (refused ones included)."""
     body = probe.body if isinstance(probe.body, dict) else {}
     return probe.kind in ("valid", "invalid") and body.get("stream") is True
+
+
+def stream_types(probe: Probe) -> tuple[str, str]:
+    """The partial and completed event types of the probe's operation's stream."""
+    partial, completed = EVENT_TYPES[probe.operation]
+    return partial, completed
 
 
 @lru_cache(maxsize=8)
@@ -224,10 +228,10 @@ def event_types(ctx: Context) -> Result:
                 f"{event.shown} has no type: openai-python yields it with type None (strict "
                 "mode: ValidationError); apps dispatch on type"
             )
-        if kind not in IMAGE_EVENTS:
+        if kind not in stream_types(ctx.probe):
             return failed(
-                f"{event.shown} has type {str(kind)[:60]!r}, not an image generation event "
-                f"({', '.join(IMAGE_EVENTS)}): typed clients cannot parse it"
+                f"{event.shown} has type {str(kind)[:60]!r}, not an image {ctx.probe.operation} "
+                f"event ({', '.join(stream_types(ctx.probe))}): typed clients cannot parse it"
             )
     return passed(_types(parsed.events))
 
@@ -246,7 +250,7 @@ def partials(ctx: Context) -> Result:
     if isinstance(parsed, Result):
         return parsed
     expect = ctx.probe.expect
-    found = parsed.of_type(PARTIAL)
+    found = parsed.of_type(stream_types(ctx.probe)[0])
     asked = expect.partial_images * (expect.n or 1)
     if len(found) > asked:
         return failed(
@@ -285,31 +289,32 @@ def completed(ctx: Context) -> Result:
     if isinstance(parsed, Result):
         return parsed
     expect = ctx.probe.expect
+    completed_type = stream_types(ctx.probe)[1]
     seen = parsed.read_by_clients
     for event in seen:
         error = event.payload.get("error") if isinstance(event.payload, dict) else None
         if error:
             message = error.get("message") if isinstance(error, dict) else error
             return failed(f"{event.shown} is an error instead of the image: {str(message)[:120]}")
-    done = [e for e in seen if e.type == COMPLETED]
+    done = [e for e in seen if e.type == completed_type]
     want = expect.n or 1
     if not done:
-        if parsed.of_type(COMPLETED):
+        if parsed.of_type(completed_type):
             return failed(
-                f"{COMPLETED} comes after data: [DONE]: both official clients stop reading "
+                f"{completed_type} comes after data: [DONE]: both official clients stop reading "
                 "at [DONE] and never see it"
             )
         return failed(
-            f"no {COMPLETED} event in a stream of {len(parsed.events)} event(s) "
+            f"no {completed_type} event in a stream of {len(parsed.events)} event(s) "
             f"({_types(parsed.events)}): the app never gets the image"
         )
     if len(done) != want:
-        return failed(f"{len(done)} {COMPLETED} events for n = {want}")
+        return failed(f"{len(done)} {completed_type} events for n = {want}")
     last = seen.index(done[-1])
     after = [e for e in parsed.events[last + 1 :] if not e.done]
     if after:
         return failed(
-            f"{len(after)} event(s) after the last {COMPLETED} ({_types(after)}): the "
+            f"{len(after)} event(s) after the last {completed_type} ({_types(after)}): the "
             "stream must end there"
         )
     for event in done:
@@ -318,14 +323,15 @@ def completed(ctx: Context) -> Result:
             return failed(image)
         if expect.size not in (None, AUTO) and image.size != expect.size:
             return failed(f"{event.shown} is a {image.size} image; size was {expect.size}")
-    return passed(f"{len(done)} {COMPLETED}, last, a {expect.output_format} image")
+    return passed(f"{len(done)} {completed_type}, last, a {expect.output_format} image")
 
 
 def _event_problems(ctx: Context, event: Event) -> list[str]:
     payload = event.payload
     assert isinstance(payload, dict)
     expect = ctx.probe.expect
-    required = [*_REQUIRED, "partial_image_index" if event.type == PARTIAL else "usage"]
+    partial, completed = stream_types(ctx.probe)
+    required = [*_REQUIRED, "partial_image_index" if event.type == partial else "usage"]
     missing = [key for key in required if payload.get(key) is None]
     problems = []
     if missing:
@@ -350,7 +356,7 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
         value = payload.get(key)
         if value is not None and want not in (None, AUTO) and value != want:
             problems.append(f"{key} {value!r}; asked {want!r}")
-    if event.type == COMPLETED and payload.get("usage") is not None:
+    if event.type == completed and payload.get("usage") is not None:
         problems += shape_problems(payload["usage"], "openai")
     return problems
 
@@ -369,7 +375,7 @@ def fields(ctx: Context) -> Result:
     parsed = _stream(ctx)
     if isinstance(parsed, Result):
         return parsed
-    judged = [e for e in parsed.events if e.type in IMAGE_EVENTS]
+    judged = [e for e in parsed.events if e.type in stream_types(ctx.probe)]
     for event in judged:
         problems = _event_problems(ctx, event)
         if problems:

@@ -32,16 +32,15 @@ from conformance.edits.inputs import PAINT
 from conformance.edits.pricing import input_image_tokens
 from conformance.server.edit_form import EditJob
 from conformance.server.gpt import GptGeneration
+from conformance.sse import COMPLETED, EDIT_COMPLETED, EDIT_PARTIAL, PARTIAL
 
 if TYPE_CHECKING:
     from conformance.server.app import ReferenceState
 
 Json = dict[str, Any]
-EDIT_PARTIAL = "image_edit.partial_image"
-EDIT_COMPLETED = "image_edit.completed"
 _GENERATION_TYPES = {
-    EDIT_PARTIAL: "image_generation.partial_image",
-    EDIT_COMPLETED: "image_generation.completed",
+    EDIT_PARTIAL: PARTIAL,
+    EDIT_COMPLETED: COMPLETED,
 }
 _TOKENS_PER_MEGAPIXEL = {"low": 272, "medium": 1056, "high": 4160}
 _PARTIAL_TOKENS = 100

@@ -41,6 +41,7 @@ from conformance.transport.reasons import describe, gave_up, lost, root_cause
 from conformance.transport.retry import Kind, RetryPolicy, after_answer, after_failure
 from conformance.transport.slots import Slots
 from conformance.transport.values import Counters, Limit, Settings, Target, Timeouts
+from conformance.vocabulary import OPERATION_PATHS
 
 USER_AGENT = f"imagegen-conformance/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -348,7 +349,7 @@ class Transport:
         limit = self.timeouts.refusal() if quick else self.timeouts.generation()
         request = client.build_request(
             "POST",
-            self.target.endpoint,
+            self.target.url(OPERATION_PATHS[probe.operation]),
             content=body,
             headers=self._headers(probe),
             timeout=_httpx_timeout(limit),

@@ -88,7 +88,11 @@ class Target:
 
     @property
     def endpoint(self) -> str:
-        return self.base_url.rstrip("/") + GENERATIONS_PATH
+        return self.url(GENERATIONS_PATH)
+
+    def url(self, path: str) -> str:
+        """Where a request to ``path`` (below the API root) goes."""
+        return self.base_url.rstrip("/") + path
 
     def auth_value(self, key: str) -> str:
         return f"{self.auth_scheme} {key}" if self.auth_scheme else key

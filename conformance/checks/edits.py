@@ -1,0 +1,264 @@
+"""Answers to edits (``POST /images/edits``): what only an edit can get wrong.
+
+Every generations check also judges an edit's answer (status, schema, images,
+echo, the stream's framing); these judge what the edit adds: a list of images
+sent as ``image[]`` accepted, the stream's own event types, the output size
+following ``size`` or the input, the input images billed, ``n`` honoured and
+the mask having an effect. The inputs and the expectations come from the
+probe's :class:`~conformance.edits.cases.EditCase`.
+"""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from PIL import Image
+
+from conformance.checks.base import (
+    Context,
+    Result,
+    check,
+    error_text,
+    failed,
+    not_a_success,
+    passed,
+    skipped,
+)
+from conformance.checks.stream import parsed_stream
+from conformance.edits import effect, inputs
+from conformance.edits.cases import EditCase
+from conformance.imaging import decode_b64, opened
+from conformance.probes import Probe
+from conformance.sse import EDIT_COMPLETED, EDIT_EVENTS, EDIT_PARTIAL, completed_answer
+
+# The per-image input tokens an answer must count, as a share of the profile's
+# figure: OpenAI's counts vary with the input's shape (tiles, patches).
+USAGE_SHARE = 0.75
+# For size auto on a model that takes any size: the output's shape within this of the input's.
+ASPECT_TOLERANCE = 0.05
+_REQUIRED = ("type", "b64_json", "created_at", "size", "quality", "background", "output_format")
+
+
+def _edit(probe: Probe) -> EditCase | None:
+    return probe.edit if probe.operation == "edits" and probe.kind == "valid" else None
+
+
+def _case(ctx: Context) -> EditCase:
+    case = ctx.probe.edit
+    assert case is not None
+    return case
+
+
+def _answer(ctx: Context) -> dict[str, Any] | Result:
+    """The answer as an app reads it: the JSON object, or the stream's completed events."""
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
+    if not ctx.probe.expect.stream:
+        if not isinstance(ctx.payload, dict):
+            return skipped("no JSON object to judge (judged by generation.schema)")
+        return ctx.payload
+    answer = completed_answer(parsed_stream(ctx.response.body), EDIT_COMPLETED)
+    if answer is None:
+        return skipped(f"no {EDIT_COMPLETED} event to judge (judged by edits.stream-events)")
+    return answer
+
+
+def _images(ctx: Context) -> list[bytes] | Result:
+    answer = _answer(ctx)
+    if isinstance(answer, Result):
+        return answer
+    items = answer.get("data")
+    if not isinstance(items, list) or not items:
+        return skipped("no images in the answer (judged by generation.schema)")
+    out = []
+    for item in items:
+        b64 = item.get("b64_json") if isinstance(item, dict) else None
+        if not isinstance(b64, str):
+            return skipped("an image without b64_json (judged by gpt-image.b64-only)")
+        try:
+            out.append(decode_b64(b64))
+        except (ValueError, binascii.Error):
+            return skipped("b64_json that is not base64 (judged by images.b64)")
+    return out
+
+
+@check(
+    "edits.images-list",
+    title="several images sent as image[] parts are accepted",
+    severity="must",
+    applies=lambda p: (c := _edit(p)) is not None and c.images_sent > 1,
+)
+def images_list(ctx: Context) -> Result:
+    """openai-python and openai-node send a list of images as repeated ``image[]``
+    parts (a list of one too). A server that takes only ``image`` breaks every
+    multi-image edit an app makes with the SDKs: LiteLLM 1.100-1.101 forwarded
+    the list as a stray text part, which OpenAI refuses with 400 invalid_type."""
+    case = _case(ctx)
+    if 200 <= ctx.status < 300:
+        return passed(f"{case.images_sent} images sent as image[] parts: answered {ctx.status}")
+    return failed(
+        f"{case.images_sent} images sent as image[] parts, as both SDKs send a list, were "
+        f"refused: HTTP {ctx.status} {error_text(ctx.response)!r}"
+    )
+
+
+@check(
+    "edits.stream-events",
+    title="an edit stream's events are image_edit.*, with their required fields",
+    severity="must",
+    applies=lambda p: (c := _edit(p)) is not None and c.stream,
+)
+def stream_events(ctx: Context) -> Result:
+    """Spec ``ImageEditStreamEvent``: ``image_edit.partial_image`` (with
+    ``partial_image_index``) and ``image_edit.completed`` (with ``usage``).
+    Apps wait for ``event.type == "image_edit.completed"``; a stream of
+    ``image_generation.*`` events gives them no image and no error
+    (openai-python's default mode even parses them as partial images)."""
+    if (refused := not_a_success(ctx)) is not None:
+        return refused
+    if ctx.payload is not None:
+        return failed("stream: true on an edit was answered with a JSON body, not a stream")
+    events = [e for e in parsed_stream(ctx.response.body).events if not e.done]
+    foreign = [e for e in events if isinstance(e.type, str) and e.type not in EDIT_EVENTS]
+    if foreign:
+        kinds = sorted({str(e.type) for e in foreign})
+        return failed(
+            f"{len(foreign)} event(s) of type {', '.join(kinds)} on an edit stream; an edit "
+            f"streams {EDIT_PARTIAL} and {EDIT_COMPLETED}: apps waiting for the completed edit "
+            "never get the image"
+        )
+    done = [e for e in events if e.type == EDIT_COMPLETED]
+    if not done:
+        return failed(f"no {EDIT_COMPLETED} event in {len(events)} event(s)")
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        extra = "partial_image_index" if event.type == EDIT_PARTIAL else "usage"
+        missing = [k for k in (*_REQUIRED, extra) if payload.get(k) is None]
+        if missing:
+            return failed(f"{event.shown} lacks {', '.join(missing)}")
+    partials = len(events) - len(done)
+    return passed(f"{partials} {EDIT_PARTIAL} and {len(done)} {EDIT_COMPLETED}, every field")
+
+
+def _shape_follows(width: int, height: int) -> bool:
+    want = inputs.WIDTH / inputs.HEIGHT
+    return abs(width / height - want) <= ASPECT_TOLERANCE * want
+
+
+@check(
+    "edits.size",
+    title="the edited image has the size asked, or the input's shape for auto",
+    severity="should",
+    applies=lambda p: (c := _edit(p)) is not None and c.expected_size is not None,
+)
+def size(ctx: Context) -> Result:
+    """``size`` sets the output's size; ``auto`` follows the first input's shape
+    (OpenAI's guide). An app that asks for a banner and gets a square lays it out wrong."""
+    case = _case(ctx)
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    for index, data in enumerate(images):
+        try:
+            with opened(data) as image:
+                width, height = image.size
+        except (OSError, ValueError, SyntaxError):
+            return skipped(f"image {index} is no image (judged by images.b64)")
+        got = f"{width}x{height}"
+        if got == case.expected_size:
+            continue
+        if case.size == "auto" and _shape_follows(width, height):
+            continue
+        asked = "auto, the input being " if case.size == "auto" else ""
+        shape = f"{inputs.WIDTH}x{inputs.HEIGHT}" if case.size == "auto" else case.size
+        return failed(
+            f"image {index} is {got}; size was {asked}{shape} (expected {case.expected_size})"
+        )
+    return passed(f"{len(images)} image(s) of {case.expected_size} (size {case.size})")
+
+
+def _usage(answer: dict[str, Any]) -> dict[str, Any] | None:
+    usage = answer.get("usage")
+    return usage if isinstance(usage, dict) else None
+
+
+@check(
+    "edits.usage",
+    title="usage counts the input image tokens of every image sent",
+    severity="should",
+    applies=lambda p: _edit(p) is not None,
+)
+def usage(ctx: Context) -> Result:
+    """An edit bills its input images as image tokens, on top of the prompt and
+    the output (``input_tokens_details.image_tokens``, 0 on generations). A usage
+    that leaves them out under-reports the cost of every edit."""
+    case = _case(ctx)
+    answer = _answer(ctx)
+    if isinstance(answer, Result):
+        return answer
+    found = _usage(answer)
+    if found is None:
+        return skipped("no usage (judged by gpt-image.usage)")
+    details = found.get("input_tokens_details")
+    tokens = details.get("image_tokens") if isinstance(details, dict) else None
+    if isinstance(tokens, bool) or not isinstance(tokens, int):
+        return failed(f"input_tokens_details.image_tokens is {tokens!r}, not a count")
+    model = ctx.model
+    per_image = model.edits.input_image_tokens if model and model.edits else 1
+    floor = int(USAGE_SHARE * per_image * case.images_sent)
+    if tokens <= 0 or tokens < floor:
+        return failed(
+            f"input_tokens_details.image_tokens {tokens} for {case.images_sent} input image(s); "
+            f"at least {floor} expected ({per_image} per image documented)"
+        )
+    total = found.get("input_tokens")
+    if isinstance(total, int) and total < tokens:
+        return failed(f"input_tokens {total} is less than its image_tokens {tokens}")
+    return passed(f"{tokens} input image tokens for {case.images_sent} image(s)")
+
+
+@check(
+    "edits.count",
+    title="as many edited images as n asked for",
+    severity="should",
+    applies=lambda p: _edit(p) is not None,
+)
+def count(ctx: Context) -> Result:
+    """``n`` edits of the same inputs; a server that returns one bills the app
+    for fewer images than it planned around, or leaves its layout short."""
+    case = _case(ctx)
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    if len(images) != case.n:
+        return failed(f"{len(images)} image(s) for n = {case.n}")
+    return passed(f"{len(images)} image(s), n = {case.n}")
+
+
+@check(
+    "edits.mask-effect",
+    title="the mask has an effect: the masked area changed more than the rest",
+    severity="may",
+    applies=lambda p: (c := _edit(p)) is not None and c.mask,
+)
+def mask_effect(ctx: Context) -> Result:
+    """``may``: GPT masking is prompt-guided, not pixel-exact, so a real model
+    may repaint outside the mask too; but the mean change inside the opening
+    must clearly exceed the change outside. A gateway that drops the mask
+    regenerates the whole image evenly (seen in the wild)."""
+    case = _case(ctx)
+    images = _images(ctx)
+    if isinstance(images, Result):
+        return images
+    first = case.form.images[0].data
+    try:
+        found = effect.change(first, images[0])
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return skipped("the edited image cannot be decoded (judged by images.b64)")
+    if found.masked:
+        return passed(found.describe())
+    return failed(
+        f"{found.describe()}: the mask seems ignored (inside must change at least "
+        f"{effect.RATIO:g}x as much as outside, and by {effect.MIN_CHANGE:g} levels)"
+    )
