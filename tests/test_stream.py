@@ -42,9 +42,7 @@ def test_every_streaming_gpt_model_streams_its_two_cheapest_covering_requests() 
     plan = build_plan(OPENAI)
     for model in OPENAI.models:
         spec = OPENAI.models[model]
-        billable = [
-            p for p in plan.billable if p.model == model and p.operation == "generations"
-        ]
+        billable = [p for p in plan.billable if p.model == model and p.operation == "generations"]
         streams = [p for p in billable if p.expect.stream]
         # Streams are covering requests, not requests of their own: each carries its
         # row's values, and the one with a partial image is the cheapest request.
