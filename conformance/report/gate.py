@@ -119,6 +119,8 @@ def _probes(entries: list[dict[str, Any]], model: str) -> dict[str, list[dict[st
     out: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         probe = entry.get("probe") or {}
+        if probe.get("operation", "generations") != "generations":
+            continue  # an edit's size or n is no generation's
         if probe.get("kind") == "valid" and entry.get("model") == model:
             out.setdefault(str(probe["id"]), []).append(entry)
     return out

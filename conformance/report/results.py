@@ -120,6 +120,8 @@ def view_entry(result: ViewResult) -> dict[str, Any]:
 def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
     """What was asked, with documented defaults applied: what the gate reads."""
     entry: dict[str, Any] = {"id": probe.id, "kind": probe.kind, "origin": probe.origin}
+    if probe.operation != "generations":
+        entry["operation"] = probe.operation
     if probe.kind in ("valid", "example"):
         body = dict(probe.body or {})
         model = profile.models.get(probe.model)

@@ -28,12 +28,20 @@ from conformance.vocabulary import View, worst
 _PER_PROBE = frozenset({"auth", "invalid", "balance"})
 
 
+def operation(entry: dict[str, Any]) -> str:
+    """The endpoint a verdict's request went to (absent: generations, as before edits)."""
+    return str((entry.get("probe") or {}).get("operation") or "generations")
+
+
 def row_key(entry: dict[str, Any]) -> str | None:
     probe = entry.get("probe") or {}
     kind = probe.get("kind")
     if kind == "example":
         return None
     check = str(entry["check"])
+    if operation(entry) == "edits":
+        # Edits are their own rows: a check over a model's edits is not its generations'.
+        return str(entry["id"]) if kind in _PER_PROBE else f"edits:{check}"
     if probe.get("origin") == "fuzz":
         return f"{check}[fuzz]"
     return str(entry["id"]) if kind in _PER_PROBE else check
@@ -159,4 +167,8 @@ def _row_meta(key: str, entry: dict[str, Any]) -> dict[str, str]:
     if "[" not in key:
         # One row over many requests: the check's title without the request's.
         title = title.split(": ")[0]
-    return {"feature": str(entry["feature"]), "severity": str(entry["severity"]), "title": title}
+    # Every verdict on an edit is grouped under the edits feature, whatever its check.
+    feature = "edits" if operation(entry) == "edits" else str(entry["feature"])
+    if feature == "edits" and not title.startswith("edit"):
+        title = f"edit: {title}"
+    return {"feature": feature, "severity": str(entry["severity"]), "title": title}
