@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from conformance.errors import ConfigError
 from conformance.plan import build_plan
 from conformance.profile import load_profile
+from conformance.report.gate import gate, load_app
 from conformance.report.matrix import build, markdown
 from tests.conftest import SuiteRun
 
@@ -76,3 +80,31 @@ def test_edits_are_their_own_rows_in_the_matrix_and_the_report(
     assert "edits" in markdown(matrix)
     html = (Path(run.report_dir) / "report.html").read_text()
     assert "<td>edits</td>" in html
+
+
+def test_the_gate_reads_an_apps_edits(tmp_path: Path, run_suite: Callable[..., SuiteRun]) -> None:
+    app = tmp_path / "app.yaml"
+    app.write_text(
+        "name: photo-editor\n"
+        "models:\n"
+        "  gpt-image-1-mini:\n"
+        "    edits: {images: 2, mask: true, stream: false}\n"
+    )
+    needs = load_app(app)
+    clean = run_suite(*MINI, "-k", "edits. or generation.status")
+    broken = run_suite(*MINI, "-k", "edits. or generation.status", "--fault", "edit-image-only")
+    passed = gate(needs, clean.report_dir / "results.json")
+    assert passed.ok, passed.text()
+    failed = gate(needs, broken.report_dir / "results.json", clean.report_dir / "results.json")
+    assert not failed.ok
+    assert any("edits with 2 images and a mask fail" in b for b in failed.breaks), failed.breaks
+    assert any("edits.images-list" in b or "generation.status" in b for b in failed.breaks)
+    # An app that only streams single-image edits is not broken by the image[] fault.
+    app.write_text(
+        "name: streamer\nmodels:\n  gpt-image-1-mini:\n    edits: {images: 1, stream: true}\n"
+    )
+    streamer = gate(load_app(app), broken.report_dir / "results.json")
+    assert not any("streamed edits" in b for b in streamer.breaks), streamer.breaks
+    app.write_text("name: typo\nmodels:\n  gpt-image-1-mini:\n    edits: {imagez: 2}\n")
+    with pytest.raises(ConfigError, match="imagez"):
+        load_app(app)
