@@ -22,6 +22,7 @@ import jsonschema
 import yaml
 
 from conformance.edits.capabilities import EditSpec, edit_problems, parse_edits
+from conformance.edits.inputs import InputImageError
 from conformance.errors import ConfigError
 from conformance.gpt.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.gpt.params import GptSpec, param_problems, parse_gpt
@@ -190,7 +191,10 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     if not gpt.size.fixed:
         problems.append("size.values lists no WIDTHxHEIGHT size (auto alone cannot be planned)")
     problems += [f"rules: {m}" for m in rule_problems(gpt)]
-    edits = parse_edits(raw.get("edits"))
+    try:
+        edits = parse_edits(raw.get("edits"), Path(where).parent)
+    except InputImageError as exc:
+        raise ConfigError(f"{at}.edits.input_image: {exc}") from None
     if edits is not None:
         problems += edit_problems(edits, gpt.size.values)
         if not gpt.supported("stream"):

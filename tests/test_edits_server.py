@@ -5,7 +5,7 @@ capabilities (an unknown one is one line)."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from conformance.resources import bundled_profiles
 from conformance.server import edit_form
 from conformance.server.app import create_app
 from conformance.sse import parse_stream
+from tests.conftest import SuiteRun
 
 KEY = "sk-test"
 MODEL = "gpt-image-1-mini"
@@ -176,3 +177,35 @@ def test_bodies_are_the_same_bytes_every_time() -> None:
     body, _ = form.encode()
     assert body.count(b'name="image[]"') == 2
     assert b'filename="first.png"\r\nContent-Type: image/png' in body
+
+
+def test_an_unreadable_input_image_is_one_line_and_exit_4(
+    tmp_path: Path, run_cli: Callable[..., SuiteRun]
+) -> None:
+    (tmp_path / "photo.png").write_bytes(b"not an image at all")
+    path = _openai_with(tmp_path, {"input_image": "photo.png"})
+    with pytest.raises(ConfigError) as err:
+        load_profile(str(path))
+    message = str(err.value)
+    assert f"models.{MODEL}.edits.input_image" in message
+    assert "not a readable image" in message
+    assert "\n" not in message
+    run = run_cli("run", "--plan", "--profile", str(path))
+    assert run.exit_code == 4
+    assert "Traceback" not in run.output
+    missing = _openai_with(tmp_path, {"input_image": "nowhere.png"})
+    assert run_cli("run", "--plan", "--profile", str(missing)).exit_code == 4
+
+
+def test_a_supplied_input_image_is_the_first_input(tmp_path: Path) -> None:
+    (tmp_path / "photo.jpg").write_bytes(inputs.flat_image((10, 200, 10), 120, 120, "JPEG"))
+    profile = load_profile(str(_openai_with(tmp_path, {"input_image": "photo.jpg"})))
+    model = profile.models[MODEL]
+    assert model.edits is not None
+    multi, stream = edit_cases(MODEL, model.edits, ("auto", *model.sizes), "low")[:2]
+    first = multi.form.images[0]
+    assert (first.filename, first.content_type) == ("first.jpg", "image/jpeg")
+    assert stream.expected_size == "1024x1024"  # a square input: auto is square
+    answer = _post(_client(profile), multi.form).json()
+    png = base64.b64decode(answer["data"][0]["b64_json"])
+    assert effect.change(first.data, png).masked

@@ -26,7 +26,7 @@ from conformance.checks.base import (
     skipped,
 )
 from conformance.checks.stream import parsed_stream
-from conformance.edits import effect, inputs
+from conformance.edits import effect
 from conformance.edits.cases import EditCase
 from conformance.imaging import decode_b64, opened
 from conformance.probes import Probe
@@ -141,8 +141,8 @@ def stream_events(ctx: Context) -> Result:
     return passed(f"{partials} {EDIT_PARTIAL} and {len(done)} {EDIT_COMPLETED}, every field")
 
 
-def _shape_follows(width: int, height: int) -> bool:
-    want = inputs.WIDTH / inputs.HEIGHT
+def _shape_follows(width: int, height: int, given: tuple[int, int]) -> bool:
+    want = given[0] / given[1]
     return abs(width / height - want) <= ASPECT_TOLERANCE * want
 
 
@@ -168,10 +168,10 @@ def size(ctx: Context) -> Result:
         got = f"{width}x{height}"
         if got == case.expected_size:
             continue
-        if case.size == "auto" and _shape_follows(width, height):
+        if case.size == "auto" and _shape_follows(width, height, case.input_size):
             continue
         asked = "auto, the input being " if case.size == "auto" else ""
-        shape = f"{inputs.WIDTH}x{inputs.HEIGHT}" if case.size == "auto" else case.size
+        shape = "x".join(map(str, case.input_size)) if case.size == "auto" else case.size
         return failed(
             f"image {index} is {got}; size was {asked}{shape} (expected {case.expected_size})"
         )

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from conformance.edits.inputs import InputImage, read_input_image
 
 # OpenAI: up to 16 input images (spec maxItems), png/webp/jpg under 50 MB each.
 MAX_IMAGES = 16
@@ -46,6 +49,8 @@ class EditSpec:
     input_image_tokens: int = DEFAULT_INPUT_IMAGE_TOKENS
     # USD per 1M input image tokens; None: no price published (the budget counts images only).
     input_image_price: float | None = None
+    # The first input image a profile supplies instead of the drawn flat one.
+    input_image: InputImage | None = None
 
     @property
     def content_types(self) -> tuple[str, ...]:
@@ -59,8 +64,11 @@ class EditSpec:
 NOT_SUPPORTED = EditSpec(supported=False, images=0, formats=(), mask=False)
 
 
-def parse_edits(raw: Any) -> EditSpec | None:
-    """The ``edits`` entry of a model (already schema-valid), or None when absent."""
+def parse_edits(raw: Any, base: Path | None = None) -> EditSpec | None:
+    """The ``edits`` entry of a model (already schema-valid), or None when absent.
+
+    ``input_image`` is read relative to ``base`` (the profile's folder); an
+    unreadable one raises InputImageError (one line)."""
     if raw is None:
         return None
     if raw == UNSUPPORTED:
@@ -80,7 +88,17 @@ def parse_edits(raw: Any) -> EditSpec | None:
         sizes=tuple(raw.get("sizes", ())),
         input_image_tokens=int(raw.get("input_image_tokens", DEFAULT_INPUT_IMAGE_TOKENS)),
         input_image_price=raw.get("input_image_price"),
+        input_image=_input_image(raw.get("input_image"), base),
     )
+
+
+def _input_image(value: Any, base: Path | None) -> InputImage | None:
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return read_input_image(path)
 
 
 def edit_problems(spec: EditSpec, sizes: tuple[str, ...]) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from conformance.edits import inputs
 from conformance.edits.capabilities import EditSpec
+from conformance.edits.inputs import InputImage
 from conformance.edits.multipart import EditForm, FilePart, text_fields
 
 UNKNOWN_FIELD = "conformance_unknown_field"
@@ -44,6 +45,8 @@ class EditCase:
     images_sent: int = 0
     mask: bool = False
     input_fidelity: str | None = None
+    # The first input image's width and height (what size auto follows).
+    input_size: tuple[int, int] = (inputs.WIDTH, inputs.HEIGHT)
 
     @property
     def images_billed(self) -> int:
@@ -55,8 +58,16 @@ def _png(name: str, data: bytes, field: str = "image") -> FilePart:
     return FilePart(field, name, "image/png", data)
 
 
-def first_image(field: str = "image") -> FilePart:
+def first_image(field: str = "image", given: InputImage | None = None) -> FilePart:
+    """The first input: the drawn flat image, or the one the profile supplies."""
+    if given is not None:
+        return FilePart(field, f"first.{given.extension}", given.content_type, given.data)
     return _png("first.png", inputs.flat_image(), field)
+
+
+def _dims(spec: EditSpec) -> tuple[int, int]:
+    given = spec.input_image
+    return (given.width, given.height) if given else (inputs.WIDTH, inputs.HEIGHT)
 
 
 def second_image(field: str = "image[]") -> FilePart:
@@ -65,8 +76,10 @@ def second_image(field: str = "image[]") -> FilePart:
     )
 
 
-def mask_part(field: str = "mask") -> FilePart:
-    return _png("mask.png", inputs.opening_mask(), field)
+def mask_part(
+    field: str = "mask", size: tuple[int, int] = (inputs.WIDTH, inputs.HEIGHT)
+) -> FilePart:
+    return _png("mask.png", inputs.opening_mask(*size), field)
 
 
 def follows_input(sizes: tuple[str, ...], width: int, height: int) -> str:
@@ -80,9 +93,9 @@ def follows_input(sizes: tuple[str, ...], width: int, height: int) -> str:
     return min(sizes, key=distance)
 
 
-def _other_shape(sizes: tuple[str, ...]) -> str:
+def _other_shape(sizes: tuple[str, ...], dims: tuple[int, int]) -> str:
     """A listed size whose shape differs from the input's, so ``size`` is seen to win."""
-    near = follows_input(sizes, inputs.WIDTH, inputs.HEIGHT)
+    near = follows_input(sizes, *dims)
     others = [s for s in sizes if s != near]
     return others[-1] if others else near
 
@@ -95,15 +108,17 @@ def valid_cases(
     model: str, spec: EditSpec, sizes: tuple[str, ...], quality: str | None
 ) -> list[EditCase]:
     fixed = tuple(s for s in (spec.sizes or sizes) if s != "auto")
-    size = _other_shape(fixed)
+    dims = _dims(spec)
+    size = _other_shape(fixed, dims)
     multi_images = min(2, spec.images)
-    files = [first_image("image[]")] + ([second_image()] if multi_images > 1 else [])
+    first = first_image("image[]", spec.input_image)
+    files = [first] + ([second_image()] if multi_images > 1 else [])
     multi = EditCase(
         "edit-multi-mask",
         f"{multi_images} images sent as image[] with a mask, n 2, size {size}",
         EditForm(
             text_fields([*_base(model, quality), ("n", 2), ("size", size)]),
-            (*files, *([mask_part()] if spec.mask else [])),
+            (*files, *([mask_part(size=dims)] if spec.mask else [])),
         ),
         billable=True,
         n=2,
@@ -111,6 +126,7 @@ def valid_cases(
         expected_size=size,
         images_sent=len(files),
         mask=spec.mask,
+        input_size=dims,
     )
     partials = 1 if spec.stream and spec.partial_images >= 1 else 0
     fidelity = "high" if spec.high_fidelity else None
@@ -123,14 +139,15 @@ def valid_cases(
     single = EditCase(
         "edit-stream" if spec.stream else "edit-auto-size",
         f"{what}, size auto following the input" + (", input_fidelity high" if fidelity else ""),
-        EditForm(text_fields(stream_fields), (first_image(),)),
+        EditForm(text_fields(stream_fields), (first_image(given=spec.input_image),)),
         billable=True,
         size="auto" if auto else None,
-        expected_size=follows_input(fixed, inputs.WIDTH, inputs.HEIGHT) if auto else None,
+        expected_size=follows_input(fixed, *dims) if auto else None,
         stream=spec.stream,
         partial_images=partials,
         images_sent=1,
         input_fidelity=fidelity,
+        input_size=dims,
     )
     return [multi, single]
 

@@ -87,6 +87,14 @@ class InputImage:
     width: int
     height: int
 
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.format}"
+
+    @property
+    def extension(self) -> str:
+        return "jpg" if self.format == "jpeg" else self.format
+
 
 def read_input_image(path: Path) -> InputImage:
     """An image file a user passes in; InputImageError (one line) if it is none."""
