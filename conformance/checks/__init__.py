@@ -5,6 +5,7 @@ from __future__ import annotations
 from conformance.checks import (
     auth,
     balance,
+    client_edits,
     clients,
     edits,
     errors,
@@ -31,6 +32,7 @@ _MODULES = (
     gpt,
     stream,
     edits,
+    client_edits,
 )
 
 

@@ -21,7 +21,7 @@ EDIT_FAULTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "edits.images-list",
         "only a single image part is taken: images sent as image[] are refused with 400 "
         "invalid_type (param image[0]), as OpenAI answers LiteLLM 1.100-1.101's stray text part",
-        (),
+        ("client.openai-python.edits",),
     ),
     (
         "edit-mask-ignored",
@@ -33,8 +33,9 @@ EDIT_FAULTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "edit-stream-generation-events",
         "edits.stream-events",
         "an edit stream carries image_generation.partial_image / image_generation.completed "
-        "events instead of image_edit.*",
-        (),
+        "events instead of image_edit.*: openai-python's default mode parses them as partial "
+        "edit images (no completed one), its strict mode raises",
+        ("client.openai-python.edits", "client.openai-python-strict.edits"),
     ),
     (
         "edit-usage-no-image-tokens",
