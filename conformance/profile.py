@@ -8,6 +8,7 @@ the resulting :class:`Profile`, never the YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from conformance.edits.capabilities import EditSpec, edit_problems, parse_edits
+from conformance.edits.inputs import InputImageError
 from conformance.errors import ConfigError
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
@@ -50,6 +53,8 @@ class ModelSpec:
     # The GPT image form's parameters (a profile's ``family: gpt``); None for the
     # DALL·E form, which is also what any other family is judged as.
     gpt: GptSpec | None = None
+    # What the model's edits take (None: not declared, so edits are not probed).
+    edits: EditSpec | None = None
 
     @property
     def family(self) -> Family:
@@ -190,6 +195,15 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     if not gpt.size.fixed:
         problems.append("size.values lists no WIDTHxHEIGHT size (auto alone cannot be planned)")
     problems += [f"rules: {m}" for m in rule_problems(gpt)]
+    try:
+        edits = parse_edits(raw.get("edits"), Path(where).parent)
+    except InputImageError as exc:
+        raise ConfigError(f"{at}.edits.input_image: {exc}") from None
+    if edits is not None:
+        problems += edit_problems(edits, gpt.size.values)
+        if not gpt.supported("stream"):
+            # A model that does not stream does not stream its edits either.
+            edits = dataclasses.replace(edits, stream=False, partial_images=0)
     for quality, table in gpt.prices.items():
         if quality not in gpt.values("quality"):
             problems.append(f"prices.{quality}: not one of its qualities")
@@ -221,6 +235,7 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         price_per_image=raw.get("price_per_image", max(figures) if figures else None),
         sizes_exhaustive=gpt.size.rule is None,
         gpt=gpt,
+        edits=edits,
     )
 
 

@@ -16,10 +16,13 @@ from typing import Literal
 # The endpoint a probe is sent to (POST /v1/images/<operation>). Each stage
 # dispatches on it in one place: the planner, the request body, the checks'
 # applicability, the server's routes and the report's grouping.
-Operation = Literal["generations"]
-OPERATIONS: tuple[Operation, ...] = ("generations",)
+Operation = Literal["generations", "edits"]
+OPERATIONS: tuple[Operation, ...] = ("generations", "edits")
 # Below the API root (".../v1"), as the transport sends it and the OpenAPI spec names it.
-OPERATION_PATHS: dict[Operation, str] = {"generations": "/images/generations"}
+OPERATION_PATHS: dict[Operation, str] = {
+    "generations": "/images/generations",
+    "edits": "/images/edits",
+}
 
 # The answer form a model is judged by: gpt, the GPT image form (parameters as
 # data, b64_json only, token usage); dalle, the DALL·E form, which is also the

@@ -5,7 +5,9 @@ from __future__ import annotations
 from conformance.checks import (
     auth,
     balance,
+    client_edits,
     clients,
+    edits,
     errors,
     generation,
     gpt,
@@ -18,7 +20,20 @@ from conformance.checks.base import REGISTRY, Check, Context, Result
 
 __all__ = ["REGISTRY", "Check", "Context", "Result", "all_checks"]
 
-_MODULES = (auth, balance, validation, errors, generation, images, clients, usage, gpt, stream)
+_MODULES = (
+    auth,
+    balance,
+    validation,
+    errors,
+    generation,
+    images,
+    clients,
+    usage,
+    gpt,
+    stream,
+    edits,
+    client_edits,
+)
 
 
 def all_checks() -> list[Check]:

@@ -4,7 +4,7 @@ Without faults it answers exactly as the profile documents; each fault breaks
 one rule (see ``faults.py``) so the suite can prove its checks notice. Every
 operation (``OPERATIONS``, keyed like a probe's operation) goes through the same
 door: counted, perhaps a flaky hiccup, the key checked; then the operation's
-own module answers (``generations.py``; ``edits`` is to come).
+own module answers (``generations.py``, ``edits.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conformance.profile import Profile
-from conformance.server import generations
+from conformance.server import edits, generations
 from conformance.server.errors import auth_refusal, file_not_found, transient
-from conformance.server.faults import GENERATIONS
+from conformance.server.faults import EDITS, GENERATIONS
 from conformance.server.state import ReferenceState
 
 Answer = Callable[[Request, ReferenceState, str], Awaitable[Response]]
@@ -47,7 +47,10 @@ class Operation:
 
 
 OPERATIONS: Mapping[str, Operation] = MappingProxyType(
-    {GENERATIONS: Operation("/v1/images/generations", generations.answer)}
+    {
+        GENERATIONS: Operation("/v1/images/generations", generations.answer),
+        EDITS: Operation("/v1/images/edits", edits.answer),
+    }
 )
 
 

@@ -27,6 +27,7 @@ from conformance.server.gpt_contract import GPT_TOLERATED
 Family = Literal["dalle", "gpt", "any"]
 # The operations a fault can apply to; keyed like the server's routes (app.py).
 GENERATIONS = "generations"
+EDITS = "edits"
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,10 @@ def _fault(
     profile: str = "openai-dalle",
     models: tuple[str, ...] = (),
     rule: str | None = None,
+    operation: str = GENERATIONS,
 ) -> Fault:
     return _declare(
-        Fault(name, breaks, description, family, also, profile, models, GENERATIONS, rule)
+        Fault(name, breaks, description, family, also, profile, models, operation, rule)
     )
 
 
@@ -449,6 +451,68 @@ STREAM_COMPLETED_NO_USAGE = _stream_fault(
 )
 STREAM_DONE = _stream_fault(
     "stream-done", "stream.done", "data: [DONE] is sent after the last event"
+)
+
+# --- edits: each breaks one rule of POST /v1/images/edits -----------------------
+
+# Shown on the openai profile's cheapest model that edits; each names the edit
+# check that must notice (``conformance.checks.edits``). Several mirror gateways
+# seen in the wild: LiteLLM 1.100-1.101 turning a list of images into a stray
+# text part, a gateway that ignores the mask and regenerates the whole image,
+# relays answering an edit stream with the generation events.
+_EDIT_MODEL = ("gpt-image-1-mini",)
+
+
+def _edit_fault(name: str, breaks: str, description: str, *also: str) -> Fault:
+    return _fault(
+        name,
+        breaks,
+        description,
+        "gpt",
+        also=also,
+        profile="openai",
+        models=_EDIT_MODEL,
+        operation=EDITS,
+    )
+
+
+EDIT_IMAGE_ONLY = _edit_fault(
+    "edit-image-only",
+    "edits.images-list",
+    "only a single image part is taken: images sent as image[] are refused with 400 "
+    "invalid_type (param image[0]), as OpenAI answers LiteLLM 1.100-1.101's stray text part",
+    "client.openai-python.edits",
+)
+EDIT_MASK_IGNORED = _edit_fault(
+    "edit-mask-ignored", "edits.mask-effect", "the mask is ignored: the whole image is repainted"
+)
+EDIT_STREAM_GENERATION_EVENTS = _edit_fault(
+    "edit-stream-generation-events",
+    "edits.stream-events",
+    "an edit stream carries image_generation.partial_image / image_generation.completed "
+    "events instead of image_edit.*: openai-python's default mode parses them as partial "
+    "edit images (no completed one), its strict mode raises",
+    "client.openai-python.edits",
+    "client.openai-python-strict.edits",
+)
+EDIT_USAGE_NO_IMAGE_TOKENS = _edit_fault(
+    "edit-usage-no-image-tokens",
+    "edits.usage",
+    "edit usage counts 0 input image tokens (input_tokens_details.image_tokens 0)",
+)
+EDIT_N_IGNORED = _edit_fault(
+    "edit-n-ignored", "edits.count", "an edit returns one image whatever n asks"
+)
+EDIT_SIZE_IGNORED = _edit_fault(
+    "edit-size-ignored",
+    "edits.size",
+    "edits are drawn at 1024x1024 whatever size asks (auto does not follow the input)",
+)
+EDIT_MIMETYPE_SNIFFED = _edit_fault(
+    "edit-mimetype-sniffed",
+    "validation.rejected",
+    "an image part labelled application/octet-stream is accepted (the type is sniffed from "
+    "the bytes, as lenient gateways do; OpenAI decides by the part's Content-Type)",
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

@@ -1,8 +1,8 @@
 """Request and answer bodies: what a probe sends, and reading an answer with bounded memory.
 
 A probe's operation picks its request in one place (:func:`outgoing`): the
-path below the API root and how the body is encoded (JSON for generations; an
-operation that uploads images adds its multipart encoder there).
+path below the API root and how the body is encoded (JSON for generations;
+multipart/form-data for edits, which upload images).
 
 The answer cap counts *decoded* bytes (a gzip bomb is small on the wire), and the
 decoder itself is asked for at most what still fits, so one compressed chunk
@@ -41,8 +41,18 @@ def _json(probe: Probe) -> Outgoing:
     return Outgoing(OPERATION_PATHS[probe.operation], probe.content(), "application/json")
 
 
+def _multipart(probe: Probe) -> Outgoing:
+    """An edit: the parts of its form as the real clients send them (``edits/multipart.py``)."""
+    if probe.edit is None:
+        raise ValueError(f"edit probe {probe.key} carries no form")
+    content, content_type = probe.edit.form.encode()
+    return Outgoing(OPERATION_PATHS[probe.operation], content, content_type)
+
+
 # How each operation's body is encoded: the one place the transport tells them apart.
-ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType({"generations": _json})
+ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType(
+    {"generations": _json, "edits": _multipart}
+)
 
 
 def outgoing(probe: Probe) -> Outgoing:
