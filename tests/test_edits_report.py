@@ -12,6 +12,7 @@ from conformance.plan import build_plan
 from conformance.profile import load_profile
 from conformance.report.gate import gate, load_app
 from conformance.report.matrix import build, markdown
+from conformance.transport.bodies import outgoing
 from tests.conftest import SuiteRun
 
 MINI = ("--profile", "openai", "--models", "gpt-image-1-mini", "--probes", "fixed")
@@ -33,8 +34,9 @@ def test_each_model_bills_at_most_two_edit_requests_priced_with_their_inputs() -
             1,
             "auto",
         )
-        assert b'name="image[]"' in multi.content()
-        assert multi.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+        sent = outgoing(multi)
+        assert b'name="image[]"' in sent.content
+        assert sent.content_type.startswith("multipart/form-data; boundary=")
     fidelity = {p.model: p.edit.input_fidelity for p in plan.billable if p.edit is not None}
     assert fidelity["gpt-image-1.5"] == "high"
     assert fidelity["gpt-image-2"] is None

@@ -5,16 +5,18 @@ capabilities (an unknown one is one line)."""
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image
 from starlette.testclient import TestClient
 
 from conformance.edits import effect, inputs
 from conformance.edits.cases import edit_cases, first_image, mask_part, second_image
-from conformance.edits.multipart import EditForm, text_fields
+from conformance.edits.multipart import EditForm, FilePart, text_fields
 from conformance.errors import ConfigError
 from conformance.profile import Profile, load_profile
 from conformance.resources import bundled_profiles
@@ -76,6 +78,88 @@ def test_the_masked_area_changed_and_nothing_else(profile: Profile) -> None:
     ignored = _post(_client(profile, "edit-mask-ignored"), form).json()
     moved = effect.change(inputs.flat_image(), base64.b64decode(ignored["data"][0]["b64_json"]))
     assert not moved.masked, moved.describe()
+
+
+# --- each edit fault, seen at the server ------------------------------------------
+
+
+def _multi(n: int = 2, size: str = "1024x1536") -> EditForm:
+    """Two images as image[] with a mask, n and a size of another shape than the input's."""
+    fields = (*_base(), ("n", str(n)), ("size", size))
+    return EditForm(fields, (first_image("image[]"), second_image(), mask_part()))
+
+
+def _answer(client: TestClient, form: EditForm) -> dict[str, object]:
+    answer = _post(client, form)
+    assert answer.status_code == 200, answer.text[:200]
+    found: dict[str, object] = answer.json()
+    return found
+
+
+def _first_png(client: TestClient) -> bytes:
+    data = _answer(client, _multi())["data"]
+    assert isinstance(data, list)
+    return base64.b64decode(data[0]["b64_json"])
+
+
+def _case_image_only(client: TestClient) -> None:
+    answer = _post(client, _multi())
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_type"
+    assert _post(client, EditForm(_base(), (first_image(),))).status_code == 200
+
+
+def _case_mask_ignored(client: TestClient) -> None:
+    assert not effect.change(inputs.flat_image(), _first_png(client)).masked
+
+
+def _case_stream_generation_events(client: TestClient) -> None:
+    form = EditForm((*_base(), ("stream", "true"), ("partial_images", "1")), (first_image(),))
+    assert [e.name for e in parse_stream(_post(client, form).content).events] == [
+        "image_generation.partial_image",
+        "image_generation.completed",
+    ]
+
+
+def _case_usage_no_image_tokens(client: TestClient) -> None:
+    usage = _answer(client, _multi())["usage"]
+    assert isinstance(usage, dict)
+    assert usage["input_tokens_details"]["image_tokens"] == 0
+
+
+def _case_n_ignored(client: TestClient) -> None:
+    data = _answer(client, _multi(n=2))["data"]
+    assert isinstance(data, list)
+    assert len(data) == 1
+
+
+def _case_size_ignored(client: TestClient) -> None:
+    with Image.open(io.BytesIO(_first_png(client))) as image:
+        assert image.size == (1024, 1024)
+
+
+def _case_mimetype_sniffed(client: TestClient) -> None:
+    labelled = FilePart("image", "first.png", "application/octet-stream", inputs.flat_image())
+    assert _post(client, EditForm(_base(), (labelled,))).status_code == 200
+
+
+EDIT_FAULT_CASES: dict[str, Callable[[TestClient], None]] = {
+    "edit-image-only": _case_image_only,
+    "edit-mask-ignored": _case_mask_ignored,
+    "edit-stream-generation-events": _case_stream_generation_events,
+    "edit-usage-no-image-tokens": _case_usage_no_image_tokens,
+    "edit-n-ignored": _case_n_ignored,
+    "edit-size-ignored": _case_size_ignored,
+    "edit-mimetype-sniffed": _case_mimetype_sniffed,
+}
+
+
+@pytest.mark.parametrize("fault", list(EDIT_FAULT_CASES))
+def test_edit_fault_changes_behaviour(profile: Profile, fault: str) -> None:
+    EDIT_FAULT_CASES[fault](_client(profile, fault))
+    # What the case sees is the fault's doing: a conformant server does not show it.
+    with pytest.raises(AssertionError):
+        EDIT_FAULT_CASES[fault](_client(profile))
 
 
 def test_part_order_is_free_and_one_image_may_be_a_list(profile: Profile) -> None:
