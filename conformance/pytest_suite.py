@@ -17,7 +17,10 @@ import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception, typed
 
 from conformance.config import RunConfig
+from conformance.edits.reproduce import is_multipart
+from conformance.edits.reproduce import write_files as write_edit_files
 from conformance.errors import HarnessError
+from conformance.exchange import header
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
 from conformance.report import html as html_report
@@ -232,12 +235,22 @@ class SuitePlugin:
         write_json(
             self.run_config.report_dir / "results.json", self._results(), self.session.redactor
         )
+        self._write_edit_files()
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             failing = any(
                 fails_run(v, self.view, self.run_config.fail_on)
                 for v in self.session.verdicts.values()
             )
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
+
+    def _write_edit_files(self) -> None:
+        """The files of each multipart edit, beside the report, for its curl -F reproducer."""
+        bodies = []
+        for exchange in self.session.exchanges.values():
+            ctype = header(exchange.request.headers, "content-type")
+            if is_multipart(ctype) and ctype is not None:
+                bodies.append((exchange.request.body, ctype))
+        write_edit_files(self.run_config.report_dir, bodies)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # Last words of the run, after pytest's own summary line.

@@ -48,15 +48,17 @@ def test_the_openai_profile_passes_clean_and_bills_five_images_per_model(
     assert run.results["summary"]["failed"] == 0
     # 3 models x 4 requests, two of them streams, one with a partial image (the
     # second model: one stream, and n = 2 instead): 5 images a model, its longest
-    # value list (4) + 1.
-    assert run.results["requests"]["billable"] == 15
+    # value list (4) + 1; and 4 a model for its 2 edits (n = 2, and a stream with
+    # a partial image).
+    assert run.results["requests"]["billable"] == 15 + 12
     # The report shows every returned image, a stream's completed image included:
-    # 12 requests, one of them with 2 images.
+    # 12 requests, one of them with 2 images; and each model's 2 edits, 3 images.
     html = (run.report_dir / "report.html").read_text()
     gallery = html[html.index("<h3>Returned images</h3>") :]
-    assert gallery.count("<figure>") == 13
+    assert gallery.count("<figure>") == 13 + 9
     # Two streams a model, but one for the model that asks n = 2.
     assert gallery.count("via image_generation.completed.b64_json") == 5
+    assert gallery.count("via image_edit.completed.b64_json") == 3
 
 
 def test_a_profile_naming_an_unknown_rule_is_one_line_naming_the_key(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from conformance.checks import (
     auth,
     balance,
+    client_edits,
     clients,
+    edits,
     errors,
     generation,
     gpt,
@@ -31,6 +33,8 @@ _MODULES = (
     usage,
     gpt,
     stream,
+    edits,
+    client_edits,
 )
 
 
