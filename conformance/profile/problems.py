@@ -30,6 +30,7 @@ PATTERN_WORDS = {
         "(e.g. MY_VENDOR_API_KEY)"
     ),
     "^[1-5][0-9][0-9]$": "a three-digit HTTP status code (e.g. 400)",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a day, YYYY-MM-DD (e.g. 2026-12-01)",
     "^[0-9]+(\\.[0-9]+)?/(s|m|h)$": "a rate: requests per s, m or h (e.g. 60/m or 0.5/s)",
     "^[1-9][0-9]*x[1-9][0-9]*$": "a size WIDTHxHEIGHT in pixels (e.g. 1024x1024)",
     "^[a-z0-9][a-z0-9._-]*$": (
