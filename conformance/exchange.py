@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.imaging import Picture, decode_b64, picture
-from conformance.sse import ParsedStream, completed_answer, parse_stream
+from conformance.sse import COMPLETED, ParsedStream, completed_answer, parse_stream
 
 Headers = list[tuple[str, str]]
 
@@ -64,6 +64,7 @@ class Answer:
         self._response = response
         self._pictures: dict[bytes, Picture] = {}
         self._b64: dict[str, bytes | str] = {}
+        self._completed: dict[str, dict[str, Any] | None] = {}
 
     @property
     def json(self) -> Any:
@@ -75,10 +76,17 @@ class Answer:
         """The body's server-sent events, in order."""
         return parse_stream(self._response.body)
 
-    @cached_property
+    @property
     def completed(self) -> dict[str, Any] | None:
         """The stream as a client reads it, shaped like a JSON answer (None: no completed image)."""
-        return completed_answer(self.stream)
+        return self.completed_by(COMPLETED)
+
+    def completed_by(self, event_type: str) -> dict[str, Any] | None:
+        """The same, read from the completed events of ``event_type`` (an edit's stream
+        has its own, ``sse.EVENT_TYPES``); each type read once."""
+        if event_type not in self._completed:
+            self._completed[event_type] = completed_answer(self.stream, event_type)
+        return self._completed[event_type]
 
     def picture(self, data: bytes) -> Picture:
         """``data`` (an image of this answer, or one it links to) decoded once."""

@@ -19,6 +19,7 @@ from conformance.dalle import covering as dalle_covering
 from conformance.dalle import plan as dalle_plan
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
+from conformance.gpt import edits as gpt_edits
 from conformance.gpt import plan as gpt_plan
 from conformance.gpt import preview as gpt_preview
 from conformance.gpt.pricing import request_price
@@ -100,11 +101,16 @@ class Plan:
         return sum(p.expect.images for p in self.billable)
 
     def estimated_cost(self) -> float:
-        total = 0.0
-        for probe in self.billable:
-            model = self.profile.models[probe.model]
-            total += request_price(model, probe.body, probe.expect.images or 1) or 0.0
-        return total
+        return sum(probe_price(self.profile.models[p.model], p) or 0.0 for p in self.billable)
+
+
+def probe_price(model: ModelSpec, probe: Probe, images: int | None = None) -> float | None:
+    """USD for a billable probe (``images``: how many it bills, default its expectation's);
+    an edit adds its input images."""
+    count = images if images is not None else probe.expect.images or 1
+    if probe.operation == "edits":
+        return gpt_edits.edit_price(model, probe)
+    return request_price(model, probe.body, count)
 
 
 def _base(model: ModelSpec) -> dict[str, Any]:
@@ -377,9 +383,20 @@ def _models(wanted: Wanted) -> Planned:
     return Planned(listing=listing_probes(wanted.profile, [s.name for s in wanted.specs]))
 
 
+def _edits(wanted: Wanted) -> Planned:
+    """Each model's edits (``gpt/edits.py``): billable ones first, the refusals free.
+    The fuzzer and the shared probes (auth, balance) are the generations' only."""
+    planned = Planned()
+    if wanted.fixed:
+        probes = [p for spec in wanted.specs for p in gpt_edits.edit_probes(spec)]
+        planned.valid = [p for p in probes if p.billable]
+        planned.refused = [p for p in probes if not p.billable]
+    return planned
+
+
 # Each operation's planner: the one place planning tells the operations apart.
 PLANNERS: Mapping[Operation, Callable[[Wanted], Planned]] = MappingProxyType(
-    {"generations": _generations, "models": _models}
+    {"generations": _generations, "models": _models, "edits": _edits}
 )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from conformance.vocabulary import Family, Operation
 
 if TYPE_CHECKING:  # types only: a probe is built from the profile's data
+    from conformance.edits.cases import EditCase
     from conformance.profile import ErrorKind, ModelSpec
 
 # auth: a valid request without a (valid) key; invalid: must be refused; valid: a
@@ -94,6 +95,8 @@ class Probe:
     # For kind "example": the answer the vendor's docs print, and where.
     answer: Mapping[str, Any] | None = None
     source: str | None = None
+    # For operation "edits": the inputs, mask and expectations the body was built from.
+    edit: EditCase | None = None
 
     @property
     def key(self) -> str:
@@ -111,7 +114,8 @@ class Probe:
         return self.kind == "valid"
 
     def content(self) -> bytes:
-        """The request body exactly as sent."""
+        """The request body as it is sent: the raw bytes, else the JSON body. An
+        edit's multipart body is encoded by the transport (``transport/bodies.py``)."""
         if self.raw_body is not None:
             return self.raw_body
         return json.dumps(self.body, ensure_ascii=False).encode()

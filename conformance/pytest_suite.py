@@ -19,7 +19,10 @@ import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception, typed
 
 from conformance.config import RunConfig
+from conformance.edits.reproduce import is_multipart
+from conformance.edits.reproduce import write_files as write_edit_files
 from conformance.errors import HarnessError
+from conformance.exchange import header
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
 from conformance.report import html as html_report
@@ -313,6 +316,7 @@ class SuitePlugin:
             not_sent = sum(1 for e in self.session.exchanges.values() if is_not_sent(e.error))
             results["interrupted"] = {"reason": self.session.interrupted, "not_sent": not_sent}
         write_json(self.run_config.report_dir / "results.json", results, self.session.redactor)
+        self._write_edit_files()
         # Tests failed before any verdict (the harness broke), or none was meant to run:
         # pytest's own exit status stands.
         harness_broke = (
@@ -322,6 +326,15 @@ class SuitePlugin:
             harness_broke
         ):
             session.exitstatus = self.headline().exit_code
+
+    def _write_edit_files(self) -> None:
+        """The files of each multipart edit, beside the report, for its curl -F reproducer."""
+        bodies = []
+        for exchange in self.session.exchanges.values():
+            ctype = header(exchange.request.headers, "content-type")
+            if is_multipart(ctype) and ctype is not None:
+                bodies.append((exchange.request.body, ctype))
+        write_edit_files(self.run_config.report_dir, bodies)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # Every report file is written by now: settle where they stay.

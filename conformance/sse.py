@@ -17,15 +17,27 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 from httpx_sse import EventSource
 
+from conformance.vocabulary import Operation
+
 PARTIAL = "image_generation.partial_image"
 COMPLETED = "image_generation.completed"
 IMAGE_EVENTS = (PARTIAL, COMPLETED)
+# An edit's stream (POST /images/edits) has its own event types, with the same fields.
+EDIT_PARTIAL = "image_edit.partial_image"
+EDIT_COMPLETED = "image_edit.completed"
+EDIT_EVENTS = (EDIT_PARTIAL, EDIT_COMPLETED)
+# By operation: (partial, completed).
+EVENT_TYPES: Mapping[Operation, tuple[str, str]] = MappingProxyType(
+    {"generations": IMAGE_EVENTS, "edits": EDIT_EVENTS}
+)
 DONE = "[DONE]"
 MEDIA_TYPE = "text/event-stream"
 # httpx-sse names an event without an ``event:`` line "message", as browsers do.
@@ -118,13 +130,13 @@ def parse_stream(body: bytes) -> ParsedStream:
     return ParsedStream(tuple(events), unterminated)
 
 
-def completed_answer(parsed: ParsedStream) -> dict[str, Any] | None:
+def completed_answer(parsed: ParsedStream, completed: str = COMPLETED) -> dict[str, Any] | None:
     """What a client reads from a stream, shaped like a JSON answer: ``data`` of the
     completed events' images, the echo and usage of the last; None without one."""
     events = [
         e.payload
         for e in parsed.read_by_clients
-        if e.type == COMPLETED and isinstance(e.payload, dict)
+        if e.type == completed and isinstance(e.payload, dict)
     ]
     if not events:
         return None
@@ -133,8 +145,9 @@ def completed_answer(parsed: ParsedStream) -> dict[str, Any] | None:
 
 
 def billed_images(body: bytes) -> int:
-    """Images an event stream delivered: every partial and every completed image."""
-    return sum(1 for e in parse_stream(body).events if e.type in IMAGE_EVENTS)
+    """Images an event stream delivered: every partial and every completed image
+    (of a generation or an edit: a delivered image is billed whatever it is called)."""
+    return sum(1 for e in parse_stream(body).events if e.type in (*IMAGE_EVENTS, *EDIT_EVENTS))
 
 
 # --- watching a live stream -----------------------------------------------------

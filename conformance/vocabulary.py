@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-# The endpoint a probe is sent to: POST /v1/images/<operation>, or models, the
+# The endpoint a probe is sent to: POST /v1/images/<operation> (generations,
+# edits), or models, the
 # vendor's free GET /v1/models (read first, for the models' lifecycle). Each
 # stage dispatches on it in one place: the planner, the request, the checks'
 # applicability, the server's routes and the report's grouping.
-Operation = Literal["generations", "models"]
-OPERATIONS: tuple[Operation, ...] = ("generations", "models")
+Operation = Literal["generations", "models", "edits"]
+OPERATIONS: tuple[Operation, ...] = ("generations", "models", "edits")
 # Below the API root (".../v1"), as the transport sends it and the OpenAPI spec names it.
 OPERATION_PATHS: dict[Operation, str] = {
     "generations": "/images/generations",
     "models": "/models",
+    "edits": "/images/edits",
 }
 
 # The answer form a model is judged by: gpt, the GPT image form (parameters as

@@ -9,6 +9,8 @@ from conformance.checks import all_checks
 from conformance.plan import PLANNERS, ROOMS, build_plan
 from conformance.profile import load_profile
 from conformance.report.rows import row_key
+from conformance.server.app import OPERATIONS as ROUTES
+from conformance.server.faults import FAULTS
 from conformance.transport.bodies import ENCODERS, outgoing
 from conformance.vocabulary import FAMILIES, OPERATION_PATHS, OPERATIONS, Family, Operation
 
@@ -18,6 +20,9 @@ def test_every_stage_knows_every_operation_and_family() -> None:
     assert set(FAMILIES) == set(typing.get_args(Family))
     assert set(PLANNERS) == set(ENCODERS) == set(OPERATION_PATHS) == set(OPERATIONS)
     assert set(ROOMS) == set(FAMILIES)
+    # The reference server routes every operation, and each fault scopes one of them.
+    assert set(ROUTES) == set(OPERATIONS)
+    assert {fault.operation for fault in FAULTS.values()} == set(OPERATIONS)
 
 
 def test_a_models_family_is_derived_from_its_spec() -> None:
@@ -37,12 +42,29 @@ def test_a_generations_probe_is_posted_as_json_to_its_path() -> None:
     assert sent.content == probe.content()
 
 
+def test_an_edits_probe_is_posted_as_multipart_to_its_path() -> None:
+    plan = build_plan(load_profile("openai"), ["gpt-image-1-mini"])
+    edits = [p for p in plan.probes if p.operation == "edits"]
+    assert edits
+    assert all(p.edit is not None for p in edits)
+    sent = outgoing(next(p for p in edits if p.kind == "valid"))
+    assert sent.path == "/images/edits"
+    assert sent.content_type.startswith("multipart/form-data; boundary=")
+    assert sent.content.count(b'name="image[]"') == 2
+
+
 def test_a_check_judges_only_the_operations_it_names() -> None:
     plan = build_plan(load_profile("openai-dalle"), ["dall-e-2"])
     probe = next(p for p in plan.probes if p.kind == "invalid")
     check = next(c for c in all_checks() if c.id == "validation.rejected")
     assert check.judges(probe)
     assert not dataclasses.replace(check, operations=frozenset()).judges(probe)
+    # An edit's refusal is judged by the shared refusal checks, not by a generations-only one.
+    edits = build_plan(load_profile("openai"), ["gpt-image-1-mini"]).probes
+    edit = next(p for p in edits if p.operation == "edits" and p.kind == "invalid")
+    assert check.judges(edit)
+    dimensions = next(c for c in all_checks() if c.id == "images.dimensions")
+    assert dimensions.operations == frozenset({"generations"})
 
 
 def test_report_rows_are_grouped_by_operation() -> None:

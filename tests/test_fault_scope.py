@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,6 +22,7 @@ from conformance.profile import load_profile
 from conformance.server import FAULTS, create_app
 from conformance.server.faults import PREVIEW_OPTIONS
 from conformance.server.scope import refuse_inapplicable, run_plan, why_not
+from conformance.transport.bodies import outgoing
 
 KEY, ZERO, WRONG = "sk-ref-scope", "sk-ref-empty", "sk-wrong"
 _CREATED = re.compile(rb'("created(?:_at)?":)(\d+)')
@@ -28,8 +30,9 @@ _ID = re.compile(rb"[0-9a-f]{32}")
 _URL = re.compile(rb'"url":"([^"]+)"')
 
 
-def _headers(probe: Probe) -> dict[str, str]:
-    headers = {"Content-Type": "application/json", **probe.headers}
+def _headers(probe: Probe, content_type: str) -> dict[str, str]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(probe.headers)
     key = {"key": KEY, "wrong": WRONG, "zero": ZERO}.get(probe.auth)
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
@@ -37,7 +40,8 @@ def _headers(probe: Probe) -> dict[str, str]:
 
 
 def _answers(plan: Plan, faults: Iterable[str] = ()) -> list[tuple[object, ...]]:
-    """Every answer to the plan's probes, with what differs between two runs blanked
+    """Every answer to the plan's probes (each sent as the transport sends it), with what
+    differs between two runs blanked
     (a timestamp keeps its digit count, an image id goes) and each image URL fetched."""
     app = create_app(plan.profile, KEY, tuple(faults), zero_balance_key=ZERO)
     seen: list[tuple[object, ...]] = []
@@ -45,12 +49,14 @@ def _answers(plan: Plan, faults: Iterable[str] = ()) -> list[tuple[object, ...]]
         for probe in plan.probes:
             if not probe.sent:
                 continue
-            if probe.operation == "models":
-                r = client.get("/v1/models", headers=_headers(probe))
-            else:
-                r = client.post(
-                    "/v1/images/generations", content=probe.content(), headers=_headers(probe)
-                )
+            # As the transport sends it: the operation's method, path and encoded body.
+            out = outgoing(probe)
+            r = client.request(
+                out.method,
+                f"/v1{out.path}",
+                content=out.content or None,
+                headers=_headers(probe, out.content_type),
+            )
             fetched = [
                 client.get(url.decode()).status_code if url.startswith(b"http") else url
                 for url in _URL.findall(r.content)
@@ -136,3 +142,28 @@ def test_a_fault_needing_what_the_models_do_not_send_is_refused() -> None:
             ["accept-size-multiple"], load_profile("openai-legacy"), ("gpt-image-1-mini",)
         )
     refuse_inapplicable(["gpt-n-ignored", "wrong-dimensions"], load_profile("openai"), ())
+
+
+EDIT_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.operation == "edits")
+
+
+def test_every_edit_fault_applies_to_the_models_a_default_run_judges_today() -> None:
+    # As of 2026-12-01 the openai profile's default run judges gpt-image-2 only.
+    plan = run_plan(load_profile("openai"), ("gpt-image-2",))
+    assert len(EDIT_FAULTS) == 7
+    assert {name: why_not(FAULTS[name], plan) for name in EDIT_FAULTS} == dict.fromkeys(EDIT_FAULTS)
+
+
+def test_an_edit_fault_is_refused_where_no_edit_is_sent() -> None:
+    # The same GPT models with no edits declared: the run sends generations only.
+    profile = load_profile("openai")
+    models = {name: replace(spec, edits=None) for name, spec in profile.models.items()}
+    no_edits = replace(profile, models=models)
+    plan = run_plan(no_edits)
+    assert not any(probe.operation == "edits" for probe in plan.probes)
+    for name in EDIT_FAULTS:
+        with pytest.raises(ConfigError) as raised:
+            refuse_inapplicable([name], no_edits, ())
+        message = str(raised.value)
+        assert "\n" not in message
+        assert f"it needs {FAULTS[name].needs.value}, and this run sends none" in message

@@ -50,12 +50,15 @@ def test_the_openai_profile_passes_clean_and_bills_its_longest_list_plus_one_per
     # partial image: 5 images, the longest value list (4) + 1; the 2.5 models list
     # six qualities: 6 requests, 7 images. Every second streaming model (2.5-sunburst,
     # 2.6-sunburst) spends its extra image on n = 2 instead: one stream, not two.
-    assert run.results["requests"]["billable"] == 3 * 5 + 2 * 7
-    # The report shows every returned image, a stream's completed image included.
+    # And 4 images a model for its 2 edits (n = 2, and a stream with a partial).
+    assert run.results["requests"]["billable"] == 3 * 5 + 2 * 7 + 5 * 4
+    # The report shows every returned image, a stream's completed image included;
+    # each model's 2 edits return 3 images.
     html = (run.report_dir / "report.html").read_text()
     gallery = html[html.index("<h3>Returned images</h3>") :]
-    assert gallery.count("<figure>") == 3 * 4 + 2 * 6 + 2
+    assert gallery.count("<figure>") == 3 * 4 + 2 * 6 + 2 + 5 * 3
     assert gallery.count("via image_generation.completed.b64_json") == 5 * 2 - 2
+    assert gallery.count("via image_edit.completed.b64_json") == 5
 
 
 def test_a_profile_naming_an_unknown_rule_is_one_line_naming_the_key(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from conformance.gpt.pricing import image_price, request_price
 from conformance.params.sizes import SizeRule, witness
 from conformance.params.spec import STREAMING
 from conformance.plan import build_plan
+from conformance.probes import Probe
 from conformance.profile import load_profile
 from tests.conftest import SuiteRun
 
@@ -29,11 +30,16 @@ def _longest_list(model: str) -> int:
     return max(len(gpt.size.values), *enums)
 
 
+def _generations(probes: tuple[Probe, ...]) -> list[Probe]:
+    """The generations covering set (the edits' is tests/test_edits_plan.py's)."""
+    return [p for p in probes if p.operation == "generations"]
+
+
 @pytest.mark.parametrize("model", GPT_MODELS)
 def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_longest_list_plus_one(
     model: str,
 ) -> None:
-    probes = build_plan(OPENAI, [model]).billable
+    probes = _generations(build_plan(OPENAI, [model]).billable)
     gpt = OPENAI.models[model].gpt
     assert gpt is not None
     covered = {c.removesuffix(" (default)") for p in probes for c in p.covers}
@@ -52,7 +58,7 @@ def test_the_covering_set_uses_every_documented_value_and_bills_at_most_the_long
 
 def test_the_extra_image_is_a_partial_of_the_cheapest_request_or_else_n_2() -> None:
     for model in GPT_MODELS:
-        probes = build_plan(OPENAI, [model]).billable
+        probes = _generations(build_plan(OPENAI, [model]).billable)
         spec = OPENAI.models[model]
         [extra] = [p for p in probes if p.expect.images == 2]
         assert (extra.body or {})["quality"] == "low"
@@ -73,27 +79,29 @@ def test_the_extra_image_is_a_partial_of_the_cheapest_request_or_else_n_2() -> N
 def test_every_second_streaming_model_of_a_run_asks_n_2_instead_of_a_partial_image() -> None:
     # A vendor that ignores n must be caught on a GPT run too (it used to pass).
     plan = build_plan(OPENAI)
-    asked_n = {p.model: p for p in plan.billable if (p.expect.n or 1) > 1}
+    # Generations only: every model's first edit asks n = 2 as well.
+    generated = [p for p in plan.billable if p.operation == "generations"]
+    asked_n = {p.model: p for p in generated if (p.expect.n or 1) > 1}
     assert list(asked_n) == ["gpt-image-2.5-sunburst", "gpt-image-2.6-sunburst"]
     for n2 in asked_n.values():
         assert not n2.expect.stream
         assert (n2.body or {})["n"] == 2
         assert n2.id.endswith("-n2")
-    partials = {p.model for p in plan.billable if p.expect.partial_images}
+    partials = {p.model for p in generated if p.expect.partial_images}
     assert partials == {"gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-flare"}
     for model in asked_n:
-        traded = [p for p in plan.billable if p.model == model]
+        traded = [p for p in generated if p.model == model]
         # One stream left (no partials), still within the longest list + 1.
         assert [p.expect.partial_images for p in traded if p.expect.stream] == [0]
         assert sum(p.expect.images for p in traded) == _longest_list(model) + 1
     # Same requests and images in all: the image the partial cost now buys n = 2.
-    assert (len(plan.billable), sum(p.expect.images for p in plan.billable)) == (
+    assert (len(generated), sum(p.expect.images for p in generated)) == (
         3 * 4 + 2 * 6,
         3 * 5 + 2 * 7,
     )
     # A run of one streaming model keeps its partial image.
     alone = build_plan(OPENAI, ["gpt-image-2.5-sunburst"]).billable
-    assert all((p.expect.n or 1) == 1 for p in alone)
+    assert all((p.expect.n or 1) == 1 for p in alone if p.operation == "generations")
     assert any(p.expect.partial_images for p in alone)
 
 
@@ -144,8 +152,8 @@ def test_each_rule_gets_one_refused_probe_on_the_cheapest_request(model: str) ->
 def test_every_refused_probe_is_classified_invalid_for_the_field_it_names() -> None:
     plan = build_plan(OPENAI)
     for probe in plan.probes:
-        if probe.kind != "invalid" or probe.body is None:
-            continue
+        if probe.kind != "invalid" or probe.body is None or probe.operation != "generations":
+            continue  # edits are multipart: their refusals are tests/test_edits_server.py's
         found = classify(dict(probe.body), OPENAI)
         assert found.verdict == "invalid", probe.key
         if probe.expect.param is not None:
@@ -184,8 +192,9 @@ def test_prices_come_from_the_profile_and_auto_is_priced_as_the_dearest() -> Non
 def test_plan_lists_each_refusal_rule_with_its_cost(run_cli: Callable[..., SuiteRun]) -> None:
     run = run_cli("run", "--plan", "--models", "gpt-image-2", "--fuzz-examples", "0")
     assert run.exit_code == 0, run.output
-    billable = "billable: 4 request(s) for 5 image(s) (partial images of streams included)"
-    assert f"{billable}, estimated $0.44" in run.output
+    # 4 generations for 5 images ($0.44) and 2 edits for 4 images, their inputs priced too.
+    billable = "billable: 6 request(s) for 9 image(s) (partial images of streams included)"
+    assert f"{billable}, estimated $0.50" in run.output
     for probe_id in EXPECTED_REFUSALS["gpt-image-2"]:
         line = next(x for x in run.output.splitlines() if x.strip().startswith(probe_id + " "))
         assert "$0 ($0." in line, line

@@ -6,7 +6,9 @@ from conformance.checks import (
     advisories,
     auth,
     balance,
+    client_edits,
     clients,
+    edits,
     errors,
     generation,
     gpt,
@@ -35,6 +37,8 @@ _MODULES = (
     outputs,
     stream,
     advisories,
+    edits,
+    client_edits,
 )
 
 

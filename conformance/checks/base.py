@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from conformance.exchange import Answer, Exchange, RecordedResponse, header
 from conformance.probes import Probe, ProbeKind
 from conformance.profile import BASELINES, LEGACY, ModelSpec, Profile
+from conformance.sse import EVENT_TYPES
 from conformance.vocabulary import CheckOutcome, Family, Operation, Severity, View
 
 
@@ -82,6 +83,18 @@ class Context:
     def answer(self) -> Answer:
         """The answer's one decoded view, shared by every check that reads it."""
         return self.response.answer
+
+    @property
+    def event_types(self) -> tuple[str, str]:
+        """The partial and completed event types of the probe's operation's stream
+        (an edit streams ``image_edit.*``)."""
+        return EVENT_TYPES[self.probe.operation]
+
+    @property
+    def completed(self) -> dict[str, Any] | None:
+        """The stream as a client reads it, from its completed events of the probe's
+        operation, shaped like a JSON answer (None: no completed image)."""
+        return self.answer.completed_by(self.event_types[1])
 
     @property
     def openai_rules(self) -> bool:
@@ -176,6 +189,11 @@ class Check:
 
 
 REGISTRY: dict[str, Check] = {}
+# For a check of what an edit's answer shares with a generation's (its status,
+# schema, images, echo, usage, stream framing, or a refusal's envelope).
+EDITS_TOO: frozenset[Operation] = frozenset({"generations", "edits"})
+# For a check of what only an edit can get wrong.
+EDITS_ONLY: frozenset[Operation] = frozenset({"edits"})
 
 
 def check(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks.base import (
+    EDITS_TOO,
     Context,
     Result,
     check,
@@ -48,6 +49,7 @@ def envelope_problems(payload: Any) -> list[str]:
     title="error answer in OpenAI's envelope",
     severity="must",
     applies=kind_is("auth", "invalid", "balance"),
+    operations=EDITS_TOO,
 )
 def envelope(ctx: Context) -> Result:
     response = ctx.response
@@ -72,6 +74,7 @@ _STRINGIFIED_NULLS = frozenset({"None", "none", "null", "nil", "undefined", ""})
     title="error param and code are real values, not placeholders",
     severity="should",
     applies=kind_is("auth", "invalid", "balance"),
+    operations=EDITS_TOO,
 )
 def fields(ctx: Context) -> Result:
     """Clients branch on ``error.code`` and test ``if error.param``: a stringified

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from conformance.checks.base import (
+    EDITS_TOO,
     ITEMS,
     Context,
     Result,
@@ -40,7 +41,13 @@ dalle_answers = answer_of("dalle", "valid", "example")
 _EPOCH_2000 = 946_684_800
 
 
-@check("generation.status", title="valid request answered 200", severity="must", applies=VALID)
+@check(
+    "generation.status",
+    title="valid request answered 200",
+    severity="must",
+    applies=VALID,
+    operations=EDITS_TOO,
+)
 def status(ctx: Context) -> Result:
     if ctx.status == 200:
         return passed("answered 200")
@@ -55,6 +62,7 @@ def status(ctx: Context) -> Result:
     title="answer is application/json",
     severity="must",
     applies=lambda p: p.kind == "valid" and not p.expect.stream,
+    operations=EDITS_TOO,
 )
 def content_type(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:
@@ -86,6 +94,7 @@ def _for_schema(payload: Any) -> Any:
     title="answer matches the ImagesResponse schema",
     severity="must",
     applies=ANSWERS,
+    operations=EDITS_TOO,
 )
 def schema(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:
@@ -103,6 +112,7 @@ def schema(ctx: Context) -> Result:
     title="created is Unix time in seconds",
     severity="should",
     applies=ANSWERS,
+    operations=EDITS_TOO,
 )
 def created(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:
@@ -132,6 +142,7 @@ def created(ctx: Context) -> Result:
     severity="must",
     applies=ANSWERS,
     needs=(ITEMS,),
+    operations=EDITS_TOO,
 )
 def count(ctx: Context) -> Result:
     items = ITEMS.of(ctx)
@@ -176,6 +187,7 @@ def response_format(ctx: Context) -> Result:
     severity="may",
     applies=ANSWERS,
     needs=(ITEMS,),
+    operations=EDITS_TOO,
 )
 def nulls(ctx: Context) -> Result:
     items = ITEMS.of(ctx)
@@ -206,6 +218,7 @@ def nulls(ctx: Context) -> Result:
     severity="should",
     applies=ANSWERS,
     needs=(ITEMS,),
+    operations=EDITS_TOO,
 )
 def revised_prompt(ctx: Context) -> Result:
     items = ITEMS.of(ctx)

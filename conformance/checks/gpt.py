@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.base import (
+    EDITS_TOO,
     Context,
     Need,
     Result,
@@ -32,7 +33,6 @@ from conformance.checks.usage import shape_problems
 from conformance.params.spec import AUTO, ECHOED
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, openai_baseline
-from conformance.sse import COMPLETED
 
 _gpt_valid = answer_of("gpt", "valid")
 
@@ -54,9 +54,9 @@ def _answer(ctx: Context) -> dict[str, Any] | Result:
         return ctx.payload
     if ctx.payload is not None:
         return skipped("a JSON body, not an event stream (judged by stream.is-stream)")
-    answer = ctx.answer.completed
+    answer = ctx.completed
     if answer is None:
-        return skipped(f"no {COMPLETED} event to judge (judged by stream.completed)")
+        return skipped(f"no {ctx.event_types[1]} event to judge (judged by stream.completed)")
     return answer
 
 
@@ -160,6 +160,7 @@ def _model_sizes(ctx: Context) -> tuple[str, ...]:
     severity="must",
     applies=_gpt_answer,
     needs=(GPT_ITEMS,),
+    operations=EDITS_TOO,
 )
 def b64_only(ctx: Context) -> Result:
     """The official example code reads data[0].b64_json: a url instead breaks it."""
@@ -232,6 +233,7 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
     severity="should",
     applies=_gpt_answer,
     needs=(GPT_ANSWER,),
+    operations=EDITS_TOO,
 )
 def echo(ctx: Context) -> Result:
     """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
@@ -252,6 +254,7 @@ def echo(ctx: Context) -> Result:
     severity="should",
     applies=_gpt_raster,
     needs=(GPT_IMAGES,),
+    operations=EDITS_TOO,
 )
 def output_format(ctx: Context) -> Result:
     """A client that saves ``image.<output_format>`` must get that format."""
@@ -294,6 +297,7 @@ def transparency(ctx: Context) -> Result:
     severity="must",
     applies=_gpt_raster,
     needs=(GPT_IMAGES,),
+    operations=EDITS_TOO,
 )
 def dimensions(ctx: Context) -> Result:
     images = GPT_IMAGES.of(ctx)
@@ -318,6 +322,7 @@ def dimensions(ctx: Context) -> Result:
     severity="should",
     applies=_gpt_answer,
     needs=(GPT_ANSWER,),
+    operations=EDITS_TOO,
 )
 def usage(ctx: Context) -> Result:
     """OpenAI bills GPT images by tokens; cost accounting reads this usage."""

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.checks.base import (
+    EDITS_TOO,
     ITEMS,
     Context,
     Result,
@@ -22,7 +23,6 @@ from conformance.checks.placeholders import is_placeholder, placeholder_note
 from conformance.imaging import Decoded
 from conformance.probes import Probe
 from conformance.profile import openai_baseline
-from conformance.sse import COMPLETED
 
 
 def _expects(fmt: str) -> Any:
@@ -36,6 +36,7 @@ def _expects(fmt: str) -> Any:
     # An SVG document is no raster image: gpt-image.svg decodes and parses it.
     applies=lambda p: _expects("b64_json")(p) and p.expect.output_format != "svg",
     needs=(ITEMS,),
+    operations=EDITS_TOO,
 )
 def b64(ctx: Context) -> Result:
     items = ITEMS.of(ctx)
@@ -162,7 +163,7 @@ def _streamed_items(ctx: Context) -> list[Any] | None:
     """The completed images of a 2xx event stream, as ``data`` items."""
     if not ctx.probe.expect.stream or ctx.payload is not None or not 200 <= ctx.status < 300:
         return None
-    answer = ctx.answer.completed
+    answer = ctx.completed
     return answer["data"] if answer is not None else None
 
 
@@ -178,7 +179,7 @@ def found_images(ctx: Context) -> list[FoundImage]:
         data: bytes | None = None
         source = ""
         if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-            source = f"{COMPLETED}.b64_json" if streamed else "b64_json"
+            source = f"{ctx.event_types[1]}.b64_json" if streamed else "b64_json"
             raw = ctx.answer.b64(item["b64_json"])
             data = raw if isinstance(raw, bytes) else None
         elif isinstance(item.get("url"), str) and item["url"]:

@@ -20,15 +20,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from conformance.checks.base import Context, Need, Result, check, failed, passed, skipped
+from conformance.checks.base import EDITS_TOO, Context, Need, Result, check, failed, passed, skipped
 from conformance.checks.usage import shape_problems
 from conformance.imaging import Decoded, decode_b64, decode_image
 from conformance.params.spec import AUTO, ECHOED
 from conformance.probes import Probe
 from conformance.sse import (
-    COMPLETED,
-    IMAGE_EVENTS,
-    PARTIAL,
     UNNAMED,
     Event,
     ParsedStream,
@@ -48,6 +45,11 @@ def _asks_stream(probe: Probe) -> bool:
     """Any request sent with ``stream: true`` (refused ones included)."""
     body = probe.body if isinstance(probe.body, dict) else {}
     return probe.kind in ("valid", "invalid") and body.get("stream") is True
+
+
+def _what(ctx: Context) -> str:
+    """What the stream's events are of: "image generation", "image edit"."""
+    return ctx.event_types[0].split(".")[0].replace("_", " ")
 
 
 def _shown_type(ctx: Context) -> str:
@@ -94,6 +96,7 @@ def _event_image(event: Event, want_format: str | None) -> Decoded | str:
     title="stream: true is answered with events, never a JSON body",
     severity="must",
     applies=_asks_stream,
+    operations=EDITS_TOO,
 )
 def is_stream(ctx: Context) -> Result:
     """The worst streaming bug: a server that ignores ``stream`` and answers JSON.
@@ -129,6 +132,7 @@ def is_stream(ctx: Context) -> Result:
     severity="should",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def content_type(ctx: Context) -> Result:
     """``should``: the official SDKs go by the request and never look, but readers
@@ -150,6 +154,7 @@ def content_type(ctx: Context) -> Result:
     severity="must",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def framing(ctx: Context) -> Result:
     """Each event must carry ``data:`` holding one JSON object: the clients
@@ -185,6 +190,7 @@ def framing(ctx: Context) -> Result:
     severity="must",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def event_types(ctx: Context) -> Result:
     """The clients dispatch on ``type`` and raise only for ``{"error": {...}}``.
@@ -215,10 +221,10 @@ def event_types(ctx: Context) -> Result:
                 f"{event.shown} has no type: openai-python yields it with type None (strict "
                 "mode: ValidationError); apps dispatch on type"
             )
-        if kind not in IMAGE_EVENTS:
+        if kind not in ctx.event_types:
             return failed(
-                f"{event.shown} has type {str(kind)[:60]!r}, not an image generation event "
-                f"({', '.join(IMAGE_EVENTS)}): typed clients cannot parse it"
+                f"{event.shown} has type {str(kind)[:60]!r}, not an {_what(ctx)} event "
+                f"({', '.join(ctx.event_types)}): typed clients cannot parse it"
             )
     return passed(_types(parsed.events))
 
@@ -229,6 +235,7 @@ def event_types(ctx: Context) -> Result:
     severity="should",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def partials(ctx: Context) -> Result:
     """Apps show each partial as a progress frame, keyed by ``partial_image_index``.
@@ -236,7 +243,7 @@ def partials(ctx: Context) -> Result:
     arrive before all partials)."""
     parsed = STREAM.of(ctx)
     expect = ctx.probe.expect
-    found = parsed.of_type(PARTIAL)
+    found = parsed.of_type(ctx.event_types[0])
     asked = expect.partial_images * (expect.n or 1)
     if len(found) > asked:
         return failed(
@@ -267,6 +274,7 @@ def partials(ctx: Context) -> Result:
     severity="must",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def completed(ctx: Context) -> Result:
     """The completed event is the image: without it the app has nothing
@@ -274,31 +282,32 @@ def completed(ctx: Context) -> Result:
     It ends the stream: OpenAI closes the connection after it."""
     parsed = STREAM.of(ctx)
     expect = ctx.probe.expect
+    completed_type = ctx.event_types[1]
     seen = parsed.read_by_clients
     for event in seen:
         error = event.payload.get("error") if isinstance(event.payload, dict) else None
         if error:
             message = error.get("message") if isinstance(error, dict) else error
             return failed(f"{event.shown} is an error instead of the image: {str(message)[:120]}")
-    done = [e for e in seen if e.type == COMPLETED]
+    done = [e for e in seen if e.type == completed_type]
     want = expect.n or 1
     if not done:
-        if parsed.of_type(COMPLETED):
+        if parsed.of_type(completed_type):
             return failed(
-                f"{COMPLETED} comes after data: [DONE]: both official clients stop reading "
+                f"{completed_type} comes after data: [DONE]: both official clients stop reading "
                 "at [DONE] and never see it"
             )
         return failed(
-            f"no {COMPLETED} event in a stream of {len(parsed.events)} event(s) "
+            f"no {completed_type} event in a stream of {len(parsed.events)} event(s) "
             f"({_types(parsed.events)}): the app never gets the image"
         )
     if len(done) != want:
-        return failed(f"{len(done)} {COMPLETED} events for n = {want}")
+        return failed(f"{len(done)} {completed_type} events for n = {want}")
     last = seen.index(done[-1])
     after = [e for e in parsed.events[last + 1 :] if not e.done]
     if after:
         return failed(
-            f"{len(after)} event(s) after the last {COMPLETED} ({_types(after)}): the "
+            f"{len(after)} event(s) after the last {completed_type} ({_types(after)}): the "
             "stream must end there"
         )
     for event in done:
@@ -307,14 +316,15 @@ def completed(ctx: Context) -> Result:
             return failed(image)
         if expect.size not in (None, AUTO) and image.size != expect.size:
             return failed(f"{event.shown} is a {image.size} image; size was {expect.size}")
-    return passed(f"{len(done)} {COMPLETED}, last, a {expect.output_format} image")
+    return passed(f"{len(done)} {completed_type}, last, a {expect.output_format} image")
 
 
 def _event_problems(ctx: Context, event: Event) -> list[str]:
     payload = event.payload
     assert isinstance(payload, dict)
     expect = ctx.probe.expect
-    required = [*_REQUIRED, "partial_image_index" if event.type == PARTIAL else "usage"]
+    partial, completed = ctx.event_types
+    required = [*_REQUIRED, "partial_image_index" if event.type == partial else "usage"]
     missing = [key for key in required if payload.get(key) is None]
     problems = []
     if missing:
@@ -339,7 +349,7 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
         value = payload.get(key)
         if value is not None and want not in (None, AUTO) and value != want:
             problems.append(f"{key} {value!r}; asked {want!r}")
-    if event.type == COMPLETED and payload.get("usage") is not None:
+    if event.type == completed and payload.get("usage") is not None:
         problems += shape_problems(payload["usage"], "openai")
     return problems
 
@@ -350,6 +360,7 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
     severity="should",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def fields(ctx: Context) -> Result:
     """Spec ``ImageGenPartialImageEvent``/``ImageGenCompletedEvent``: type,
@@ -357,7 +368,7 @@ def fields(ctx: Context) -> Result:
     partial_image_index or usage. openai-python's strict mode rejects an event
     without them; cost accounting reads the completed event's usage."""
     parsed = STREAM.of(ctx)
-    judged = [e for e in parsed.events if e.type in IMAGE_EVENTS]
+    judged = [e for e in parsed.events if e.type in ctx.event_types]
     for event in judged:
         problems = _event_problems(ctx, event)
         if problems:
@@ -373,6 +384,7 @@ def fields(ctx: Context) -> Result:
     severity="may",
     applies=_streams,
     needs=(STREAM,),
+    operations=EDITS_TOO,
 )
 def done(ctx: Context) -> Result:
     """``may``, advisory. OpenAI sends no ``[DONE]`` on image streams (the chat

@@ -7,6 +7,7 @@ so a 5xx can mean the same bad request billed several times).
 from __future__ import annotations
 
 from conformance.checks.base import (
+    EDITS_TOO,
     Context,
     Result,
     check,
@@ -28,6 +29,7 @@ def _is_4xx(status: int) -> bool:
     title="invalid request refused with a 4xx",
     severity="must",
     applies=kind_is("invalid"),
+    operations=EDITS_TOO,
 )
 def rejected(ctx: Context) -> Result:
     status = ctx.status
@@ -54,6 +56,7 @@ def rejected(ctx: Context) -> Result:
     title="documented status for an invalid request",
     severity="should",
     applies=kind_is("invalid"),
+    operations=EDITS_TOO,
 )
 def status(ctx: Context) -> Result:
     allowed, _ = ctx.expected_error()
@@ -70,6 +73,7 @@ def status(ctx: Context) -> Result:
     title="error names the offending parameter",
     severity="should",
     applies=lambda p: p.kind == "invalid" and p.expect.param is not None,
+    operations=EDITS_TOO,
 )
 def param(ctx: Context) -> Result:
     want = ctx.probe.expect.param

@@ -8,6 +8,7 @@ the resulting :class:`Profile`, never the YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from conformance.edits.capabilities import EditSpec, edit_problems, parse_edits
+from conformance.edits.inputs import InputImageError
 from conformance.errors import ConfigError
 from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_lifecycle
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
@@ -56,6 +59,8 @@ class ModelSpec:
     gpt: GptSpec | None = None
     # The vendor's dates for this model (released, shutdown), with their source.
     lifecycle: Lifecycle | None = None
+    # What the model's edits take (None: not declared, so edits are not probed).
+    edits: EditSpec | None = None
 
     @property
     def family(self) -> Family:
@@ -204,6 +209,15 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     if not gpt.size.fixed:
         problems.append("size.values lists no WIDTHxHEIGHT size (auto alone cannot be planned)")
     problems += [f"rules: {m}" for m in rule_problems(gpt)]
+    try:
+        edits = parse_edits(raw.get("edits"), Path(where).parent)
+    except InputImageError as exc:
+        raise ConfigError(f"{at}.edits.input_image: {exc}") from None
+    if edits is not None:
+        problems += edit_problems(edits, gpt.size.values)
+        if not gpt.supported("stream"):
+            # A model that does not stream does not stream its edits either.
+            edits = dataclasses.replace(edits, stream=False, partial_images=0)
     for quality, table in gpt.prices.items():
         if quality not in gpt.values("quality"):
             problems.append(f"prices.{quality}: not one of its qualities")
@@ -235,6 +249,7 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         price_per_image=raw.get("price_per_image", max(figures) if figures else None),
         sizes_exhaustive=gpt.size.rule is None,
         gpt=gpt,
+        edits=edits,
     )
 
 

@@ -24,7 +24,8 @@ from conformance.clients import with_major
 from conformance.errors import ConfigError
 from conformance.profile.problems import yaml_problem
 from conformance.report import client_gating as gating
-from conformance.report.rows import Column, columns, in_view, load_results
+from conformance.report.gate_edits import EditNeeds, edit_breaks, parse_needs
+from conformance.report.rows import Column, columns, in_view, load_results, operation_of
 from conformance.resources import app_schema_path
 from conformance.vocabulary import BAD, Severity, View
 
@@ -47,6 +48,8 @@ PARAMS = {
 class Uses:
     current_model: str | None
     values: dict[str, tuple[Any, ...]]
+    # What the app's edits need of this model (None: it does not edit).
+    edits: EditNeeds | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def load_app(path: Path) -> AppRequirements:
             name: Uses(
                 current_model=uses.get("current_model"),
                 values={k: tuple(v) for k, v in uses.items() if k in PARAMS},
+                edits=parse_needs(uses.get("edits")),
             )
             for name, uses in raw["models"].items()
         },
@@ -128,6 +132,8 @@ def _probes(entries: list[dict[str, Any]], model: str) -> dict[str, list[dict[st
     out: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         probe = entry.get("probe") or {}
+        if probe.get("operation", "generations") != "generations":
+            continue  # an edit's size or n is no generation's
         if probe.get("kind") == "valid" and entry.get("model") == model:
             out.setdefault(str(probe["id"]), []).append(entry)
     return out
@@ -171,15 +177,21 @@ def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
                 es = next(iter(asked.values()))
                 bad = _blocking(es, app) or [e for e in es if e["check"] == "generation.status"]
                 yield f"{label} fails: {_describe(bad[0])}"
+        if uses.edits is not None:
+            yield from edit_breaks(
+                model, uses.edits, entries, lambda es: _blocking(es, app), _describe
+            )
         # Listed values only narrow what must have been generated: every failure the
         # app cannot live with counts, on valid requests (the defaults it relies on)
-        # and on refusals alike. A vendor's printed docs examples are reported only.
+        # and on refusals alike. A vendor's printed docs examples are reported only;
+        # edits count only for an app that declares them (judged just above).
         yield from _by_check(
             model,
             [
                 e
                 for e in _blocking([e for e in entries if e.get("model") == model], app)
                 if (e.get("probe") or {}).get("kind") != "example"
+                and operation_of(e) != "edits"
             ],
         )
 

@@ -88,7 +88,9 @@ def provenance(session: SuiteSession) -> dict[str, str]:
 def _counts(verdicts: list[Verdict], view: View) -> dict[tuple[str, str], Counter[str]]:
     table: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for v in verdicts:
-        table[(v.check.feature, v.check.severity)][v.result(view).outcome] += 1
+        # Verdicts on edits are their own group, whatever check gave them.
+        feature = "edits" if v.probe.operation == "edits" else v.check.feature
+        table[(feature, v.check.severity)][v.result(view).outcome] += 1
     return table
 
 

@@ -6,25 +6,26 @@ import json
 from collections import Counter
 
 from conformance.fuzz.probes import shown
-from conformance.gpt.pricing import price_range, request_price
-from conformance.plan import Plan
+from conformance.gpt.pricing import price_range
+from conformance.plan import Plan, probe_price
 from conformance.probes import Probe
 
 
 def _price(plan: Plan, probe: Probe, images: int) -> str:
-    price = request_price(plan.profile.models[probe.model], probe.body, images)
+    price = probe_price(plan.profile.models[probe.model], probe, images)
     return f"${price:.3f}" if price is not None else "price unknown"
 
 
 def _images(probe: Probe) -> str:
     """What a billable probe bills: its images, and a stream's partial images (each billed)."""
     n = probe.expect.n or 1
+    inputs = f", {probe.edit.images_sent} in" if probe.edit is not None else ""
     if probe.expect.frames > 1:
         # A GIF's billing is not documented: each frame is counted as an image.
-        return f"{n} GIF of {probe.expect.frames} frames"
+        return f"{n} GIF of {probe.expect.frames} frames{inputs}"
     if not probe.expect.partial_images:
-        return f"{n} image(s)"
-    return f"{n} image(s) + {n * probe.expect.partial_images} partial(s)"
+        return f"{n} image(s){inputs}"
+    return f"{n} image(s) + {n * probe.expect.partial_images} partial(s){inputs}"
 
 
 def _refusal(plan: Plan, probe: Probe) -> str:

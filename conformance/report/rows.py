@@ -28,6 +28,11 @@ from conformance.vocabulary import View, worst
 _PER_PROBE = frozenset({"auth", "invalid", "balance"})
 
 
+def operation_of(entry: dict[str, Any]) -> str:
+    """The endpoint a verdict's request went to (absent: generations, as before edits)."""
+    return str((entry.get("probe") or {}).get("operation") or "generations")
+
+
 def row_key(entry: dict[str, Any]) -> str | None:
     """The row an entry counts in; rows are grouped by the probe's operation.
 
@@ -43,7 +48,7 @@ def row_key(entry: dict[str, Any]) -> str | None:
         key = f"{check}[fuzz]"
     else:
         key = str(entry["id"]) if kind in _PER_PROBE else check
-    operation = probe.get("operation", "generations")
+    operation = operation_of(entry)
     return key if operation == "generations" else f"{operation}: {key}"
 
 
@@ -174,4 +179,8 @@ def _row_meta(key: str, entry: dict[str, Any]) -> dict[str, str]:
     if "[" not in key:
         # One row over many requests: the check's title without the request's.
         title = title.split(": ")[0]
-    return {"feature": str(entry["feature"]), "severity": str(entry["severity"]), "title": title}
+    # Every verdict on an edit is grouped under the edits feature, whatever its check.
+    feature = "edits" if operation_of(entry) == "edits" else str(entry["feature"])
+    if feature == "edits" and not title.startswith("edit"):
+        title = f"edit: {title}"
+    return {"feature": feature, "severity": str(entry["severity"]), "title": title}

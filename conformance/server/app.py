@@ -3,9 +3,9 @@
 Without faults it answers exactly as the profile documents; each fault breaks
 one rule (see ``faults.py``) so the suite can prove its checks notice. Every
 operation (``OPERATIONS``, keyed like a probe's operation) goes through the same
-door: counted, perhaps a flaky hiccup (generations only), the key checked; then
+door: counted, perhaps a flaky hiccup (not the model list), the key checked; then
 the operation's own module answers (``generations.py``, ``models.py`` for GET
-/v1/models where the profile lists models; ``edits`` is to come).
+/v1/models where the profile lists models, ``edits.py``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conformance.profile import Profile
-from conformance.server import generations, models
+from conformance.server import edits, generations, models
 from conformance.server.errors import auth_refusal, file_not_found, transient
-from conformance.server.faults import GENERATIONS, MODELS
+from conformance.server.faults import EDITS, GENERATIONS, MODELS
 from conformance.server.state import ReferenceState
 
 Answer = Callable[[Request, ReferenceState, str], Awaitable[Response]]
@@ -35,7 +35,7 @@ class Operation:
     path: str
     answer: Answer
     method: str = "POST"
-    # Whether the --flaky hiccups hit it (the generations, which the option is about).
+    # Whether the --flaky hiccups hit it (the billable operations the option is about).
     flaky: bool = True
     # Whether the profile's vendor serves it at all (no route otherwise: a 404).
     offered: Callable[[Profile], bool] = lambda profile: True
@@ -62,6 +62,7 @@ OPERATIONS: Mapping[str, Operation] = MappingProxyType(
             flaky=False,
             offered=lambda profile: profile.list_models,
         ),
+        EDITS: Operation("/v1/images/edits", edits.answer),
     }
 )
 

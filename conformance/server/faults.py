@@ -27,9 +27,11 @@ from conformance.server.gpt_contract import GPT_TOLERATED
 # image model's, or any model's (errors, authentication, serialization).
 Family = Literal["dalle", "gpt", "any"]
 # The operations a fault can apply to; keyed like the server's routes (app.py)
-# and a probe's operation: POST /v1/images/generations and GET /v1/models.
+# and a probe's operation: POST /v1/images/generations, GET /v1/models and
+# POST /v1/images/edits.
 GENERATIONS = "generations"
 MODELS = "models"
+EDITS = "edits"
 
 
 class Need(Enum):
@@ -70,6 +72,13 @@ class Need(Enum):
     QUALITY_ABOVE_HIGH = "a valid request asking quality xhigh or max"
     GIF = "a valid request asking output_format gif (the key's GIF preview)"
     SVG = "a valid request asking output_format svg (the key's SVG preview)"
+    EDIT = "a valid edit (POST /v1/images/edits)"
+    EDIT_IMAGES = "a valid edit sending several input images as image[]"
+    EDIT_MASK = "a valid edit sending a mask"
+    EDIT_N_ABOVE_ONE = "a valid edit asking n > 1"
+    EDIT_SIZE = "a valid edit whose size resolves to other than 1024x1024"
+    EDIT_STREAM = "a valid edit asking stream: true"
+    EDIT_MIMETYPE = "an edit sending an image part labelled application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -843,6 +852,80 @@ STREAM_NO_PARTIALS = _stream_fault(
     "stream-no-partials",
     "stream.partials-arrive",
     "the partial images asked for never come: only the completed image is sent",
+)
+
+# --- edits: each breaks one rule of POST /v1/images/edits -----------------------
+
+# Shown on the openai profile's cheapest model that edits; each names the edit
+# check that must notice (``conformance.checks.edits``). Several mirror gateways
+# seen in the wild: LiteLLM 1.100-1.101 turning a list of images into a stray
+# text part, a gateway that ignores the mask and regenerates the whole image,
+# relays answering an edit stream with the generation events.
+_EDIT_MODEL = ("gpt-image-1-mini",)
+
+
+def _edit_fault(name: str, breaks: str, description: str, needs: Need, *also: str) -> Fault:
+    return _fault(
+        name,
+        breaks,
+        description,
+        "gpt",
+        also=also,
+        profile="openai",
+        models=_EDIT_MODEL,
+        operation=EDITS,
+        needs=needs,
+    )
+
+
+EDIT_IMAGE_ONLY = _edit_fault(
+    "edit-image-only",
+    "edits.images-list",
+    "only a single image part is taken: images sent as image[] are refused with 400 "
+    "invalid_type (param image[0]), as OpenAI answers LiteLLM 1.100-1.101's stray text part",
+    Need.EDIT_IMAGES,
+    "client.openai-python.edits",
+)
+EDIT_MASK_IGNORED = _edit_fault(
+    "edit-mask-ignored",
+    "edits.mask-effect",
+    "the mask is ignored: the whole image is repainted",
+    Need.EDIT_MASK,
+)
+EDIT_STREAM_GENERATION_EVENTS = _edit_fault(
+    "edit-stream-generation-events",
+    "edits.stream-events",
+    "an edit stream carries image_generation.partial_image / image_generation.completed "
+    "events instead of image_edit.*: openai-python's default mode parses them as partial "
+    "edit images (no completed one), its strict mode raises",
+    Need.EDIT_STREAM,
+    "client.openai-python.edits",
+    "client.openai-python-strict.edits",
+)
+EDIT_USAGE_NO_IMAGE_TOKENS = _edit_fault(
+    "edit-usage-no-image-tokens",
+    "edits.usage",
+    "edit usage counts 0 input image tokens (input_tokens_details.image_tokens 0)",
+    Need.EDIT,
+)
+EDIT_N_IGNORED = _edit_fault(
+    "edit-n-ignored",
+    "edits.count",
+    "an edit returns one image whatever n asks",
+    Need.EDIT_N_ABOVE_ONE,
+)
+EDIT_SIZE_IGNORED = _edit_fault(
+    "edit-size-ignored",
+    "edits.size",
+    "edits are drawn at 1024x1024 whatever size asks (auto does not follow the input)",
+    Need.EDIT_SIZE,
+)
+EDIT_MIMETYPE_SNIFFED = _edit_fault(
+    "edit-mimetype-sniffed",
+    "validation.rejected",
+    "an image part labelled application/octet-stream is accepted (the type is sniffed from "
+    "the bytes, as lenient gateways do; OpenAI decides by the part's Content-Type)",
+    Need.EDIT_MIMETYPE,
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

@@ -61,11 +61,32 @@ def _valid_shows(need: Need, probe: Probe, model: ModelSpec, profile: Profile) -
     return shows.get(need, False)
 
 
+def _edit_shows(need: Need, probe: Probe) -> bool:
+    """Whether an edit probe sends what ``need`` asks for (its case says what it sends)."""
+    case = probe.edit
+    if case is None:
+        return False
+    if not case.billable:
+        return need is Need.EDIT_MIMETYPE and probe.id == "edit-octet-stream"
+    shows = {
+        Need.EDIT: True,
+        Need.EDIT_IMAGES: case.images_sent > 1,
+        Need.EDIT_MASK: case.mask,
+        Need.EDIT_N_ABOVE_ONE: case.n > 1,
+        Need.EDIT_SIZE: case.expected_size not in (None, "1024x1024"),
+        Need.EDIT_STREAM: case.stream,
+    }
+    return shows.get(need, False)
+
+
 def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     model = profile.models[probe.model]
-    if not _ours(fault, model):
+    # A fault changes the answers of its own operation only (app.py routes each apart).
+    if probe.operation != fault.operation or not _ours(fault, model):
         return False
     need = fault.needs
+    if probe.operation == "edits":
+        return _edit_shows(need, probe)
     if probe.kind == "valid":
         return _valid_shows(need, probe, model, profile)
     if probe.kind == "invalid":

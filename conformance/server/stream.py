@@ -134,7 +134,7 @@ def stream_events(
     return chunks, billed
 
 
-def _media_type(state: ReferenceState) -> str:
+def media_type(state: ReferenceState) -> str:
     return "text/plain; charset=utf-8" if state.has(f.STREAM_CONTENT_TYPE_TEXT) else MEDIA_TYPE
 
 
@@ -152,4 +152,4 @@ async def respond(
         for chunk in chunks:
             yield chunk
 
-    return StreamingResponse(send(), media_type=_media_type(state))
+    return StreamingResponse(send(), media_type=media_type(state))

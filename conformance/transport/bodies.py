@@ -2,8 +2,8 @@
 
 A probe's operation picks its request in one place (:func:`outgoing`): the
 method, the path below the API root and how the body is encoded (JSON for
-generations; none for the model list, a GET; an operation that uploads images
-adds its multipart encoder there).
+generations; none for the model list, a GET; multipart/form-data for edits,
+which upload images).
 
 The answer cap counts *decoded* bytes (a gzip bomb is small on the wire), and the
 decoder itself is asked for at most what still fits, so one compressed chunk
@@ -50,9 +50,17 @@ def _get(probe: Probe) -> Outgoing:
     return Outgoing(OPERATION_PATHS[probe.operation], b"", "", method="GET", generates=False)
 
 
+def _multipart(probe: Probe) -> Outgoing:
+    """An edit: the parts of its form as the real clients send them (``edits/multipart.py``)."""
+    if probe.edit is None:
+        raise ValueError(f"edit probe {probe.key} carries no form")
+    content, content_type = probe.edit.form.encode()
+    return Outgoing(OPERATION_PATHS[probe.operation], content, content_type)
+
+
 # How each operation's request is made: the one place the transport tells them apart.
 ENCODERS: Mapping[Operation, Callable[[Probe], Outgoing]] = MappingProxyType(
-    {"generations": _json, "models": _get}
+    {"generations": _json, "models": _get, "edits": _multipart}
 )
 
 
