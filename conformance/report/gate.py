@@ -190,8 +190,7 @@ def _requirements(app: AppRequirements, data: dict[str, Any]) -> Iterator[str]:
             [
                 e
                 for e in _blocking([e for e in entries if e.get("model") == model], app)
-                if (e.get("probe") or {}).get("kind") != "example"
-                and operation_of(e) != "edits"
+                if (e.get("probe") or {}).get("kind") != "example" and operation_of(e) != "edits"
             ],
         )
 
