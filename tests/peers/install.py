@@ -37,10 +37,19 @@ def npm_install(name: str, package: str, version: str) -> Path:
         pytest.skip(str(exc))
 
 
-def pip_venv_install(name: str, version: str, requirements: list[str]) -> Path:
-    """Python packages in a venv of their own, pinned by tests/peers/<name>-constraints.txt."""
+def pip_venv_install(
+    name: str,
+    version: str,
+    requirements: list[str],
+    constraints: Path | None = None,
+    requirement_files: tuple[Path, ...] = (),
+) -> Path:
+    """Python packages in a venv of their own, pinned by a constraints file
+    (tests/peers/<name>-constraints.txt unless another is given), plus any
+    requirement files (for a release whose extra names a package the registry
+    lacks, its other requirements are listed by hand)."""
 
-    constraints = _HERE / f"{name}-constraints.txt"
+    pins = constraints or _HERE / f"{name}-constraints.txt"
 
     def install(target: Path) -> None:
         run_installer(
@@ -50,14 +59,15 @@ def pip_venv_install(name: str, version: str, requirements: list[str]) -> Path:
             INSTALL_TIMEOUT_S,
         )
         pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        files = [arg for path in requirement_files for arg in ("-r", str(path))]
         run_installer(
-            [*pip, "-c", str(constraints), *requirements],
+            [*pip, "-c", str(pins), *requirements, *files],
             REPO,
-            " ".join(requirements),
+            " ".join([*requirements, *(p.name for p in requirement_files)]),
             INSTALL_TIMEOUT_S,
         )
 
     try:
-        return ensure(name, version, [constraints], install)
+        return ensure(name, version, [pins, *requirement_files], install)
     except InstallError as exc:
         pytest.skip(str(exc))
