@@ -201,11 +201,7 @@ def no_verdict_from_a_down_server(
     for probe in probes:
         exchange = exchanges[probe.key]
         response = exchange.response
-        if (
-            exchange.error is None
-            and response is not None
-            and response.status >= 500
-        ):
+        if exchange.error is None and response is not None and response.status >= 500:
             exchange.error = (
                 f"HTTP {response.status}, and every request of this run got a 5xx or "
                 "429: the server is down or overloaded, so the run could not judge"
