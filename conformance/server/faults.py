@@ -861,7 +861,7 @@ STREAM_NO_PARTIALS = _stream_fault(
 # seen in the wild: LiteLLM 1.100-1.101 turning a list of images into a stray
 # text part, a gateway that ignores the mask and regenerates the whole image,
 # relays answering an edit stream with the generation events.
-_EDIT_MODEL = ("gpt-image-1-mini",)
+_EDIT_MODEL = ("gpt-image-2",)
 
 
 def _edit_fault(name: str, breaks: str, description: str, needs: Need, *also: str) -> Fault:
@@ -885,6 +885,10 @@ EDIT_IMAGE_ONLY = _edit_fault(
     "invalid_type (param image[0]), as OpenAI answers LiteLLM 1.100-1.101's stray text part",
     Need.EDIT_IMAGES,
     "client.openai-python.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+    "client.vercel-ai.edits",
+    "client.vercel-ai-7.edits",
 )
 EDIT_MASK_IGNORED = _edit_fault(
     "edit-mask-ignored",
@@ -901,6 +905,8 @@ EDIT_STREAM_GENERATION_EVENTS = _edit_fault(
     Need.EDIT_STREAM,
     "client.openai-python.edits",
     "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
 )
 EDIT_USAGE_NO_IMAGE_TOKENS = _edit_fault(
     "edit-usage-no-image-tokens",
