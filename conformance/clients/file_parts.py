@@ -42,7 +42,10 @@ SCRIPT = node_process.PIN_DIR / "file_parts.cjs"
 ACCEPTED_TYPES = ("image/png", "image/jpeg", "image/webp")
 FILE_FIELDS = ("image", "image[]", "mask")
 # The Node clients per project, in the order the table shows them.
-NODE_PROJECTS = {"node": ("openai-node", "vercel-ai"), "node7": ("openai-node-7", "vercel-ai-7")}
+NODE_PROJECTS: dict[str, tuple[str, ...]] = {
+    "node": ("openai-node", "vercel-ai"),
+    "node7": ("openai-node-7", "vercel-ai-7"),
+}
 _TIMEOUT_S = 120.0
 
 
@@ -351,6 +354,10 @@ def _from_json(data: dict[str, Any]) -> FormRow:
     return FormRow(**found)
 
 
+def _python_on(recorder: Callable[[], Recorder]) -> list[FormRow] | NotRun:
+    return measure_python(recorder())
+
+
 def _node_on(recorder: Callable[[], Recorder], project: str) -> list[FormRow] | NotRun:
     return measure_node(recorder(), project)
 
@@ -369,9 +376,13 @@ def measure() -> FilePartsTable:
                 started.append(stack.enter_context(Recorder()))
             return started[0]
 
-        rows += _cached("python", _digest(None), lambda: measure_python(recorder()))
+        measured: list[tuple[tuple[str, ...], list[FormRow] | NotRun]] = [
+            (("openai-python",), _cached("python", _digest(None), partial(_python_on, recorder)))
+        ]
         for project, clients in NODE_PROJECTS.items():
-            found = _cached(project, _digest(project), partial(_node_on, recorder, project))
+            node = _cached(project, _digest(project), partial(_node_on, recorder, project))
+            measured.append((clients, node))
+        for clients, found in measured:
             if isinstance(found, NotRun):
                 not_run += [(c, found.reason) for c in clients]
             else:

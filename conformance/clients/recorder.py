@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.server.images import render_png
+from conformance.edits.inputs import flat_image
 
 LOOPBACK = "127.0.0.1"
 _STARTUP_S = 10.0
@@ -43,7 +43,7 @@ class Captured:
 
 
 def _answer() -> bytes:
-    image = base64.b64encode(render_png(4, 4, "recorder")).decode()
+    image = base64.b64encode(flat_image(width=4, height=4)).decode()
     usage = {
         "input_tokens": 10,
         "output_tokens": 10,
