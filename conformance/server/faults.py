@@ -919,6 +919,12 @@ EDIT_N_IGNORED = _edit_fault(
     "edits.count",
     "an edit returns one image whatever n asks",
     Need.EDIT_N_ABOVE_ONE,
+    "client.openai-python.edits",
+    "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+    "client.vercel-ai.edits",
+    "client.vercel-ai-7.edits",
 )
 EDIT_SIZE_IGNORED = _edit_fault(
     "edit-size-ignored",
