@@ -359,7 +359,9 @@ def _python_on(recorder: Callable[[], Recorder]) -> list[FormRow] | NotRun:
 
 
 def _node_on(recorder: Callable[[], Recorder], project: str) -> list[FormRow] | NotRun:
-    return measure_node(recorder(), project)
+    # Where Node cannot run, no recorder is started for it.
+    found = node_process.setup(project)
+    return found if isinstance(found, NotRun) else measure_node(recorder(), project)
 
 
 @cache
