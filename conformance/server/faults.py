@@ -901,7 +901,8 @@ EDIT_STREAM_GENERATION_EVENTS = _edit_fault(
     "edits.stream-events",
     "an edit stream carries image_generation.partial_image / image_generation.completed "
     "events instead of image_edit.*: openai-python's default mode parses them as partial "
-    "edit images (no completed one), its strict mode raises",
+    "edit images (no completed one), its strict mode raises, openai-node passes the types "
+    "through (an app waiting for image_edit.completed gets no image)",
     Need.EDIT_STREAM,
     "client.openai-python.edits",
     "client.openai-python-strict.edits",
