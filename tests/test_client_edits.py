@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +31,8 @@ from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
 from conformance.probes import Expectation, Probe
 from conformance.profile import load_profile
 from conformance.server.images import render_png
+from conformance.server.runner import ReferenceServer
+from tests.conftest import SuiteRun
 
 NODE = [name for name, c in CLIENTS.items() if c.runtime == "node"]
 STREAMING_NODE = [name for name in NODE if CLIENTS[name].streams]
@@ -192,3 +196,28 @@ def test_the_replayed_edit_carries_the_files_and_typed_fields() -> None:
     assert (streamed.call, streamed.params["stream"]) == ("edit-stream", True)
     # Another answer, or other files, is another observation.
     assert call.digest != edit_call(MULTI, _answer(1)).digest
+
+
+@pytest.mark.usefixtures("node")
+def test_recorded_edits_replay_into_the_node_clients_and_send_nothing(
+    tmp_path: Path, run_suite: Callable[..., SuiteRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "rec"
+    with ReferenceServer(PROFILE) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
+        target = ("--profile", "openai", "--models", MODEL, "--probes", "fixed")
+        target += ("--base-url", server.base_url, "-k", "client.")
+        run = run_suite(*target, "--record", str(record))
+        assert run.exit_code == 0
+        after_recording = server.stats()
+        replay = run_suite(*target, "--replay", str(record))
+        assert server.stats() == after_recording  # the replay sent nothing
+    verdicts = {c["id"]: c["outcome"] for c in replay.results["checks"]}
+    assert verdicts == {c["id"]: c["outcome"] for c in run.results["checks"]}
+    edits = {k: v for k, v in verdicts.items() if ".edits[" in k and "python" not in k}
+    assert edits == {
+        f"client.{client}.edits[{probe}]": "passed"
+        for client in NODE
+        for probe in ("edit-multi-mask", "edit-stream")
+        if CLIENTS[client].streams or probe != "edit-stream"
+    }
