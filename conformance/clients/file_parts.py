@@ -212,6 +212,8 @@ def _python_calls(root: str) -> Iterator[tuple[str, str, str | None]]:
                 api_key="sk-file-parts-not-a-real-key",
                 base_url=f"{root}/openai-python/{form}/v1",
                 max_retries=0,
+                # Straight to the loopback recorder, whatever proxy the environment names.
+                http_client=openai.DefaultHttpxClient(trust_env=False),
             )
             error = None
             with ExitStack() as stack, client:
