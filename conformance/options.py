@@ -237,7 +237,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--fuzz-examples",
-        "distinct invalid (free) property-based requests per model",
+        "distinct invalid (free) property-based requests per model (edit forms: at most 40)",
         metavar="N",
         default="160",
     ),
