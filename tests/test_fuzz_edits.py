@@ -126,6 +126,10 @@ def test_the_model_is_required_and_a_stream_needs_edits_that_stream() -> None:
     assert _verdict(unknown) == ("invalid", ["model: unknown model"])
     still = dataclasses.replace(GPT2, edits=dataclasses.replace(GPT2.edits, stream=False))
     assert _verdict(_form(("stream", "true")), still)[0] == "ambiguous"
+    # Edits streaming fewer partial images than generations: the values between are open.
+    fewer = dataclasses.replace(GPT2, edits=dataclasses.replace(GPT2.edits, partial_images=1))
+    assert _verdict(_form(("stream", "true"), ("partial_images", "2")), fewer)[0] == "ambiguous"
+    assert _verdict(_form(("stream", "true"), ("partial_images", "1")), fewer)[0] == "valid"
 
 
 def _items(form: EditForm) -> list[tuple[str, str | Upload]]:
@@ -153,14 +157,13 @@ def test_every_drawn_case_expects_what_the_reference_server_answers() -> None:
 def test_the_draws_are_modest_deterministic_and_cheap() -> None:
     valid, invalid = _probes()
     again_valid, again_invalid = _probes()
-    assert [p.edit.form.encode() for p in valid + invalid] == [  # type: ignore[union-attr]
-        p.edit.form.encode()
-        for p in again_valid + again_invalid  # type: ignore[union-attr]
+    assert [p.edit.form.encode() for p in valid + invalid] == [
+        p.edit.form.encode() for p in again_valid + again_invalid
     ]
     for name in OPENAI.models:
         mine = [p for p in invalid if p.model == name]
         assert 20 <= len(mine) <= NEGATIVE
-        assert len({p.edit.form.boundary() for p in mine}) == len(mine)  # type: ignore[union-attr]
+        assert len({p.edit.form.boundary() for p in mine}) == len(mine)
         assert len({p.id for p in mine}) == len(mine)
         assert len([p for p in valid if p.model == name]) == VALID_PER_MODEL
     for probe in valid:
@@ -197,10 +200,7 @@ def test_the_plan_prices_the_drawn_edits_with_their_input_images() -> None:
         price = probe_price(OPENAI.models[probe.model], probe)
         assert price is not None
         assert price > 0
-    inputs_priced = sum(
-        GPT2.edits.input_image_tokens * p.edit.images_sent * 8 / 1e6  # type: ignore[union-attr]
-        for p in drawn
-    )
+    inputs_priced = sum(GPT2.edits.input_image_tokens * p.edit.images_sent * 8 / 1e6 for p in drawn)
     assert added == pytest.approx(sum(probe_price(OPENAI.models[p.model], p) or 0 for p in drawn))
     assert added > inputs_priced > 0
 

@@ -217,6 +217,14 @@ def _size_reason(value: Any, spec: EditSpec, found: list[Reason]) -> None:
         raise Ambiguous(f"size {value!r}: a generation size the edit sizes do not list")
 
 
+def _partials(value: Any, spec: EditSpec, found: list[Reason]) -> None:
+    """The edit's own partial-image limit, where the profile sets it below the generations'."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= spec.partial_images:
+        return
+    if not any(r.param == "partial_images" for r in found):
+        raise Ambiguous(f"partial_images {value}: above the edits' {spec.partial_images}")
+
+
 def _fidelity_reason(value: str | None, spec: EditSpec) -> Reason | None:
     if value is None:
         return None
@@ -260,6 +268,7 @@ def form_reasons(form: EditForm, model: ModelSpec, profile: Profile) -> list[Rea
     found = [_model_reason(fields, model, profile), *gpt_reasons(body, model)]
     reasons = [r for r in found if r is not None]
     _size_reason(body.get("size"), spec, reasons)
+    _partials(body.get("partial_images"), spec, reasons)
     fidelity = _fidelity_reason(fields.get("input_fidelity"), spec)
     return [*reasons, *([fidelity] if fidelity else []), *_file_reasons(form, spec)]
 
