@@ -14,16 +14,9 @@ from conformance.edits.cases import first_image, second_image
 from conformance.edits.multipart import EditForm, FilePart
 from conformance.errors import ConfigError
 from conformance.fuzz import cache
+from conformance.fuzz.edit_draw import VALID_IMAGES, load_edit_spec, narrowed_spec, request_schema
 from conformance.fuzz.edit_forms import classify_form
-from conformance.fuzz.edits import (
-    NEGATIVE,
-    VALID_IMAGES,
-    VALID_PER_MODEL,
-    edit_fuzz_probes,
-    load_edit_spec,
-    narrowed_spec,
-    request_schema,
-)
+from conformance.fuzz.edits import NEGATIVE, VALID_PER_MODEL, edit_fuzz_probes
 from conformance.fuzz.probes import FuzzSettings
 from conformance.plan import build_plan, probe_price
 from conformance.profile import ModelSpec, Profile, load_profile
