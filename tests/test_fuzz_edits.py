@@ -242,3 +242,10 @@ def test_a_drawn_edit_catches_n_above_the_maximum_and_passes_clean(run_suite: Ru
     assert {c["probe"]["id"] for c in edits} >= {"fuzz-edit-pos-01", "fuzz-edit-neg-0001"}
     assert all(c["outcome"] in ("passed", "skipped") for c in edits)
     assert sum(c["outcome"] == "passed" for c in edits) > len(edits) // 2
+
+
+def test_a_run_that_draws_nothing_draws_no_edit() -> None:
+    assert edit_fuzz_probes(OPENAI, [GPT2], FuzzSettings(negative=0, positive=0)) == ([], [])
+    # Refusals follow --fuzz-examples (at most 40); the one valid edit stays.
+    valid, invalid = edit_fuzz_probes(OPENAI, [GPT2], FuzzSettings(negative=5, positive=0))
+    assert (len(valid), len(invalid)) == (1, 5)

@@ -161,8 +161,11 @@ def counts(fuzz: FuzzSettings) -> tuple[int, int]:
     """(valid per model, refused per model). The valid count is fixed, not
     ``--fuzz-valid``'s: that one is 0 on GPT models by default because their
     covering set already sends what generations fuzzing adds, while the two fixed
-    edits leave most of the form's values unsent. ``--probes fixed`` (no fuzz
-    settings) sends none; the budget bounds them like every billable request."""
+    edits leave most of the form's values unsent. A run that draws nothing
+    (``--fuzz-examples 0 --fuzz-valid 0``, or ``--probes fixed``) draws no edit
+    either; the budget bounds them like every billable request."""
+    if fuzz.negative <= 0 and fuzz.positive <= 0:
+        return 0, 0
     return VALID_PER_MODEL, min(fuzz.negative, NEGATIVE)
 
 
