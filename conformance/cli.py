@@ -126,6 +126,7 @@ def _number(raw: str, option: str, top: float | None = None) -> float:
 
 
 def serve(argv: Sequence[str]) -> int:
+    from conformance.fuzz.probes import FuzzSettings
     from conformance.profile import load_profile
     from conformance.server.faults import FAULTS, UnknownFaultError, fault_table, faults_named
     from conformance.server.runner import serve as serve_forever
@@ -140,7 +141,8 @@ def serve(argv: Sequence[str]) -> int:
     except UnknownFaultError as exc:
         raise ConfigError(str(exc)) from None
     profile = load_profile(opts.profile)
-    refuse_inapplicable(opts.fault, profile, ())
+    # Served for any run: a fault only property-based probes reach is fine too.
+    refuse_inapplicable(opts.fault, profile, (), FuzzSettings())
     try:
         port = int(opts.port)
     except ValueError:

@@ -371,11 +371,11 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         allow_shutdown=bool(options.get("allow_shutdown")),
     )
     models = selection.models
+    probes, fuzz = _fuzz(options, profile, models)
     if faults:
         from conformance.server.scope import refuse_inapplicable
 
-        refuse_inapplicable(faults, profile, models)
-    probes, fuzz = _fuzz(options, profile, models)
+        refuse_inapplicable(faults, profile, models, fuzz if probes != "fixed" else None)
     return RunConfig(
         profile=profile,
         base_url=base_url,

@@ -237,14 +237,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--fuzz-examples",
-        "distinct invalid (free) property-based requests per model",
+        "distinct invalid (free) property-based requests per model (edit forms: at most 40)",
         metavar="N",
         default="160",
     ),
     Option(
         "--fuzz-valid",
-        "valid (billable, one image each) property-based requests in the run, dealt round "
-        "the models cheapest first",
+        "valid (billable, one image each) property-based generations in the run, dealt round "
+        "the models cheapest first (property-based edits add one per model that edits)",
         metavar="N",
         default="1; 0 when every model of the run is a GPT model, whose covering set already "
         "sends defaults, explicit auto and nulls",

@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance.dalle import covering as dalle_covering
 from conformance.dalle import plan as dalle_plan
+from conformance.fuzz.edits import edit_fuzz_probes
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
 from conformance.gpt import edits as gpt_edits
@@ -384,9 +385,14 @@ def _models(wanted: Wanted) -> Planned:
 
 
 def _edits(wanted: Wanted) -> Planned:
-    """Each model's edits (``gpt/edits.py``): billable ones first, the refusals free.
-    The fuzzer and the shared probes (auth, balance) are the generations' only."""
+    """Each model's edits (``gpt/edits.py``): billable ones first, the refusals free;
+    and the property-based edits (``fuzz/edits.py``). The shared probes (auth,
+    balance) are the generations' only."""
     planned = Planned()
+    if wanted.fuzz:
+        planned.fuzz_valid, planned.fuzz_invalid = edit_fuzz_probes(
+            wanted.profile, wanted.specs, wanted.fuzz
+        )
     if wanted.fixed:
         probes = [p for spec in wanted.specs for p in gpt_edits.edit_probes(spec)]
         planned.valid = [p for p in probes if p.billable]

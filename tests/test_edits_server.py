@@ -143,6 +143,13 @@ def _case_mimetype_sniffed(client: TestClient) -> None:
     assert _post(client, EditForm(_base(), (labelled,))).status_code == 200
 
 
+def _case_accept_n_above_max(client: TestClient) -> None:
+    # n 11 is one above the maximum (10) of the model the fault's self-test runs on.
+    fields = text_fields([("prompt", inputs.PROMPT), ("model", "gpt-image-2"), ("n", 11)])
+    edit = EditForm((*fields, ("quality", "low")), (first_image(),))
+    assert _post(client, edit).status_code == 200
+
+
 EDIT_FAULT_CASES: dict[str, Callable[[TestClient], None]] = {
     "edit-image-only": _case_image_only,
     "edit-mask-ignored": _case_mask_ignored,
@@ -151,6 +158,7 @@ EDIT_FAULT_CASES: dict[str, Callable[[TestClient], None]] = {
     "edit-n-ignored": _case_n_ignored,
     "edit-size-ignored": _case_size_ignored,
     "edit-mimetype-sniffed": _case_mimetype_sniffed,
+    "edit-accept-n-above-max": _case_accept_n_above_max,
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from conformance.errors import ConfigError
+from conformance.fuzz.probes import FuzzSettings
 from conformance.plan import Plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
@@ -89,13 +90,17 @@ def test_every_fault_applies_where_its_self_test_runs() -> None:
         if fault.options == PREVIEW_OPTIONS:
             # The GIF and SVG faults run with the key's preview access.
             profile = dataclasses.replace(profile, preview_access=frozenset({"gif", "svg"}))
-        plan = run_plan(profile, fault.models)
+        # A fault only property-based probes reach runs with them (--probes all).
+        fuzz = FuzzSettings() if "--probes" in fault.options else None
+        plan = run_plan(profile, fault.models, fuzz)
         assert why_not(fault, plan) is None, fault.name
 
 
 def test_the_dalle_faults_do_nothing_on_the_default_gpt_profile() -> None:
     # Before faults had a scope, each of these passed every check of a default run.
     idle = sorted(name for name, fault in FAULTS.items() if why_not(fault, PLANS["openai"]))
+    # As does the edit fault only a property-based edit reaches (PLANS are fixed probes).
+    idle.remove("edit-accept-n-above-max")
     # So do the GIF and SVG faults on a key without preview access (the default).
     previews = sorted(name for name, fault in FAULTS.items() if fault.options == PREVIEW_OPTIONS)
     assert [name for name in idle if name not in previews] == [
@@ -145,13 +150,18 @@ def test_a_fault_needing_what_the_models_do_not_send_is_refused() -> None:
 
 
 EDIT_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.operation == "edits")
+# Reached by a property-based edit only (tests/test_fuzz_edits.py).
+DRAWN_ONLY = ["edit-accept-n-above-max"]
 
 
 def test_every_edit_fault_applies_to_the_models_a_default_run_judges_today() -> None:
     # As of 2026-12-01 the openai profile's default run judges gpt-image-2 only.
     plan = run_plan(load_profile("openai"), ("gpt-image-2",))
-    assert len(EDIT_FAULTS) == 7
-    assert {name: why_not(FAULTS[name], plan) for name in EDIT_FAULTS} == dict.fromkeys(EDIT_FAULTS)
+    assert len(EDIT_FAULTS) == 8
+    fixed = [name for name in EDIT_FAULTS if name not in DRAWN_ONLY]
+    assert {name: why_not(FAULTS[name], plan) for name in fixed} == dict.fromkeys(fixed)
+    drawn = run_plan(load_profile("openai"), ("gpt-image-2",), FuzzSettings())
+    assert all(why_not(FAULTS[name], drawn) is None for name in EDIT_FAULTS)
 
 
 def test_an_edit_fault_is_refused_where_no_edit_is_sent() -> None:

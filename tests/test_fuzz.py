@@ -33,7 +33,9 @@ def _server_counted(output: str) -> int:
 
 
 def _fuzz_plan(profile: Profile = DALLE, **kwargs: int):  # type: ignore[no-untyped-def]
-    return build_plan(profile, fuzz=FuzzSettings(**kwargs), fixed=False)
+    # The JSON cases only: the drawn edit forms are tests/test_fuzz_edits.py's.
+    fuzz = FuzzSettings(**kwargs)
+    return build_plan(profile, fuzz=fuzz, fixed=False, operations=("generations",))
 
 
 @pytest.mark.parametrize("profile", [DALLE, OPENAI], ids=lambda p: p.name)

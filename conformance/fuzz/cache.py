@@ -3,8 +3,9 @@ schema per case), and the same seed always gives the same batch.
 
 The key holds everything a batch depends on: the versions of schemathesis,
 hypothesis and this suite, the contract, the model's rules, the mode, the size
-and the seed. A batch is stored as the bodies exactly as drawn (JSON, bytes in
-base64), written atomically, so parallel runs can share the directory. Set
+and the seed (and, for another operation than generations, its name). A batch
+is stored as the bodies exactly as drawn (JSON, bytes in base64), written
+atomically, so parallel runs can share the directory. Set
 ``IMAGEGEN_CONFORMANCE_CACHE=off`` to draw afresh every time, or to a
 directory to keep the cache there (default: the user's cache directory).
 """
@@ -26,6 +27,7 @@ from typing import Any
 from conformance import __version__
 from conformance.fuzz.narrow import Mode, narrowed_spec
 from conformance.profile import ModelSpec
+from conformance.vocabulary import Operation
 
 ENV = "IMAGEGEN_CONFORMANCE_CACHE"
 Draw = Callable[[ModelSpec, Mode, int, int], list[Any]]
@@ -65,18 +67,28 @@ def hypothesis_home() -> Iterator[None]:
             configuration.set_hypothesis_home_dir(saved)
 
 
-def _key(model: ModelSpec, mode: Mode, size: int, seed: int) -> str:
-    parts = {
+def _key(
+    model: ModelSpec,
+    mode: Mode,
+    size: int,
+    seed: int,
+    operation: Operation = "generations",
+    spec: dict[str, Any] | None = None,
+) -> str:
+    parts: dict[str, Any] = {
         "suite": __version__,
         "schemathesis": version("schemathesis"),
         "hypothesis": version("hypothesis"),
-        "spec": narrowed_spec(model, mode),
+        "spec": narrowed_spec(model, mode) if spec is None else spec,
         # The family is derived, not a field: added so the key reads as it always has.
         "model": {**dataclasses.asdict(model), "family": model.family},
         "mode": mode,
         "size": size,
         "seed": seed,
     }
+    if operation != "generations":
+        # Named only off generations, so their keys (and cached batches) stay as they were.
+        parts["operation"] = operation
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -114,12 +126,22 @@ def _store(path: Path, bodies: list[Any]) -> None:
         return  # a read-only home is no reason to fail a run
 
 
-def batch(model: ModelSpec, mode: Mode, size: int, seed: int, draw: Draw) -> list[Any]:
-    """The batch from the cache, or drawn now (and stored)."""
+def batch(
+    model: ModelSpec,
+    mode: Mode,
+    size: int,
+    seed: int,
+    draw: Draw,
+    *,
+    operation: Operation = "generations",
+    spec: dict[str, Any] | None = None,
+) -> list[Any]:
+    """The batch from the cache, or drawn now (and stored). ``spec``: the narrowed
+    document of ``operation`` drawn from (default: the generations')."""
     where = directory()
     if where is None:
         return draw(model, mode, size, seed)
-    path = where / f"{_key(model, mode, size, seed)}.json"
+    path = where / f"{_key(model, mode, size, seed, operation, spec)}.json"
     bodies = _load(path)
     if bodies is None:
         bodies = draw(model, mode, size, seed)

@@ -175,8 +175,14 @@ def shrink_all(
     for key, probes in groups.items():
         smallest = min(probes, key=lambda p: len(p.content()))
         exchange = exchanges[smallest.key]
-        if left <= 0 or smallest.body is None:
-            why = "raw bodies are not shrunk" if smallest.body is None else "allowance spent"
+        if left <= 0 or smallest.body is None or smallest.operation != "generations":
+            why = (
+                "raw bodies are not shrunk"
+                if smallest.body is None
+                else "edit forms are not shrunk"
+                if smallest.operation != "generations"
+                else "allowance spent"
+            )
             out[key] = Minimal(key[1], smallest, smallest, exchange, 0, why)
             continue
         found = shrink(smallest, exchange, key[1], profile, send, fails, min(left, MAX_PER_GROUP))

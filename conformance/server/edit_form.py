@@ -370,7 +370,10 @@ def check_edit(
     stream = body.get("stream") is True
     if stream and not spec.stream:
         return _unknown("stream")
-    generation = check_gpt_request(body, model, state.skipped_rules)
+    skipped = state.skipped_rules
+    if state.has(f.EDIT_ACCEPT_N_ABOVE_MAX):
+        skipped = skipped | {"n-above-max"}
+    generation = check_gpt_request(body, model, skipped)
     if isinstance(generation, Violation):
         return generation
     size = body.get("size")

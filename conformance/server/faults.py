@@ -79,6 +79,10 @@ class Need(Enum):
     EDIT_SIZE = "a valid edit whose size resolves to other than 1024x1024"
     EDIT_STREAM = "a valid edit asking stream: true"
     EDIT_MIMETYPE = "an edit sending an image part labelled application/octet-stream"
+    EDIT_N_ABOVE_MAX = (
+        "an edit asking n above the model's maximum (the property-based edits draw one; "
+        "run with --probes all or fuzz)"
+    )
 
 
 @dataclass(frozen=True)
@@ -939,6 +943,22 @@ EDIT_MIMETYPE_SNIFFED = _edit_fault(
     "an image part labelled application/octet-stream is accepted (the type is sniffed from "
     "the bytes, as lenient gateways do; OpenAI decides by the part's Content-Type)",
     Need.EDIT_MIMETYPE,
+)
+
+# No fixed edit asks n above the maximum (generations probe that rule): only a
+# property-based edit does, so the self-test runs with them (tests/test_fuzz_edits.py
+# shows the fixed probes alone let this fault through).
+EDIT_ACCEPT_N_ABOVE_MAX = _fault(
+    "edit-accept-n-above-max",
+    "validation.rejected",
+    "edits skip the n maximum: an edit asking n above it is served (generations still "
+    "refuse it), as a gateway that validates only its generations route would",
+    "gpt",
+    profile="openai",
+    models=("gpt-image-2",),
+    operation=EDITS,
+    needs=Need.EDIT_N_ABOVE_MAX,
+    options=("--probes", "all"),
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

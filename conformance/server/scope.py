@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from conformance.errors import ConfigError
+from conformance.fuzz.probes import FuzzSettings
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, Profile
@@ -67,6 +68,8 @@ def _edit_shows(need: Need, probe: Probe) -> bool:
     if case is None:
         return False
     if not case.billable:
+        if need is Need.EDIT_N_ABOVE_MAX:
+            return "n: above maximum" in probe.covers
         return need is Need.EDIT_MIMETYPE and probe.id == "edit-octet-stream"
     shows = {
         Need.EDIT: True,
@@ -108,9 +111,12 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     return False
 
 
-def run_plan(profile: Profile, models: Sequence[str] = ()) -> Plan:
-    """The fixed probes a run against the reference server sends (it has an empty-balance key)."""
-    return build_plan(profile, models or None, zero_balance=True)
+def run_plan(
+    profile: Profile, models: Sequence[str] = (), fuzz: FuzzSettings | None = None
+) -> Plan:
+    """The probes a run against the reference server sends (it has an empty-balance
+    key): the fixed ones, and the property-based ones drawn with ``fuzz``."""
+    return build_plan(profile, models or None, zero_balance=True, fuzz=fuzz)
 
 
 def why_not(fault: Fault, plan: Plan) -> str | None:
@@ -135,13 +141,26 @@ def _where(fault: Fault) -> str:
     return where
 
 
-def refuse_inapplicable(names: Iterable[str], profile: Profile, models: Sequence[str]) -> None:
-    """One line (a ConfigError) for the first named fault this run gives nothing to change."""
+def refuse_inapplicable(
+    names: Iterable[str],
+    profile: Profile,
+    models: Sequence[str],
+    fuzz: FuzzSettings | None = None,
+) -> None:
+    """One line (a ConfigError) for the first named fault this run gives nothing to change.
+
+    The fixed plan is tried first; only a fault it leaves untouched costs drawing
+    the property-based probes (``fuzz``: the run's settings, None when it sends none).
+    """
     plan: Plan | None = None
+    drawn: Plan | None = None
     for name in names:
         fault = FAULTS[name]
         plan = plan or run_plan(profile, models)
         reason = why_not(fault, plan)
+        if reason is not None and fuzz is not None:
+            drawn = drawn or run_plan(profile, models, fuzz)
+            reason = why_not(fault, drawn)
         if reason is None:
             continue
         twin = f"; for the other family: --fault {fault.twin}" if fault.twin else ""
