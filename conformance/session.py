@@ -304,6 +304,11 @@ class SuiteSession:
         return self.breaker.reason
 
     @property
+    def probes_by_key(self) -> dict[str, Probe]:
+        """The plan's probes by key: what each exchange asked (an edit's price reads it)."""
+        return {p.key: p for p in self.plan.probes}
+
+    @property
     def duration_s(self) -> float:
         return round(time.monotonic() - self.started_monotonic, 3)
 

@@ -9,11 +9,13 @@ bill. So a run that bills what its plan expected costs what the plan said.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from conformance.exchange import Exchange
 from conformance.gpt.pricing import request_price
+from conformance.plan import probe_price
+from conformance.probes import Probe
 from conformance.profile import Profile
 
 
@@ -31,14 +33,28 @@ class Cost:
         return priced
 
 
-def billed_cost(profile: Profile, exchanges: Iterable[Exchange]) -> Cost:
-    """The cost of what was billed, each request priced by what it asked for."""
+def billed_cost(
+    profile: Profile, exchanges: Iterable[Exchange], probes: Mapping[str, Probe] | None = None
+) -> Cost:
+    """The cost of what was billed, each request priced by what it asked for.
+
+    ``probes`` (by key) price what a JSON body cannot say: an edit's multipart
+    form, its input images included, as ``--plan`` prices it."""
     usd = 0.0
     images = unpriced = 0
     for exchange in exchanges:
         if not exchange.billed:
             continue
         images += exchange.billed
+        probe = (probes or {}).get(exchange.probe_key)
+        if probe is not None and probe.operation == "edits":
+            spec = profile.models.get(probe.model)
+            price = probe_price(spec, probe, exchange.billed) if spec is not None else None
+            if price is None:
+                unpriced += exchange.billed
+            else:
+                usd += price
+            continue
         try:
             body = json.loads(exchange.request.body or b"{}")
         except ValueError:

@@ -277,7 +277,7 @@ def headline_html(session: SuiteSession, view: View) -> str:
 
 def run_html(session: SuiteSession, view: View) -> str:
     cfg = session.config
-    cost = billed_cost(cfg.profile, session.exchanges.values())
+    cost = billed_cost(cfg.profile, session.exchanges.values(), session.probes_by_key)
     possibly = (
         f" · <b>possibly billed</b> {session.counters.uncertain} image(s) for requests that "
         "got no answer"
@@ -456,7 +456,8 @@ def terminal_lines(
         not_sent = sum(1 for e in session.exchanges.values() if is_not_sent(e.error))
         lines.append(f"  stopped: {session.stopped}; {not_sent} probe(s) not sent, nothing retried")
     if session.counters.billed:
-        lines.append(f"  cost: {billed_cost(cfg.profile, session.exchanges.values()).text()}")
+        cost = billed_cost(cfg.profile, session.exchanges.values(), session.probes_by_key)
+        lines.append(f"  cost: {cost.text()}")
     if session.counters.uncertain:
         lines.append(
             f"  possibly billed: {session.counters.uncertain} image(s) for requests that got no "

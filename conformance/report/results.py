@@ -228,15 +228,17 @@ def build_results(
             "retries": retries,
             "budget": budget,
             "possibly_billed": possibly_billed,
-            "cost_usd": _cost(profile, exchanges),
+            "cost_usd": _cost(profile, exchanges, {v.probe.key: v.probe for v in verdicts}),
         },
         "checks": checks,
         "exchanges": shared,
     }
 
 
-def _cost(profile: Profile, exchanges: dict[str, Exchange]) -> float | None:
-    cost = billed_cost(profile, exchanges.values())
+def _cost(
+    profile: Profile, exchanges: dict[str, Exchange], probes: dict[str, Probe]
+) -> float | None:
+    cost = billed_cost(profile, exchanges.values(), probes)
     return None if cost.images and cost.unpriced == cost.images else round(cost.usd, 4)
 
 
