@@ -62,8 +62,10 @@ def _image_size(answer: httpx.Response) -> tuple[int, int]:
 
 def test_each_kind_is_read_into_typed_dimensions(profile: Profile) -> None:
     wh, ar, plain = profile.models["wh-1"], profile.models["ar-1"], profile.models["ar-plain"]
-    assert wh.dimensions.kind == "width_height" and wh.sizes == ()
-    assert wh.dimensions.width is not None and wh.dimensions.width.step == 64
+    assert wh.dimensions.kind == "width_height"
+    assert wh.sizes == ()
+    assert wh.dimensions.width is not None
+    assert wh.dimensions.width.step == 64
     assert ar.dimensions.pixel_size("16:9", "M") == "1024x576"
     assert plain.dimensions.pixel_size("3:2", None) is None
     assert profile.models["renamed"].dimensions.field == "image_size"
@@ -213,7 +215,8 @@ def test_inconsistent_dimensions_are_named(
     mine.write_text(yaml.safe_dump(raw, sort_keys=False))
     with pytest.raises(ConfigError) as err:
         load_profile_file(mine)
-    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert problem in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 def test_a_size_list_is_still_needed_for_kind_size(tmp_path: Path) -> None:

@@ -92,5 +92,7 @@ def test_a_typo_in_unknown_fields_is_one_line_and_exit_4(
     mine = tmp_path / "mine.yaml"
     mine.write_text(yaml.safe_dump(raw, sort_keys=False))
     run = run_cli("profile", "check", str(mine))
-    assert run.exit_code == 4 and "Traceback" not in run.output
-    assert len(run.output.strip().splitlines()) == 1 and "unknown_fields" in run.output
+    assert run.exit_code == 4
+    assert "Traceback" not in run.output
+    assert len(run.output.strip().splitlines()) == 1
+    assert "unknown_fields" in run.output

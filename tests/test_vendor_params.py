@@ -50,15 +50,19 @@ def _post(srv: ReferenceServer, body: dict[str, Any]) -> httpx.Response:
 
 def test_parameters_are_typed(profile: Profile) -> None:
     params = profile.models["wh-1"].vendor_params
-    assert params["seed"].kind == "integer" and params["seed"].maximum == 4294967295
-    assert params["steps"].kind == "integer" and params["steps"].default == 28
-    assert params["guidance_scale"].kind == "number" and params["guidance_scale"].default == 3.5
+    assert params["seed"].kind == "integer"
+    assert params["seed"].maximum == 4294967295
+    assert params["steps"].kind == "integer"
+    assert params["steps"].default == 28
+    assert params["guidance_scale"].kind == "number"
+    assert params["guidance_scale"].default == 3.5
     assert params["negative_prompt"].free_form
     ar = profile.models["ar-1"]
     # OpenAI's meaning inside the suite, the vendor's spelling on the wire.
     assert ar.response_formats == ("url", "b64_json")
     assert ar.vendor_params["response_format"].wire_value("b64_json") == "base64"
-    assert ar.free_form("quality") and ar.qualities == ()
+    assert ar.free_form("quality")
+    assert ar.qualities == ()
 
 
 def test_valid_values_ride_in_the_covering_set_at_no_extra_request(profile: Profile) -> None:
@@ -70,7 +74,8 @@ def test_valid_values_ride_in_the_covering_set_at_no_extra_request(profile: Prof
     assert all(b["negative_prompt"] for b in sent)
     ar = covering_rows(profile.models["ar-1"])
     b64 = [row for _, row in ar if row.expect.response_format == "b64_json"]
-    assert b64 and all(row.body["response_format"] == "base64" for row in b64)
+    assert b64
+    assert all(row.body["response_format"] == "base64" for row in b64)
 
 
 def test_each_rule_of_each_parameter_gets_a_free_refusal(profile: Profile) -> None:
@@ -176,4 +181,5 @@ def test_inconsistent_parameters_are_named(
     mine.write_text(yaml.safe_dump(raw, sort_keys=False))
     with pytest.raises(ConfigError) as err:
         load_profile_file(mine)
-    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert problem in str(err.value)
+    assert "\n" not in str(err.value)
