@@ -227,3 +227,48 @@ def test_a_size_list_is_still_needed_for_kind_size(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_profile_file(mine)
     assert "sizes" in str(err.value)
+
+
+# --- the faults of these rules change the server's behaviour ---------------------
+
+
+def _case_wrong_ratio(srv: ReferenceServer) -> None:
+    answer = _post(srv, {"model": "ar-plain", "aspect_ratio": "3:2"})
+    assert _image_size(answer) == (682, 682)
+
+
+def _case_refuses_undocumented(srv: ReferenceServer) -> None:
+    # dims-ignored: wh-1 documents no quality, and the vendor ignores what it does not.
+    assert _post(srv, {"model": "wh-1", "quality": "ultra"}).status_code == 400
+    assert _post(srv, {"model": "ar-1", "quality": "anything"}).status_code == 400
+
+
+DIMENSION_FAULT_CASES: dict[str, tuple[Path, Callable[[ReferenceServer], None]]] = {
+    "wrong-ratio": (REFUSED, _case_wrong_ratio),
+    "refuses-undocumented": (PROFILES / "dims-ignored.yaml", _case_refuses_undocumented),
+}
+
+
+@pytest.mark.parametrize("fault", list(DIMENSION_FAULT_CASES))
+def test_fault_changes_behaviour(fault: str) -> None:
+    path, case = DIMENSION_FAULT_CASES[fault]
+    profile = load_profile_file(path)
+    with ReferenceServer(profile) as clean:
+        # Clean, the same requests are answered as the docs say.
+        if fault == "wrong-ratio":
+            assert _image_size(_post(clean, {"model": "ar-plain", "aspect_ratio": "3:2"})) == (
+                1024,
+                682,
+            )
+        else:
+            assert _post(clean, {"model": "wh-1", "quality": "ultra"}).status_code == 200
+    with ReferenceServer(profile, faults=(fault,)) as srv:
+        case(srv)
+
+
+def test_the_ignored_fields_are_dropped_before_judging() -> None:
+    ignored = load_profile_file(PROFILES / "dims-ignored.yaml")
+    with ReferenceServer(ignored) as srv:
+        answer = _post(srv, {"model": "nodims", "size": "256x256", "style": "x"})
+        assert answer.status_code == 200
+        assert _image_size(answer) == (512, 512)  # its documented size, not the one sent

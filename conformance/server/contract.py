@@ -321,12 +321,17 @@ _CHECKS: tuple[tuple[str, Rule], ...] = (
     ("quality-unknown", _enum_rule("quality", "quality-unknown", lambda m: m.qualities)),
     ("style-unknown", _enum_rule("style", "style-unknown", lambda m: m.styles)),
     ("user-type", _user_type),
+)
+# The rules of what a vendor documents beyond OpenAI's fields (issue 22): its
+# dimensions and its own parameters, checked after OpenAI's.
+_BEYOND_OPENAI: tuple[tuple[str, Rule], ...] = (
     *((name, _dimension_rule(name)) for name in DIMENSION_RULES),
     *((name, _vendor_rule(name)) for name in VENDOR_RULES),
 )
 # Every rule of step 3, in the order they are checked. The model comes first
 # because the other limits depend on it.
 RULES: tuple[str, ...] = (MODEL_UNKNOWN, *(name for name, _ in _CHECKS))
+BEYOND_OPENAI_RULES: tuple[str, ...] = tuple(name for name, _ in _BEYOND_OPENAI)
 
 
 def shared_rule(name: str) -> Rule:
@@ -351,7 +356,7 @@ def check_dalle_request(
     body: Mapping[str, Any], model: ModelSpec, skip: frozenset[str] = frozenset()
 ) -> Generation | Violation:
     """A DALL·E-format model's rules: the first broken rule not in ``skip``, or what to draw."""
-    return first_broken(_CHECKS, body, model, skip) or coerce(body, model)
+    return first_broken((*_CHECKS, *_BEYOND_OPENAI), body, model, skip) or coerce(body, model)
 
 
 def _coerce_prompt(value: Any) -> str:
