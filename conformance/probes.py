@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from conformance.vocabulary import Family, Operation
+from conformance.vocabulary import Family, Operation, View
 
 if TYPE_CHECKING:  # types only: a probe is built from the profile's data
     from conformance.edits.cases import EditCase
@@ -68,6 +68,11 @@ class Expectation:
     svg_model: str | None = None
     # The preview (gif, svg) the request needs: a refusal for lack of access is no failure.
     preview: str | None = None
+    # An aspect ratio asked where the docs give no pixel size: the image's ratio is checked.
+    ratio: str | None = None
+    # A refused probe that a view expects accepted (dalle/promises.py), and why.
+    accepted_in: tuple[View, ...] = ()
+    accepted_why: str = ""
 
     @property
     def images(self) -> int:

@@ -68,7 +68,7 @@ def test_every_problem_is_shown_one_line_each_with_exit_4(
         "  name: 'Open AI' is not a name of lowercase letters, digits, '-' and '_' that "
         "starts with a letter or digit (e.g. my-vendor)",
         "  models.gpt-image-2.family: 'gtp' is not gpt, so the model is read in the DALL·E "
-        "form, where edits, parameters, prices, rules, size, snapshots are unknown keys; "
+        "form, where edits, prices, rules, size, snapshots are unknown keys; "
         "did you mean family: gpt?",
         "  errors.invalid_request.status.0: 200 is less than the minimum of 400",
         "  limits.rate_limit: '5 per minute' is not a rate: requests per s, m or h "

@@ -17,7 +17,8 @@ def test_every_profile_in_the_repo_validates(path: Path) -> None:
     profile = load_profile_file(path)
     assert profile.default_model in profile.models
     for model in profile.models.values():
-        assert model.sizes
+        # A model of other dimensions (width/height, aspect ratio, none) lists no sizes.
+        assert model.sizes or model.dimensions.kind != "size"
         assert model.n_min <= model.n_max
 
 

@@ -204,10 +204,14 @@ def found_images(ctx: Context) -> list[FoundImage]:
     needs=(ITEMS,),
 )
 def dimensions(ctx: Context) -> Result:
+    """What was asked: a size, width and height, or an aspect ratio and tier whose
+    pixels the docs print; an aspect ratio alone is checked as a ratio."""
     want = ctx.probe.expect.size
     decoded = [img for img in found_images(ctx) if img.decoded is not None]
     if not decoded:
         return skipped("no image could be decoded (judged by images.b64 / images.url)")
+    if want is None:
+        return _ratio(ctx, decoded)
     wrong = [
         f"data[{img.index}] is {img.decoded.size}"
         for img in decoded
@@ -216,6 +220,27 @@ def dimensions(ctx: Context) -> Result:
     if wrong:
         return failed(f"requested {want}: " + ", ".join(wrong))
     return passed(f"{len(decoded)} image(s) of {want}")
+
+
+def _ratio(ctx: Context, decoded: list[FoundImage]) -> Result:
+    ratio = ctx.probe.expect.ratio
+    if ratio is None:
+        return skipped("the request asks no size the docs give (dimensions kind none)")
+    dims = ctx.model.dimensions if ctx.model is not None else None
+    wrong = [
+        f"data[{img.index}] is {img.decoded.size}"
+        for img in decoded
+        if img.decoded is not None
+        and (dims is None or not dims.matches_ratio(ratio, *_sides(img.decoded.size)))
+    ]
+    if wrong:
+        return failed(f"requested aspect ratio {ratio}: " + ", ".join(wrong))
+    return passed(f"{len(decoded)} image(s) of ratio {ratio}")
+
+
+def _sides(size: str) -> tuple[int, int]:
+    width, _, height = size.partition("x")
+    return int(width), int(height)
 
 
 # Sizes OpenAI's DALL·E models produce: a model OpenAI does not have may produce any.
@@ -240,6 +265,11 @@ def openai_size(ctx: Context) -> Result:
     also accepts the sizes the vendor documents."""
     allowed = set(openai_sizes(ctx.probe.model))
     documented = ctx.model.sizes if ctx.model is not None else ()
+    other = ctx.model is not None and ctx.model.dimensions.kind != "size"
+    if ctx.view == "docs" and other:
+        return skipped(
+            "the vendor documents dimensions other than a size list (images.dimensions judges them)"
+        )
     if ctx.view == "docs":
         allowed |= set(documented)
     decoded = [img.decoded for img in found_images(ctx) if img.decoded is not None]

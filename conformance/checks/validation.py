@@ -24,6 +24,18 @@ def _is_4xx(status: int) -> bool:
     return 400 <= status < 500
 
 
+def _not_promised(ctx: Context) -> Result | None:
+    """Why this view does not judge the probe's refusal (the docs never promise it,
+    or OpenAI's clients send the field), or None."""
+    expect = ctx.probe.expect
+    if ctx.view in expect.accepted_in:
+        return skipped(
+            f"not expected refused in this view: {expect.accepted_why} "
+            "(judged by validation.not-refused)"
+        )
+    return None
+
+
 @check(
     "validation.rejected",
     title="invalid request refused with a 4xx",
@@ -32,6 +44,8 @@ def _is_4xx(status: int) -> bool:
     operations=EDITS_TOO,
 )
 def rejected(ctx: Context) -> Result:
+    if (unjudged := _not_promised(ctx)) is not None:
+        return unjudged
     status = ctx.status
     if _is_4xx(status):
         return passed(f"answered {status}")
@@ -59,6 +73,8 @@ def rejected(ctx: Context) -> Result:
     operations=EDITS_TOO,
 )
 def status(ctx: Context) -> Result:
+    if (unjudged := _not_promised(ctx)) is not None:
+        return unjudged
     allowed, _ = ctx.expected_error()
     if not _is_4xx(ctx.status):
         return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
@@ -76,6 +92,8 @@ def status(ctx: Context) -> Result:
     operations=EDITS_TOO,
 )
 def param(ctx: Context) -> Result:
+    if (unjudged := _not_promised(ctx)) is not None:
+        return unjudged
     want = ctx.probe.expect.param
     if not _is_4xx(ctx.status):
         return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
@@ -86,3 +104,26 @@ def param(ctx: Context) -> Result:
     if err["param"] == want:
         return passed(f"error.param is {want!r}")
     return failed(f"error.param is {err['param']!r}; expected {want!r}")
+
+
+@check(
+    "validation.not-refused",
+    title="a field the rules do not refuse is not refused",
+    severity="should",
+    applies=lambda p: p.kind == "invalid" and bool(p.expect.accepted_in),
+)
+def not_refused(ctx: Context) -> Result:
+    """OpenAI refuses an unknown value or field, but a vendor's docs may call the
+    field free-form, or say unknown fields are ignored; and a client written for
+    OpenAI sends ``size`` where a vendor takes other dimensions. Where a view's
+    rules accept the request, a refusal breaks what they promise."""
+    expect = ctx.probe.expect
+    if ctx.view not in expect.accepted_in:
+        return skipped("expected refused in this view (judged by validation.rejected)")
+    status = ctx.status
+    if 200 <= status < 300:
+        return passed(f"answered {status}: {expect.accepted_why}")
+    return failed(
+        f"answered {status} to {ctx.probe.title} ({error_text(ctx.response, 80)!r}); "
+        f"not expected refused: {expect.accepted_why}"
+    )

@@ -12,6 +12,7 @@ exercised.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.probes import PROMPT, Expectation, Row
@@ -25,36 +26,45 @@ def _area(size: str) -> int:
     return width * height
 
 
-def _probe_id(row_values: dict[str, Any], n: int) -> str:
-    parts = [
-        str(v)
-        for k, v in row_values.items()
-        if k in ("size", "response_format", "quality", "style")
-    ]
+_OPENAI_AXES = ("response_format", "quality", "style")
+
+
+def _dimension_id(model: ModelSpec, row: dict[str, Any]) -> list[str]:
+    dims = model.dimensions
+    if dims.kind == "size":
+        return [str(row[dims.field])]
+    if dims.kind == "width_height" and dims.width is not None and dims.height is not None:
+        return [f"{row[dims.width.field]}x{row[dims.height.field]}"]
+    return [str(row[f]).replace(":", "-") for f in dims.fields()]
+
+
+def _probe_id(model: ModelSpec, row_values: dict[str, Any], n: int) -> str:
+    parts = _dimension_id(model, row_values)
+    parts += [str(row_values[k]) for k in _OPENAI_AXES if k in row_values]
     if n > 1:
         parts.append(f"n{n}")
     return "gen-" + "-".join(parts)
 
 
 def _row(
-    axes: dict[str, list[str]],
+    axes: dict[str, list[Any]],
     i: int,
-    seen: set[frozenset[tuple[str, str]]],
-    unexercised: dict[str, str | None],
-) -> dict[str, str]:
+    seen: set[frozenset[tuple[str, Any]]],
+    unexercised: dict[str, Any],
+) -> dict[str, Any]:
     """Row ``i``: each list's ``i``-th value while it lasts, then the value that
     pairs with the most values of this row not yet seen together. A default not
     yet exercised by omission counts as one more pair (it gets left out), ties
     go to list order."""
-    row: dict[str, str] = {}
+    row: dict[str, Any] = {}
     for axis, values in axes.items():
         if i < len(values):
             row[axis] = values[i]
             continue
 
-        def new_pairs(value: str, axis: str = axis) -> int:
+        def new_pairs(value: Any, axis: str = axis) -> int:
             pairs = sum(frozenset({(a, v), (axis, value)}) not in seen for a, v in row.items())
-            return pairs + (unexercised.get(axis) == value)
+            return pairs + int(unexercised.get(axis) == value)
 
         row[axis] = max(values, key=lambda v: (new_pairs(v), -values.index(v)))
     items = list(row.items())
@@ -62,24 +72,46 @@ def _row(
     return row
 
 
-def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
-    """``(probe id, row)`` pairs for one model, cheapest first."""
-    sizes = sorted(model.sizes, key=_area)
-    axes: dict[str, list[str]] = {"size": sizes, "response_format": list(model.response_formats)}
+def _axes(model: ModelSpec) -> tuple[dict[str, list[Any]], dict[str, Any], int]:
+    """Each field's values to cover, the documented defaults, and the rows the set
+    needs (the vendor's own parameters ride along in those rows, at no extra request)."""
+    dims = model.dimensions
+    axes: dict[str, list[Any]] = {}
+    if dims.kind == "size":
+        axes[dims.field] = sorted(model.sizes, key=_area)
+    axes.update(dims.axes())
+    axes["response_format"] = list(model.response_formats)
     if model.qualities:
         axes["quality"] = list(model.qualities)
     if model.styles:
         axes["style"] = list(model.styles)
-    defaults = {
-        "size": model.default_size,
+    count = max(len(values) for values in axes.values())
+    defaults: dict[str, Any] = {
+        dims.field: model.default_size,
         "response_format": model.default_response_format,
         "quality": model.default_quality,
         "style": model.default_style,
+        **dims.defaults(),
     }
-    count = max(len(values) for values in axes.values())
+    for name, spec in model.vendor_params.items():
+        if name not in _OPENAI_AXES:
+            axes[name] = list(spec.valid_values())
+            defaults[name] = spec.default
+    return axes, defaults, count
+
+
+def _wire(model: ModelSpec, axis: str, value: Any) -> Any:
+    """The value as the vendor spells it (a renamed response_format)."""
+    spec = model.vendor_params.get(axis)
+    return spec.wire_value(value) if spec is not None else value
+
+
+def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
+    """``(probe id, row)`` pairs for one model, cheapest first."""
+    axes, defaults, count = _axes(model)
     omitted: set[str] = set()
     rows: list[tuple[str, Row]] = []
-    seen: set[frozenset[tuple[str, str]]] = set()
+    seen: set[frozenset[tuple[str, Any]]] = set()
     for i in range(count):
         unexercised = {a: d for a, d in defaults.items() if a not in omitted} if i > 0 else {}
         chosen = _row(axes, i, seen, unexercised)
@@ -93,25 +125,30 @@ def covering_rows(model: ModelSpec) -> list[tuple[str, Row]]:
                 omitted.add(axis)
                 covers.append(f"{axis}={value} (default)")
                 continue
-            body[axis] = value
-            covers.append(f"{axis}={value}")
+            body[axis] = _wire(model, axis, value)
+            covers.append(f"{axis}={body[axis]}")
         if n > 1:
             body["n"] = n
             covers.append(f"n={n}")
         if i == 0 and model.user:
             body["user"] = "imagegen-conformance"
             covers.append("user")
-        expect = Expectation(
-            statuses=(200,), n=n, size=chosen["size"], response_format=chosen["response_format"]
-        )
-        row = Row(body=body, expect=expect, covers=tuple(covers))
-        rows.append((_probe_id(chosen, n), row))
+        row = Row(body=body, expect=expectation(model, body), covers=tuple(covers))
+        rows.append((_probe_id(model, chosen, n), row))
     return rows
 
 
 def expectation(model: ModelSpec, body: dict[str, Any]) -> Expectation:
-    """What a valid request of any shape must show (used for fuzzed valid cases)."""
+    """What a valid request of any shape must show (also for fuzzed valid cases)."""
     n = body.get("n") or 1
-    size = body.get("size") or model.default_size
-    fmt = body.get("response_format") or model.default_response_format
-    return Expectation(statuses=(200,), n=n, size=size, response_format=fmt)
+    asked = model.dimensions.asked(body, model.default_size)
+    if model.dimensions.kind == "none":
+        asked = replace(asked, size=model.default_size)
+    fmt = body.get("response_format")
+    spec = model.vendor_params.get("response_format")
+    if fmt is not None and spec is not None:
+        fmt = spec.openai_value(fmt)
+    fmt = fmt or model.default_response_format
+    return Expectation(
+        statuses=(200,), n=n, size=asked.size, response_format=fmt, ratio=asked.ratio
+    )

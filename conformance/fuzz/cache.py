@@ -81,7 +81,7 @@ def _key(
         "hypothesis": version("hypothesis"),
         "spec": narrowed_spec(model, mode) if spec is None else spec,
         # The family is derived, not a field: added so the key reads as it always has.
-        "model": {**dataclasses.asdict(model), "family": model.family},
+        "model": {**_model_fields(model), "family": model.family},
         "mode": mode,
         "size": size,
         "seed": seed,
@@ -91,6 +91,26 @@ def _key(
         parts["operation"] = operation
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# Fields added after draws were first cached: left out while at their default,
+# so an old profile's draws keep their keys (and their cache entries).
+_LATER_FIELDS = ("dimensions", "vendor_params")
+
+
+def _model_fields(model: ModelSpec) -> dict[str, Any]:
+    fields = dataclasses.asdict(model)
+    defaults = {f.name: f for f in dataclasses.fields(model)}
+    for name in _LATER_FIELDS:
+        spec = defaults[name]
+        default = (
+            spec.default_factory()
+            if spec.default_factory is not dataclasses.MISSING
+            else spec.default
+        )
+        if getattr(model, name) == default:
+            del fields[name]
+    return fields
 
 
 def _encode(body: Any) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.params.dimensions import SIZE
 from conformance.params.pairs import PAIR_RULES
 from conformance.params.sizes import parse_size
 from conformance.params.spec import GptSpec, ParamSpec
@@ -122,6 +123,46 @@ def _size(value: Any, model: ModelSpec) -> Reason | None:
     return Reason("size", "unsupported")
 
 
+def _beyond_openai(body: Mapping[str, Any], model: ModelSpec, profile: Profile) -> list[Reason]:
+    """The rules of a DALL·E-form model that documents more than OpenAI's fields:
+    its dimensions, its vendor parameters, and the fields whose refusal only one
+    view expects (dalle/promises.py), which are ambiguous to a drawn case."""
+    dims = model.dimensions
+    found: list[Reason | None] = []
+    if dims.kind == "size":
+        wrong = _size(body.get(dims.field), model)
+        found.append(Reason(dims.field, wrong.rule) if wrong is not None else None)
+    elif body.get("size") is not None:
+        raise _Ambiguous("a size where the model takes other dimensions (views differ)")
+    for side in (dims.width, dims.height):
+        if side is not None and _is_whole_float(body.get(side.field)):
+            raise _Ambiguous(f"a whole-number float {side.field}")
+    found += [Reason(b.param, b.rule) for b in dims.broken(body) if b.param != "size"]
+    ignored = profile.unknown_fields == "ignored"
+    for name, values in (
+        ("response_format", model.response_formats),
+        ("quality", model.qualities),
+        ("style", model.styles),
+    ):
+        spec = model.vendor_params.get(name)
+        value = body.get(name)
+        if value is None or spec is not None:
+            continue
+        if not model.documents(name) and ignored:
+            raise _Ambiguous(f"{name} where the docs do not mention it (ignored; views differ)")
+        found.append(_enum(name, value, values))
+    for name, spec in model.vendor_params.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if spec.kind == "integer" and _is_whole_float(value):
+            raise _Ambiguous(f"a whole-number float {name}")
+        rule = spec.broken(value)
+        if rule is not None:
+            found.append(Reason(name, rule))
+    return [r for r in found if r is not None]
+
+
 # The prompt and n rules, shared with the GPT family's classification.
 
 
@@ -146,15 +187,16 @@ def classify(body: Any, profile: Profile) -> Classification:
     if model.family == "gpt":
         return _classify_gpt(body, model, wrong_model)
     try:
-        found = [
-            wrong_model,
-            _prompt(body.get("prompt"), model),
-            _n(body.get("n"), model),
-            _size(body.get("size"), model),
-            _enum("response_format", body.get("response_format"), model.response_formats),
-            _enum("quality", body.get("quality"), model.qualities),
-            _enum("style", body.get("style"), model.styles),
-        ]
+        found = [wrong_model, _prompt(body.get("prompt"), model), _n(body.get("n"), model)]
+        if model.dimensions == SIZE and not model.vendor_params:
+            found += [
+                _size(body.get("size"), model),
+                _enum("response_format", body.get("response_format"), model.response_formats),
+                _enum("quality", body.get("quality"), model.qualities),
+                _enum("style", body.get("style"), model.styles),
+            ]
+        else:
+            found += _beyond_openai(body, model, profile)
     except _Ambiguous as exc:
         return Classification("ambiguous", model, note=str(exc))
     if model.user and "user" in body and not isinstance(body["user"], str):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
+from conformance.params.dimensions import SIZE, Side
+from conformance.params.vendor import VendorParam
 from conformance.profile import ModelSpec
 from conformance.spec import load_spec
 from conformance.vocabulary import OPERATION_PATHS
@@ -67,6 +69,8 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
     required = ["model", "prompt"]
     if model.default_size is None:
         required.append("size")
+    if model.dimensions != SIZE or model.vendor_params:
+        properties, required = _beyond_openai(model, properties, required)
     return {
         "type": "object",
         "required": required,
@@ -75,6 +79,53 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
         # one would be valid, so the positive side never adds them either.
         "additionalProperties": False,
     }
+
+
+def _side(side: Side) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer", "minimum": side.minimum, "maximum": side.maximum}
+    if side.step > 1 and side.minimum % side.step == 0:
+        schema["multipleOf"] = side.step
+    elif side.step > 1:
+        schema = {"type": "integer", "enum": list(side.values())}
+    return schema
+
+
+def _vendor(spec: VendorParam, wire: tuple[Any, ...]) -> dict[str, Any]:
+    if spec.kind == "enum":
+        return {"enum": [*wire, None]}
+    if spec.kind == "string":
+        return {"type": ["string", "null"]}
+    if spec.kind == "boolean":
+        return {"type": ["boolean", "null"]}
+    schema: dict[str, Any] = {"type": [spec.kind, "null"]}
+    if spec.minimum is not None:
+        schema["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        schema["maximum"] = spec.maximum
+    return schema
+
+
+def _beyond_openai(
+    model: ModelSpec, properties: dict[str, Any], required: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The dimensions and vendor parameters of a model that documents more than
+    OpenAI's fields (params/dimensions.py, params/vendor.py)."""
+    dims = model.dimensions
+    props = {k: v for k, v in properties.items() if k != "size"}
+    need = [r for r in required if r != "size"]
+    if dims.kind == "size":
+        props[dims.field] = properties["size"]
+        need += [dims.field] if "size" in required else []
+    for side in (dims.width, dims.height):
+        if side is not None:
+            props[side.field] = _side(side)
+    for choice in (dims.aspect_ratio, dims.resolution):
+        if choice is not None:
+            props[choice.field] = _nullable_enum(choice.values, choice.default is not None)
+    need += list(dims.required())
+    for name, spec in model.vendor_params.items():
+        props[name] = _vendor(spec, tuple(spec.values))
+    return props, need
 
 
 def narrowed_spec(model: ModelSpec, mode: Mode) -> dict[str, Any]:

@@ -25,9 +25,12 @@ import yaml
 from conformance.edits.capabilities import EditSpec, edit_problems, parse_edits
 from conformance.edits.inputs import InputImageError
 from conformance.errors import ConfigError
+from conformance.params.dimensions import SIZE, Dimensions
 from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_lifecycle
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
+from conformance.params.vendor import VendorParam
+from conformance.profile.dalle_form import parse_dalle_form
 from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
 from conformance.profile.problems import combined, schema_problems, yaml_problem
 from conformance.resources import bundled_profiles, profile_schema_path
@@ -61,6 +64,24 @@ class ModelSpec:
     lifecycle: Lifecycle | None = None
     # What the model's edits take (None: not declared, so edits are not probed).
     edits: EditSpec | None = None
+    # DALL·E form: how it takes its dimensions (OpenAI's size list unless said),
+    # and the vendor's own parameters (params/dimensions.py, params/vendor.py).
+    dimensions: Dimensions = SIZE
+    vendor_params: Mapping[str, VendorParam] = field(default_factory=dict)
+
+    def free_form(self, name: str) -> bool:
+        """Whether the docs call this field free-form (any string, so no value refused)."""
+        spec = self.vendor_params.get(name)
+        return spec is not None and spec.free_form
+
+    def documents(self, name: str) -> bool:
+        """Whether the docs mention this DALL·E-form field at all."""
+        lists = {
+            "quality": self.qualities,
+            "style": self.styles,
+            "response_format": self.response_formats,
+        }
+        return bool(lists.get(name)) or name in self.vendor_params
 
     @property
     def family(self) -> Family:
@@ -152,6 +173,9 @@ class Profile:
     as_of: str | None = None
     # The previews (gif, svg) the key has access to: only these are planned.
     preview_access: frozenset[str] = frozenset()
+    # How the vendor treats a field its docs do not mention: refuses it (what the
+    # suite assumed before the key existed) or ignores it (params/promises.py).
+    unknown_fields: Literal["refused", "ignored"] = "refused"
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -256,10 +280,11 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
 def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
     if raw.get("family") == "gpt":
         return _gpt_model(name, raw, where)
-    sizes = tuple(raw["sizes"])
-    qualities = tuple(raw.get("qualities", ()))
-    styles = tuple(raw.get("styles", ()))
-    formats = tuple(raw["response_formats"])
+    form, problems = parse_dalle_form(raw)
+    if problems:
+        raise ConfigError(f"profile {where}: models.{name}.{problems[0]}")
+    sizes = tuple(raw.get("sizes", ()))
+    qualities, styles, formats = form.qualities, form.styles, form.response_formats
     spec = ModelSpec(
         name=name,
         sizes=sizes,
@@ -268,20 +293,25 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         n_max=raw["n"]["max"],
         prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=qualities,
-        default_quality=raw.get("default_quality"),
+        default_quality=form.default_quality,
         styles=styles,
-        default_style=raw.get("default_style"),
+        default_style=form.default_style,
         response_formats=formats,
-        default_response_format=raw.get("default_response_format", formats[0]),
+        default_response_format=form.default_response_format or formats[0],
         revised_prompt=raw.get("revised_prompt", False),
         user=raw.get("user", True),
         price_per_image=raw.get("price_per_image"),
         sizes_exhaustive=raw.get("sizes_exhaustive", True),
+        dimensions=form.dimensions,
+        vendor_params=dict(form.params),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
         (
-            spec.default_size is None or spec.default_size in sizes,
+            # dimensions kind none: the size the vendor draws, where the docs give it.
+            spec.default_size is None
+            or spec.default_size in sizes
+            or spec.dimensions.kind == "none",
             f"default_size {spec.default_size} is not one of its sizes",
         ),
         (
@@ -396,6 +426,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         list_models=raw.get("list_models", False),
         as_of=as_of,
         preview_access=frozenset(raw.get("preview_access", ())),
+        unknown_fields=raw.get("unknown_fields", "refused"),
     )
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from conformance.params.dimensions import DIMENSION_RULES, SIZE_FIELD
+from conformance.params.vendor import OPENAI_FIELDS, VENDOR_RULES
 from conformance.profile import ModelSpec, Profile
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ _N_CAP = 10
 _SIDE_MIN, _SIDE_MAX = 64, 2048
 _WXH = re.compile(r"\s*(\d{1,6})\s*x\s*(\d{1,6})\s*")
 _SHOWN_MAX = 60
+_RATIO = re.compile(r"([1-9][0-9]{0,3}):([1-9][0-9]{0,3})")
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,18 @@ def _n_above_max(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
     return None
 
 
+def _size_field(model: ModelSpec) -> str | None:
+    """The field of a model's WxH size (renamed or OpenAI's), None for other dimensions."""
+    dims = model.dimensions
+    return dims.field if dims.kind == "size" else None
+
+
 def _size_unicode_x(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
-    size = body.get("size")
+    field = _size_field(model)
+    size = body.get(field) if field else None
     if isinstance(size, str) and "\u00d7" in size:
         return _value_error(
-            "size",
+            field or SIZE_FIELD,
             "size-unicode-x",
             f"{_shown(size)} uses the multiplication sign '\u00d7'; write the size "
             f"with an ASCII x, such as {_shown(_ascii_size(size))}.",
@@ -222,15 +232,16 @@ def _size_unicode_x(body: Mapping[str, Any], model: ModelSpec) -> Violation | No
 
 
 def _size_unsupported(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
-    size = body.get("size")
-    if size is None:
+    field = _size_field(model)
+    size = body.get(field) if field else None
+    if field is None or size is None:
         return None
     # Compared with an ASCII x: the unicode-x rule owns the multiplication sign,
     # so with that rule off "1024\u00d71024" passes here as 1024x1024.
     if isinstance(size, str) and _ascii_size(size) in model.sizes:
         return None
     return _value_error(
-        "size",
+        field,
         "size-unsupported",
         f"{_shown(size)} is not supported by {model.name}. "
         f"Supported sizes: {_allowed(model.sizes)}.",
@@ -242,12 +253,46 @@ def _enum_rule(param: str, rule: str, allowed: Callable[[ModelSpec], tuple[str, 
         value = body.get(param)
         if value is None or (isinstance(value, str) and value in allowed(model)):
             return None
+        if model.free_form(param):
+            return None  # any string; its type is the vendor-type rule's
         return _value_error(
             param,
             rule,
             f"{_shown(value)} is not supported by {model.name}. "
             f"Supported values: {_allowed(allowed(model))}.",
         )
+
+    return check
+
+
+def _formats(model: ModelSpec) -> tuple[str, ...]:
+    """response_format's values as the vendor spells them (a renamed base64)."""
+    spec = model.vendor_params.get("response_format")
+    return tuple(str(v) for v in spec.values) if spec is not None else model.response_formats
+
+
+def _dimension_rule(rule: str) -> Rule:
+    def check(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
+        for broken in model.dimensions.broken(body):
+            if broken.rule == rule:
+                return _value_error(
+                    broken.param, rule, f"{_shown(body.get(broken.param))}: {broken.message}."
+                )
+        return None
+
+    return check
+
+
+def _vendor_rule(rule: str) -> Rule:
+    def check(body: Mapping[str, Any], model: ModelSpec) -> Violation | None:
+        for name, spec in model.vendor_params.items():
+            if body.get(name) is None or (name in OPENAI_FIELDS and spec.kind == "enum"):
+                continue
+            if spec.broken(body[name]) == rule:
+                return _value_error(
+                    name, rule, f"{_shown(body[name])} is not valid for {model.name}."
+                )
+        return None
 
     return check
 
@@ -271,15 +316,22 @@ _CHECKS: tuple[tuple[str, Rule], ...] = (
     ("size-unsupported", _size_unsupported),
     (
         "response-format-unknown",
-        _enum_rule("response_format", "response-format-unknown", lambda m: m.response_formats),
+        _enum_rule("response_format", "response-format-unknown", _formats),
     ),
     ("quality-unknown", _enum_rule("quality", "quality-unknown", lambda m: m.qualities)),
     ("style-unknown", _enum_rule("style", "style-unknown", lambda m: m.styles)),
     ("user-type", _user_type),
 )
+# The rules of what a vendor documents beyond OpenAI's fields (issue 22): its
+# dimensions and its own parameters, checked after OpenAI's.
+_BEYOND_OPENAI: tuple[tuple[str, Rule], ...] = (
+    *((name, _dimension_rule(name)) for name in DIMENSION_RULES),
+    *((name, _vendor_rule(name)) for name in VENDOR_RULES),
+)
 # Every rule of step 3, in the order they are checked. The model comes first
 # because the other limits depend on it.
 RULES: tuple[str, ...] = (MODEL_UNKNOWN, *(name for name, _ in _CHECKS))
+BEYOND_OPENAI_RULES: tuple[str, ...] = tuple(name for name, _ in _BEYOND_OPENAI)
 
 
 def shared_rule(name: str) -> Rule:
@@ -304,7 +356,7 @@ def check_dalle_request(
     body: Mapping[str, Any], model: ModelSpec, skip: frozenset[str] = frozenset()
 ) -> Generation | Violation:
     """A DALL·E-format model's rules: the first broken rule not in ``skip``, or what to draw."""
-    return first_broken(_CHECKS, body, model, skip) or coerce(body, model)
+    return first_broken((*_CHECKS, *_BEYOND_OPENAI), body, model, skip) or coerce(body, model)
 
 
 def _coerce_prompt(value: Any) -> str:
@@ -328,11 +380,34 @@ def _parse_size(size: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+# What a model that documents no size draws.
+_UNSTATED_SIZE = "1024x1024"
+
+
 def _default_size(model: ModelSpec) -> tuple[int, int]:
-    return _parse_size(model.default_size or model.sizes[0])
+    return _parse_size(model.default_size or (model.sizes or (_UNSTATED_SIZE,))[0])
 
 
-def _coerce_size(value: Any, model: ModelSpec) -> tuple[int, int]:
+def _other_dimensions(body: Mapping[str, Any], model: ModelSpec) -> tuple[int, int]:
+    """What a model of width/height or aspect-ratio dimensions draws for ``body``."""
+    dims = model.dimensions
+    asked = dims.asked(body, None)
+    parsed = _WXH.fullmatch(asked.size) if asked.size else None
+    if parsed is not None:
+        width, height = (min(max(int(side), _SIDE_MIN), _SIDE_MAX) for side in parsed.groups())
+        return width, height
+    if asked.ratio is not None and (ratio := _RATIO.fullmatch(asked.ratio)) is not None:
+        # No documented pixels: the ratio on a 1024-pixel long edge.
+        w, h = int(ratio.group(1)), int(ratio.group(2))
+        return (1024, max(1, 1024 * h // w)) if w >= h else (max(1, 1024 * w // h), 1024)
+    return _default_size(model)
+
+
+def _coerce_size(value: Any, model: ModelSpec, body: Mapping[str, Any]) -> tuple[int, int]:
+    if model.dimensions.kind in ("width_height", "aspect_ratio"):
+        return _other_dimensions(body, model)
+    if model.dimensions.kind == "none":
+        return _default_size(model)
     if not isinstance(value, str):
         return _default_size(model)
     size = _ascii_size(value)
@@ -349,11 +424,15 @@ def _coerce_size(value: Any, model: ModelSpec) -> tuple[int, int]:
 def coerce(body: Mapping[str, Any], model: ModelSpec) -> Generation:
     """What a tolerant server draws for ``body``; exact for a valid body."""
     fmt = body.get("response_format")
+    renamed = model.vendor_params.get("response_format")
+    if renamed is not None and isinstance(fmt, str):
+        fmt = renamed.openai_value(fmt)
     if fmt is None:
         fmt = model.default_response_format
     elif fmt not in model.response_formats:
         fmt = "url"
-    width, height = _coerce_size(body.get("size"), model)
+    field = _size_field(model) or SIZE_FIELD
+    width, height = _coerce_size(body.get(field), model, body)
     return Generation(
         model=model,
         prompt=_coerce_prompt(body.get("prompt")),

@@ -1,7 +1,9 @@
 """The reference server's answer to a valid request for a DALL·E-format model.
 
 ``url`` (a stored image served from ``/v1/files``) or ``b64_json``, as
-``response_format`` says, ``n`` images at the size asked, a ``revised_prompt``
+``response_format`` says (a renamed value, such as ``base64``, read as the
+OpenAI value it stands for), ``n`` images at the size asked (by ``size``, a
+renamed size field, width and height, or an aspect ratio and resolution tier), a ``revised_prompt``
 where the model writes one, and ``usage`` in the shape the profile documents.
 """
 
@@ -78,6 +80,8 @@ def _make_items(state: ReferenceState, gen: Generation, base_url: str) -> list[J
     width, height = gen.width, gen.height
     if state.has(f.WRONG_DIMENSIONS):
         width, height = max(1, width // 2), max(1, height // 2)
+    if state.has(f.WRONG_RATIO):
+        width = height = min(width, height)
     png = render_png(width, height, f"{gen.model.name} {gen.width}x{gen.height}")
     return [_item(state, gen, fmt, png, base_url) for _ in range(count)]
 

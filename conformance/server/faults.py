@@ -227,6 +227,39 @@ for _rule, _tolerated in GPT_TOLERATED.items():
         options=PREVIEW_OPTIONS if _newer else (),
     )
 
+# The self-test profiles of the dimensions and vendor parameters beyond OpenAI's
+# (issue 22): one refuses unknown fields, the other ignores them.
+DIMS_PROFILE = "tests/profiles/dims-refused.yaml"
+DIMS_IGNORED_PROFILE = "tests/profiles/dims-ignored.yaml"
+_DIMENSION_TOLERATED: Mapping[str, tuple[str, str]] = {
+    "width-below-min": ("wh-1", "a width below the minimum is drawn (at least 64)"),
+    "width-above-max": ("wh-1", "a width above the maximum is drawn (at most 2048)"),
+    "width-step": ("wh-1", "a width off the step is drawn as asked"),
+    "width-type": ("wh-1", "a width that is no integer is drawn at the default"),
+    "height-below-min": ("wh-1", "a height below the minimum is drawn (at least 64)"),
+    "height-above-max": ("wh-1", "a height above the maximum is drawn (at most 2048)"),
+    "height-step": ("wh-1", "a height off the step is drawn as asked"),
+    "height-type": ("wh-1", "a height that is no integer is drawn at the default"),
+    "aspect-ratio-unknown": ("ar-1", "an unknown aspect_ratio is drawn at the default size"),
+    "resolution-unknown": ("ar-1", "an unknown resolution is drawn at the default size"),
+    "size-not-taken": ("nodims", "a size sent to a model that takes none is ignored"),
+    "vendor-value": ("wh-1", "an unknown value of a vendor parameter is ignored"),
+    "vendor-below-min": ("wh-1", "a vendor parameter below its minimum is ignored"),
+    "vendor-above-max": ("wh-1", "a vendor parameter above its maximum is ignored"),
+    "vendor-type": ("wh-1", "a vendor parameter of the wrong type is ignored"),
+}
+for _rule, (_model, _tolerated) in _DIMENSION_TOLERATED.items():
+    _fault(
+        f"accept-{_rule}",
+        "validation.rejected",
+        f"skips rule {_rule}: {_tolerated}",
+        "dalle",
+        rule=_rule,
+        needs=Need.RULE,
+        profile=DIMS_PROFILE,
+        models=(_model,),
+    )
+
 # Fault name -> the validation rule it switches off (the GPT models' own rules last).
 ACCEPT_RULE_FAULTS: Mapping[str, str] = MappingProxyType(
     {fault.name: fault.rule for fault in _DECLARED.values() if fault.rule is not None}
@@ -498,6 +531,23 @@ WRONG_DIMENSIONS = _fault(
     "images are drawn at half the requested width and height",
     "any",
     also=("images.openai-size",),
+)
+WRONG_RATIO = _fault(
+    "wrong-ratio",
+    "images.dimensions",
+    "images asked by aspect ratio are drawn square",
+    "dalle",
+    profile=DIMS_PROFILE,
+    models=("ar-plain",),
+)
+REFUSES_UNDOCUMENTED = _fault(
+    "refuses-undocumented",
+    "validation.not-refused",
+    "fields the docs do not mention are refused though the profile says the vendor "
+    "ignores them, and free-form values off no list are refused",
+    "dalle",
+    profile=DIMS_IGNORED_PROFILE,
+    needs=Need.REFUSED,
 )
 REVISED_PROMPT_NUMBER = _fault(
     "revised-prompt-number",

@@ -44,7 +44,10 @@ async def answer(request: Request, state: ReferenceState, base_url: str) -> Resp
         message = f"Your organization does not have access to the {preview.upper()} preview."
         return error_answer(state, 403, message, code="preview_access_required")
     outcome = outputs.fault_refusal(state, body) or check_request(
-        body, state.profile, state.skipped_rules
+        body,
+        state.profile,
+        state.skipped_rules,
+        strict_fields=state.has(f.REFUSES_UNDOCUMENTED),
     )
     if isinstance(outcome, Violation):
         return validation_error(state, outcome)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
+from conformance.params.vendor import VENDOR_RULES
 from conformance.plan import Plan, build_plan
 from conformance.probes import Probe
 from conformance.profile import ModelSpec, Profile
@@ -95,7 +96,7 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     if probe.kind == "invalid":
         return (
             need is Need.REFUSED
-            or (need is Need.RULE and probe.id == fault.rule)
+            or (need is Need.RULE and tests_rule(probe.id, fault.rule))
             or (need is Need.STREAM_ASKED and probe.id == "stream-unsupported")
         )
     if probe.kind == "auth":
@@ -109,6 +110,14 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     if probe.kind == "balance":
         return need in (Need.REFUSED, Need.ZERO_BALANCE)
     return False
+
+
+def tests_rule(probe_id: str, rule: str | None) -> bool:
+    """Whether a refused probe tests ``rule``: its id is the rule's, or for a vendor
+    parameter's rule the rule's and the parameter's (``vendor-value-output_format``)."""
+    if rule is None:
+        return False
+    return probe_id == rule or (rule in VENDOR_RULES and probe_id.startswith(f"{rule}-"))
 
 
 def run_plan(
