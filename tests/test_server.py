@@ -574,10 +574,15 @@ def test_every_fault_is_tested() -> None:
     # the GPT models' faults, their streams', the model list's and the edits'
     from tests.test_dimensions import DIMENSION_FAULT_CASES
     from tests.test_edits_server import EDIT_FAULT_CASES
-    from tests.test_server_gpt import GPT_FAULT_CASES, MODELS_FAULT_CASES, STREAM_FAULT_CASES
+    from tests.test_server_gpt import (
+        GPT_FAULT_CASES,
+        MODELS_FAULT_CASES,
+        STREAM_FAULT_CASES,
+        TODAY_FAULT_CASES,
+    )
 
     tested = set(FAULT_CASES) | set(ACCEPT_RULE_FAULTS) | set(GPT_FAULT_CASES)
-    tested |= set(DIMENSION_FAULT_CASES)
+    tested |= set(DIMENSION_FAULT_CASES) | set(TODAY_FAULT_CASES)
     streams_lists_edits = set(STREAM_FAULT_CASES) | set(MODELS_FAULT_CASES) | set(EDIT_FAULT_CASES)
     assert set(FAULTS) == tested | streams_lists_edits
     assert all(FAULTS[name].breaks for name in FAULTS)

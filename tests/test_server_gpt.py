@@ -327,6 +327,87 @@ def test_gpt_fault_changes_behaviour(servers: ServerFactory, fault: str) -> None
     GPT_FAULT_CASES[fault](servers(fault))
 
 
+# --- today's parameters and outputs (issue 20): each fault, then the clean server ----
+
+
+def _flare(**fields: Any) -> Json:
+    return gpt2(model="gpt-image-2.6-flare", size="1024x1024", **fields)
+
+
+def _frames(r: httpx.Response) -> tuple[int, list[int]]:
+    assert r.status_code == 200, r.text
+    gif = Image.open(io.BytesIO(base64.b64decode(r.json()["data"][0]["b64_json"])))
+    assert gif.format == "GIF"
+    delays = []
+    for index in range(gif.n_frames):
+        gif.seek(index)
+        delays.append(int(gif.info.get("duration", 0)))
+    return gif.n_frames, delays
+
+
+def _gif(srv: ReferenceServer) -> tuple[int, list[int]]:
+    return _frames(post(srv, _flare(output_format="gif", frame_count=3, frame_duration_ms=120)))
+
+
+def _svg(srv: ReferenceServer) -> httpx.Response:
+    r = post(srv, _flare(output_format="svg", svg={"model": "gpt-5.5"}))
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _svg_bytes(r: httpx.Response) -> bytes:
+    return base64.b64decode(r.json()["data"][0]["b64_json"])
+
+
+def _long_prompt() -> Json:
+    return gpt2(prompt="a red cube on a white table " * 160)  # 4480 characters
+
+
+def _identifiers(srv: ReferenceServer) -> tuple[Any, Any]:
+    given = post(srv, gpt2(safety_identifier="hashed-user-1")).json()
+    fallback = post(srv, gpt2(user="app-user-7")).json()
+    return given.get("safety_identifier"), fallback.get("safety_identifier")
+
+
+TODAY_FAULT_CASES: dict[str, tuple[Callable[[ReferenceServer], object], object, object]] = {
+    # fault: (what to observe, on the faulty server, on the clean one)
+    "gpt-quality-downgrade": (
+        lambda srv: post(srv, gpt2(model="gpt-image-2.5-flare", quality="xhigh")).json()["quality"],
+        "high",
+        "xhigh",
+    ),
+    "safety-identifier-missing": (_identifiers, (None, None), ("hashed-user-1", "app-user-7")),
+    "safety-identifier-no-fallback": (
+        _identifiers,
+        ("hashed-user-1", None),
+        ("hashed-user-1", "app-user-7"),
+    ),
+    "prompt-limit-4000": (lambda srv: post(srv, _long_prompt()).status_code, 400, 200),
+    "gif-still": (lambda srv: _gif(srv)[0], 1, 3),
+    "gif-delay-ignored": (lambda srv: set(_gif(srv)[1]), {200}, {120}),
+    "svg-not-xml": (lambda srv: _svg_bytes(_svg(srv))[:5], b"\x89PNG\r", b"<?xml"),
+    "svg-usage-missing": (lambda srv: "svg_usage" in _svg(srv).json(), False, True),
+    "stream-no-event-lines": (
+        # Without an event: line, SSE names every event "message".
+        lambda srv: {e.name for e in _streamed(srv)[1].events},
+        {"message"},
+        {PARTIAL, COMPLETED},
+    ),
+    "stream-no-partials": (
+        lambda srv: [e.type for e in _streamed(srv)[1].events],
+        [COMPLETED],
+        [PARTIAL, COMPLETED],
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(TODAY_FAULT_CASES))
+def test_todays_fault_changes_behaviour(servers: ServerFactory, fault: str) -> None:
+    observe, faulty, clean = TODAY_FAULT_CASES[fault]
+    assert observe(servers(fault)) == faulty
+    assert observe(servers()) == clean
+
+
 # --- the stream faults, seen on the wire ------------------------------------------------
 
 
