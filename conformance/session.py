@@ -105,13 +105,32 @@ class SuiteSession:
             self.replayed = read_recording(cfg.replay_dir)
             zero_balance = any(k.endswith("/insufficient-balance") for k in self.replayed.exchanges)
         self.plan = build_plan(
-            cfg.profile, cfg.models, zero_balance=zero_balance, fuzz=cfg.fuzzed, fixed=cfg.fixed
+            cfg.profile,
+            cfg.models,
+            zero_balance=zero_balance,
+            fuzz=cfg.fuzzed,
+            fixed=cfg.fixed,
+            depth="full" if self.replayed is not None else cfg.depth,
         )
+        if self.replayed is not None and not self._all_recorded():
+            # A replay judges at the depth that was recorded: short, when full was not.
+            self.plan = build_plan(
+                cfg.profile,
+                cfg.models,
+                zero_balance=zero_balance,
+                fuzz=cfg.fuzzed,
+                fixed=cfg.fixed,
+                depth="short",
+            )
         self.cases = cases_for(self.plan)
         self.rules = view_rules(self.config.profile)
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.started_monotonic = time.monotonic()
         self.base_url = self.config.base_url
+
+    def _all_recorded(self) -> bool:
+        recorded = self.replayed.exchanges if self.replayed is not None else {}
+        return all(p.key in recorded for p in self.plan.probes if p.sent)
 
     # -- execution ---------------------------------------------------------
 
