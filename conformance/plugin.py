@@ -91,7 +91,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     )
     for note in run_config.lifecycle_notes:
         print(note)
-    print(plan_text(plan, budget=run_config.budget), end="")
+    text = plan_text(
+        plan,
+        budget=run_config.budget,
+        rate=run_config.rate_limit,
+        concurrency=run_config.concurrency,
+    )
+    print(text, end="")
     return 0
 
 

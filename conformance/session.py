@@ -96,6 +96,8 @@ class SuiteSession:
     interrupted: str | None = None
     # Told of each probe the run's transport is done with (the progress line).
     on_done: Callable[[Transport, Exchange | None], None] | None = None
+    # Seconds this run spent sending (None: it sent nothing, or replayed).
+    sending_s: float | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -173,6 +175,7 @@ class SuiteSession:
         if not probes:
             return
         target = self._target()
+        began = time.monotonic()
         transport = Transport.for_run(
             target,
             self.config,
@@ -194,6 +197,8 @@ class SuiteSession:
         # Shrinking sends more; against a server that stopped answering, nothing is.
         if self.plan.fuzz is not None and not self.breaker.open:
             self.minimal = self._shrink(self._candidate_sender(target))
+        # What --plan estimated (the summary prints both): sending and shrinking, not judging.
+        self.sending_s = time.monotonic() - began
         if self._server is not None:
             self.server_stats = self._server.stats()
 

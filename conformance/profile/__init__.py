@@ -152,6 +152,9 @@ class Profile:
     as_of: str | None = None
     # The previews (gif, svg) the key has access to: only these are planned.
     preview_access: frozenset[str] = frozenset()
+    # Seconds one generation takes, as the vendor documents it (None: not documented):
+    # the time --plan estimates (conformance/depth/walltime.py).
+    generation_seconds: float | None = None
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -396,6 +399,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         list_models=raw.get("list_models", False),
         as_of=as_of,
         preview_access=frozenset(raw.get("preview_access", ())),
+        generation_seconds=limits.get("generation_seconds"),
     )
 
 
