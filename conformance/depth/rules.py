@@ -21,6 +21,7 @@ that is not JSON, an unknown model, and the checks of the error envelope.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -47,7 +48,7 @@ def _reasons(body: Any, profile: Profile) -> tuple[Reason, ...] | None:
 
 
 def _reason_scope(
-    reason: Reason, body: Any, twins: Sequence[ModelSpec], profile: Profile
+    reason: Reason, body: Any, twins: Sequence[ModelSpec], profile: Profile, seen: Seen
 ) -> RuleScope:
     """The vendor's for the body or the model name; the family's when the same body
     breaks this rule on every model of the family; else the model's."""
@@ -55,11 +56,22 @@ def _reason_scope(
         return "vendor"
     if not isinstance(body, dict):
         return "model"
-    for twin in twins:
-        elsewhere = _reasons(_alone(reason, body, twin.name), profile)
-        if elsewhere is None or reason not in elsewhere:
-            return "model"
-    return "family"
+    param = str(reason.param)
+    # The same field and value recur across drawn cases: each is asked of the classifier once.
+    key = (str(reason), json.dumps(body.get(param, _MISSING), sort_keys=True, default=repr))
+    if key not in seen:
+        seen[key] = "family"
+        for twin in twins:
+            elsewhere = _reasons(_alone(reason, body, twin.name), profile)
+            if elsewhere is None or reason not in elsewhere:
+                seen[key] = "model"
+                break
+    return seen[key]
+
+
+_MISSING = "\u0000missing"
+# (rule, the field's value) -> its scope, for one family of one plan.
+Seen = dict[tuple[str, str], RuleScope]
 
 
 def _alone(reason: Reason, body: dict[str, Any], model: str) -> dict[str, Any]:
@@ -96,7 +108,7 @@ def _twin_scope(probe: Probe, family: Sequence[ModelSpec], twins: Twins) -> Rule
 
 
 def _refusal(
-    probe: Probe, profile: Profile, family: Sequence[ModelSpec], twins: Twins
+    probe: Probe, profile: Profile, family: Sequence[ModelSpec], twins: Twins, seen: Seen
 ) -> tuple[RuleScope, list[Rule]]:
     """A refused probe's scope (its narrowest rule's) and the rules its body breaks."""
     parsed = parse(probe.content()) if probe.operation == "generations" else None
@@ -105,7 +117,7 @@ def _refusal(
         scope = _twin_scope(probe, family, twins) if probe.origin == "fixed" else "model"
         # A drawn case the classifier cannot read (a multipart edit) names its rules in covers.
         return scope, [Rule("body", name, scope) for name in probe.covers if probe.origin == "fuzz"]
-    rules = [Rule("body", str(r), _reason_scope(r, parsed, family, profile)) for r in reasons]
+    rules = [Rule("body", str(r), _reason_scope(r, parsed, family, profile, seen)) for r in reasons]
     return min((r.scope for r in rules), key=_NARROWEST.index), rules
 
 
@@ -115,15 +127,17 @@ def probe_rules(
     family: Sequence[ModelSpec],
     checks: Iterable[Check],
     twins: Twins,
+    seen: Seen,
 ) -> tuple[Rule, ...]:
     """Every rule ``probe`` exercises; ``family``: the run's models of its model's family,
-    ``twins``: the plan's probes by (model, operation, id)."""
+    ``twins``: the plan's probes by (model, operation, id); ``seen``: the family's rules
+    scoped so far."""
     scope: RuleScope = "model"
     body: list[Rule] = []
     if probe.kind in _VENDOR_KINDS:
         scope = "vendor"
     elif probe.kind == "invalid":
-        scope, body = _refusal(probe, profile, family, twins)
+        scope, body = _refusal(probe, profile, family, twins, seen)
     rules: list[Rule] = []
     if probe.origin == "fixed":
         rules.append(Rule("case", f"{probe.operation} {probe.id}", scope))
@@ -144,10 +158,12 @@ def with_rules(probes: Sequence[Probe], profile: Profile, models: Sequence[str])
         family: [s for s in specs if s.family == family] for family in {s.family for s in specs}
     }
     twins = {(p.model, p.operation, p.id): p for p in probes}
+    scoped: dict[str, Seen] = {}
     out = []
     for probe in probes:
         spec = profile.models.get(probe.model)
         family = families.get(spec.family, []) if spec is not None else []
-        rules = probe_rules(probe, profile, family, checks, twins)
+        seen = scoped.setdefault(spec.family if spec is not None else "", {})
+        rules = probe_rules(probe, profile, family, checks, twins, seen)
         out.append(dataclasses.replace(probe, rules=rules))
     return out
