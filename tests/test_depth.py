@@ -90,7 +90,8 @@ def test_scopes_follow_the_profile() -> None:
     # No prompt is a refusal on every model of the family.
     assert case_scope("dall-e-3/prompt-missing") == "family"
     envelope = [r for p in full.probes for r in p.rules if r.name == "errors.envelope"]
-    assert envelope and {r.scope for r in envelope} == {"vendor"}
+    assert envelope
+    assert {r.scope for r in envelope} == {"vendor"}
     kept = {p.key for p in short.probes}
     assert {"dall-e-2/n-above-max", "dall-e-3/n-above-max"} <= kept
     assert len([k for k in kept if k.endswith("/prompt-missing")]) == 1
@@ -106,7 +107,8 @@ def test_the_simulated_time_follows_the_limit_and_the_slots() -> None:
     assert simulate([True] * 8, None, 4, 20) == pytest.approx(40)
     assert simulate([], per_minute, 4, 20) == 0
     wall = estimate(build_plan(load_profile("modelmax")).probes, per_minute, 4, 7.5)
-    assert wall.documented and wall.generation_s == 7.5
+    assert wall.documented
+    assert wall.generation_s == 7.5
     assert "7.5 s each (the profile's limits.generation_seconds)" in wall.text()
 
 
