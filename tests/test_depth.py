@@ -8,6 +8,8 @@ plan-level equivalence that makes it so, for every bundled profile and fuzz incl
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conformance.config import resolve
@@ -121,3 +123,11 @@ def test_plan_prints_the_depth_and_the_time(run_cli: object) -> None:
     bad = run_cli("run", "--profile", "openai-dalle", "--plan", "--depth", "deep")  # type: ignore[operator]
     assert bad.exit_code == 4
     assert "Traceback" not in bad.output
+
+
+def test_the_summary_prints_the_real_time_beside_the_estimate(run_cli: object) -> None:
+    run = run_cli("run", "--profile", "modelmax", "--probes", "fixed")  # type: ignore[operator]
+    assert run.exit_code == 0, run.output
+    line = next(x for x in run.output.splitlines() if x.strip().startswith("time: "))
+    assert re.search(r"time: [\d.m]+s sending, [\d.m]+s in all; --plan estimated [\d.m]+s", line)
+    assert "at no rate limit, 4 at once, 20 s a generation (depth short)" in line
