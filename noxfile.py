@@ -104,6 +104,7 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not in CI), tables and reports/bench.json: `nox -s bench -- fuzz`."""
+    """Benchmarks (not in CI), tables and reports/bench.json: `nox -s bench -- fuzz`,
+    `nox -s bench -- depth` (requests, time and faults caught per profile and depth)."""
     install(session)
     session.run("python", "-m", "bench", *session.posargs)

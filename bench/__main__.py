@@ -20,6 +20,7 @@ SECTIONS: dict[str, str] = {
     "transport": "bench.transport",
     "fuzz": "bench.fuzz",
     "outage": "bench.outage",
+    "depth": "bench.depth",
 }
 
 OUT = Path("reports") / "bench.json"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from conformance.depth import DEFAULT_DEPTH, DEPTHS, Depth
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
 from conformance.lifecycle.dates import today
@@ -62,6 +63,8 @@ class RunConfig:
     max_body: int = DEFAULT_MAX_BODY
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     probes: str = "all"
+    # How many of the planned probes go (conformance/depth/): short, or every one.
+    depth: Depth = DEFAULT_DEPTH
     fuzz: FuzzSettings = field(default_factory=FuzzSettings)
     # What the lifecycle decided before anything was sent (models left out), one line each.
     lifecycle_notes: tuple[str, ...] = ()
@@ -103,6 +106,13 @@ class RunConfig:
     def has_zero_balance_key(self) -> bool:
         """The reference server always has one; a vendor run needs the option."""
         return self.uses_reference_server or self.zero_balance_key_env is not None
+
+
+def _depth(value: str | None) -> Depth:
+    for depth in DEPTHS:
+        if (value or DEFAULT_DEPTH) == depth:
+            return depth
+    raise ConfigError(f"--depth {value!r}: use one of {', '.join(DEPTHS)}")
 
 
 def check_base_url(value: str) -> str:
@@ -398,6 +408,7 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
             retries=_count(options.get("retries"), "--retries", RetryPolicy().retries, minimum=0)
         ),
         probes=probes,
+        depth=_depth(options.get("depth")),
         fuzz=fuzz,
         lifecycle_notes=selection.notes,
         progress_every_s=_progress_every(options.get("progress_every")),

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.depth import DEFAULT_DEPTH, DEPTHS
 from conformance.vocabulary import SEVERITIES, VIEWS
 
 Kind = Literal["value", "flag", "append"]
@@ -234,6 +235,14 @@ OPTIONS: tuple[Option, ...] = (
         "property-based (fuzz) ones",
         choices=PROBE_SETS,
         default="all",
+    ),
+    Option(
+        "--depth",
+        "short: every rule the profile and the checks know, exercised once per place it can "
+        "differ (model, family, vendor), with the fewest requests; full: every planned probe "
+        "(before a switch decision, or when short finds something; docs/depth.md)",
+        choices=DEPTHS,
+        default=DEFAULT_DEPTH,
     ),
     Option(
         "--fuzz-examples",

@@ -17,6 +17,9 @@ from typing import Any
 
 from conformance.dalle import covering as dalle_covering
 from conformance.dalle import plan as dalle_plan
+from conformance.depth import Depth
+from conformance.depth.rules import with_rules
+from conformance.depth.select import select
 from conformance.fuzz.edits import edit_fuzz_probes
 from conformance.fuzz.probes import FuzzSettings, fuzz_probes
 from conformance.gpt import covering as gpt_covering
@@ -89,6 +92,9 @@ class Plan:
     probes: tuple[Probe, ...]
     # None: no property-based probes in this plan.
     fuzz: FuzzSettings | None = None
+    depth: Depth = "full"
+    # Requests the full plan would send (the same as this plan's at depth full).
+    full_requests: int = 0
 
     def by_key(self) -> dict[str, Probe]:
         return {p.key: p for p in self.probes}
@@ -414,6 +420,7 @@ def build_plan(
     fuzz: FuzzSettings | None = None,
     fixed: bool = True,
     operations: Sequence[Operation] = OPERATIONS,
+    depth: Depth = "full",
 ) -> Plan:
     """Valid probes first: they claim the budget before refused ones could waste it.
 
@@ -424,7 +431,9 @@ def build_plan(
     their own. The docs' example answers are always judged: they cost nothing.
     Each of ``operations`` is planned by its planner, and their probes are
     merged group by group: the free model list (``models``) before anything
-    else, then every operation's billable ones.
+    else, then every operation's billable ones. Every probe carries the rules it
+    exercises (``conformance/depth/rules.py``); ``depth`` short keeps the fewest
+    that exercise each of them once per place it can differ (``depth/select.py``).
     """
     chosen = tuple(models) if models else tuple(profile.models)
     wanted = Wanted(
@@ -439,9 +448,19 @@ def build_plan(
     by_group = zip(*(each.groups() for each in planned), strict=True)
     probes = [p for group in by_group for probes_of_one in group for p in probes_of_one]
     examples = [p for p in example_probes(profile) if p.model in chosen]
+    full = with_rules(probes + examples, profile, chosen)
     return Plan(
         profile=profile,
         models=chosen,
-        probes=tuple(probes + examples),
+        probes=tuple(select(full, profile, depth)),
         fuzz=fuzz,
+        depth=depth,
+        full_requests=requests_sent(full),
     )
+
+
+def requests_sent(probes: Sequence[Probe]) -> int:
+    """Requests a plan's probes send: each model's listing probe reads one GET /v1/models."""
+    sent = [p for p in probes if p.sent]
+    listings = sum(1 for p in sent if p.kind == "listing")
+    return len(sent) - max(listings - 1, 0)

@@ -83,11 +83,21 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     except ConfigError as exc:
         raise _usage_error(exc) from None
     plan = build_plan(
-        run_config.profile, run_config.models, fuzz=run_config.fuzzed, fixed=run_config.fixed
+        run_config.profile,
+        run_config.models,
+        fuzz=run_config.fuzzed,
+        fixed=run_config.fixed,
+        depth=run_config.depth,
     )
     for note in run_config.lifecycle_notes:
         print(note)
-    print(plan_text(plan, budget=run_config.budget), end="")
+    text = plan_text(
+        plan,
+        budget=run_config.budget,
+        rate=run_config.rate_limit,
+        concurrency=run_config.concurrency,
+    )
+    print(text, end="")
     return 0
 
 

@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # types only: a probe is built from the profile's data
 # free GET /v1/models, read first (conformance/lifecycle/).
 ProbeKind = Literal["auth", "invalid", "valid", "balance", "example", "listing"]
 AuthMode = Literal["key", "none", "wrong", "zero"]
+# Where a rule can differ: per model (the profile documents it differently for the
+# models of one family), per family (one request schema), or per vendor (auth,
+# malformed JSON, unknown models, the error envelope: one gateway answers them all).
+RuleScope = Literal["model", "family", "vendor"]
 
 # A key no vendor issues: the "wrong key" probe sends it. It is not a secret.
 WRONG_KEY = "sk-conformance-wrong-key-0000000000000000"
@@ -82,6 +86,24 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One class of deviation a probe exercises, and where it can differ (``scope``).
+
+    ``kind`` says how the probe exercises it: ``case`` (the hand-written case
+    itself, e.g. ``n-above-max``), ``body`` (a rule its body breaks, in the
+    classifier's words, e.g. ``n: above maximum``), ``check`` (a check that judges
+    its answer). Derived in one place, :mod:`conformance.depth.rules`.
+    """
+
+    kind: Literal["case", "body", "check"]
+    name: str
+    scope: RuleScope
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} (per {self.scope})"
+
+
+@dataclass(frozen=True)
 class Probe:
     id: str
     model: str
@@ -102,6 +124,8 @@ class Probe:
     source: str | None = None
     # For operation "edits": the inputs, mask and expectations the body was built from.
     edit: EditCase | None = None
+    # What it can find (see Rule); filled by the planner for every probe of a plan.
+    rules: tuple[Rule, ...] = ()
 
     @property
     def key(self) -> str:

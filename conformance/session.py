@@ -96,6 +96,8 @@ class SuiteSession:
     interrupted: str | None = None
     # Told of each probe the run's transport is done with (the progress line).
     on_done: Callable[[Transport, Exchange | None], None] | None = None
+    # Seconds this run spent sending (None: it sent nothing, or replayed).
+    sending_s: float | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -105,13 +107,32 @@ class SuiteSession:
             self.replayed = read_recording(cfg.replay_dir)
             zero_balance = any(k.endswith("/insufficient-balance") for k in self.replayed.exchanges)
         self.plan = build_plan(
-            cfg.profile, cfg.models, zero_balance=zero_balance, fuzz=cfg.fuzzed, fixed=cfg.fixed
+            cfg.profile,
+            cfg.models,
+            zero_balance=zero_balance,
+            fuzz=cfg.fuzzed,
+            fixed=cfg.fixed,
+            depth="full" if self.replayed is not None else cfg.depth,
         )
+        if self.replayed is not None and not self._all_recorded():
+            # A replay judges at the depth that was recorded: short, when full was not.
+            self.plan = build_plan(
+                cfg.profile,
+                cfg.models,
+                zero_balance=zero_balance,
+                fuzz=cfg.fuzzed,
+                fixed=cfg.fixed,
+                depth="short",
+            )
         self.cases = cases_for(self.plan)
         self.rules = view_rules(self.config.profile)
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.started_monotonic = time.monotonic()
         self.base_url = self.config.base_url
+
+    def _all_recorded(self) -> bool:
+        recorded = self.replayed.exchanges if self.replayed is not None else {}
+        return all(p.key in recorded for p in self.plan.probes if p.sent)
 
     # -- execution ---------------------------------------------------------
 
@@ -154,6 +175,7 @@ class SuiteSession:
         if not probes:
             return
         target = self._target()
+        began = time.monotonic()
         transport = Transport.for_run(
             target,
             self.config,
@@ -175,6 +197,8 @@ class SuiteSession:
         # Shrinking sends more; against a server that stopped answering, nothing is.
         if self.plan.fuzz is not None and not self.breaker.open:
             self.minimal = self._shrink(self._candidate_sender(target))
+        # What --plan estimated (the summary prints both): sending and shrinking, not judging.
+        self.sending_s = time.monotonic() - began
         if self._server is not None:
             self.server_stats = self._server.stats()
 

@@ -134,7 +134,8 @@ def test_the_same_seed_draws_the_same_cases(
 def test_the_default_run_sends_300_invalid_cases_and_bills_what_the_server_counts(
     run_suite: RunSuite, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = run_suite(*DALLE_RUN)
+    # The full plan: the short depth sends a drawn case only for a rule nothing else reaches.
+    run = run_suite("--depth", "full", *DALLE_RUN)
     results = run.results
     assert run.exit_code == 0
     bodies = {
@@ -187,7 +188,7 @@ def test_a_server_that_accepts_everything_never_pushes_fuzzing_past_the_budget(
 
 
 def test_one_fuzz_case_can_be_sent_again_alone(run_suite: RunSuite) -> None:
-    run = run_suite("-k", "dall-e-2 and fuzz-neg-0042", *DALLE_RUN)
+    run = run_suite("--depth", "full", "-k", "dall-e-2 and fuzz-neg-0042", *DALLE_RUN)
     results = run.results
     plan = build_plan(DALLE, fuzz=FuzzSettings())
     probe = plan.by_key()["dall-e-2/fuzz-neg-0042"]
@@ -198,7 +199,7 @@ def test_one_fuzz_case_can_be_sent_again_alone(run_suite: RunSuite) -> None:
 
 @pytest.mark.slow  # draws the whole default fuzz plan in a subprocess
 def test_plan_prints_every_probe_and_the_cost_and_sends_nothing(run_cli: RunSuite) -> None:
-    run = run_cli("run", "--plan", "--fuzz-examples", "160", *DALLE_RUN)
+    run = run_cli("run", "--plan", "--depth", "full", "--fuzz-examples", "160", *DALLE_RUN)
     assert run.exit_code == 0, run.output
     assert "billable: 7 request(s) for 8 image(s)" in run.output
     assert "estimated $0.46" in run.output

@@ -58,6 +58,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "max_body": {"max_body": "1M"},
     "allow_insecure_http": {"base_url": "http://example.com/v1", "allow_insecure_http": True},
     "probes": {"probes": "fixed"},
+    "depth": {"depth": "full"},
     "fuzz_examples": {"fuzz_examples": "3"},
     "fuzz_valid": {"fuzz_valid": "2"},
     "seed": {"seed": "7"},

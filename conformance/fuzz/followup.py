@@ -99,7 +99,8 @@ class Rerun:
             parts.append(f"--fuzz-valid {fuzz.positive}")
         if self.base_url is not None:
             parts.append(f"--base-url {shlex.quote(self.base_url)}")
-        parts.append(f"-k {shlex.quote(f'{probe.model} and {probe.id}')}")
+        # At full depth a drawn case's id names one request whatever else the run chose.
+        parts += ["--depth full", f"-k {shlex.quote(f'{probe.model} and {probe.id}')}"]
         return " ".join(parts)
 
 

@@ -176,6 +176,9 @@ class Profile:
     # How the vendor treats a field its docs do not mention: refuses it (what the
     # suite assumed before the key existed) or ignores it (params/promises.py).
     unknown_fields: Literal["refused", "ignored"] = "refused"
+    # Seconds one generation takes, as the vendor documents it (None: not documented):
+    # the time --plan estimates (conformance/depth/walltime.py).
+    generation_seconds: float | None = None
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -427,6 +430,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         as_of=as_of,
         preview_access=frozenset(raw.get("preview_access", ())),
         unknown_fields=raw.get("unknown_fields", "refused"),
+        generation_seconds=limits.get("generation_seconds"),
     )
 
 

@@ -22,6 +22,7 @@ from conformance import __version__
 from conformance.checks.base import Context
 from conformance.checks.images import FoundImage, found_images
 from conformance.clients.replay import versions as client_versions
+from conformance.depth.walltime import clock
 from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.report.clients import clients_html
@@ -35,6 +36,7 @@ from conformance.report.headline import (
     errors,
     headline,
 )
+from conformance.report.planview import wall_time
 from conformance.report.results import evidence
 from conformance.session import SuiteSession
 from conformance.transport.breaker import is_not_sent
@@ -411,6 +413,19 @@ def run_headline(session: SuiteSession, view: View) -> Headline:
     )
 
 
+def time_line(session: SuiteSession) -> str:
+    """The real wall time of the sending beside what --plan estimated for this run."""
+    cfg = session.config
+    estimated = wall_time(session.plan, cfg.rate_limit, cfg.concurrency)
+    real = "nothing sent" if session.sending_s is None else f"{clock(session.sending_s)} sending"
+    return (
+        f"time: {real}, {clock(session.duration_s)} in all; --plan estimated "
+        f"{clock(estimated.seconds)} at {cfg.rate_limit or 'no rate limit'}, "
+        f"{cfg.concurrency} at once, {estimated.generation_s:g} s a generation "
+        f"(depth {session.plan.depth})"
+    )
+
+
 def terminal_lines(
     session: SuiteSession,
     view: View,
@@ -463,6 +478,7 @@ def terminal_lines(
             f"  possibly billed: {session.counters.uncertain} image(s) for requests that got no "
             "answer (charged to the budget)"
         )
+    lines.append(f"  {time_line(session)}")
     if session.server_stats is not None:
         lines.append(
             f"  reference server counted {session.server_stats.get('generations')} "

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from conformance.depth.walltime import WallTime, estimate
 from conformance.fuzz.probes import shown
 from conformance.gpt.pricing import price_range
-from conformance.plan import Plan, probe_price
+from conformance.plan import Plan, probe_price, requests_sent
 from conformance.probes import Probe
+from conformance.transport.ratelimit import Rate, parse_rate
 
 
 def _price(plan: Plan, probe: Probe, images: int) -> str:
@@ -39,8 +41,37 @@ def _refusal(plan: Plan, probe: Probe) -> str:
     return line
 
 
-def plan_text(plan: Plan, *, budget: int) -> str:
-    """A plain-text listing of every probe of the plan; nothing is sent."""
+def wall_time(plan: Plan, rate: Rate | None, concurrency: int) -> WallTime:
+    """The plan's estimated wall time at this rate limit and concurrency."""
+    return estimate(plan.probes, rate, concurrency, plan.profile.generation_seconds)
+
+
+def time_lines(plan: Plan, rate: Rate | None, concurrency: int | None) -> list[str]:
+    """The depth, and the estimated wall time at the run's rate limit and concurrency
+    (and at the profile's own, when the run's differ: the embedded server has none)."""
+    profile = plan.profile
+    full = plan.full_requests
+    sent = requests_sent(plan.probes)
+    depth = (
+        f"depth {plan.depth}: {sent} of the full plan's {full} request(s), every rule "
+        "exercised once per place it can differ (--depth full sends all)"
+        if plan.depth != "full"
+        else f"depth full: every planned probe, {sent} request(s) (--depth short: the fewest)"
+    )
+    at = concurrency if concurrency is not None else profile.concurrency
+    lines = [depth, f"this run: {wall_time(plan, rate, at).text()}"]
+    documented = parse_rate(profile.rate_limit, f"profile {profile.name}: limits.rate_limit")
+    if (rate, at) != (documented, profile.concurrency):
+        vendor = wall_time(plan, documented, profile.concurrency)
+        lines.append(f"at the profile's limits (a vendor run): {vendor.text()}")
+    return lines
+
+
+def plan_text(
+    plan: Plan, *, budget: int, rate: Rate | None = None, concurrency: int | None = None
+) -> str:
+    """A plain-text listing of every probe of the plan; nothing is sent. ``rate`` and
+    ``concurrency``: the run's (None: no rate limit; the profile's concurrency)."""
     profile = plan.profile
     billable = plan.billable
     images = plan.expected_images()
@@ -72,6 +103,7 @@ def plan_text(plan: Plan, *, budget: int) -> str:
         + (f"; {examples} docs example(s) judged without sending" if examples else ""),
         f"worst case: a server that wrongly accepted every refused request could bill up to "
         f"{at_risk} more image(s); the budget stops billing at {budget}",
+        *time_lines(plan, rate, concurrency),
     ]
     for model in plan.models:
         spec = profile.models[model]
