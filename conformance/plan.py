@@ -224,6 +224,9 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     """A valid, cheap request sent without a key and with a wrong one."""
     error = profile.errors["unauthorized"]
     expect = Expectation(statuses=error.status, error_kind="unauthorized", code=error.code)
+    # No key at all may be refused apart from a wrong one (errors.missing_key).
+    missing = profile.errors.get("missing_key", error)
+    no_key = Expectation(statuses=missing.status, error_kind="missing_key", code=missing.code)
     body = _base(model)
     return [
         Probe(
@@ -233,7 +236,7 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
             kind="auth",
             body=body,
             auth="none",
-            expect=expect,
+            expect=no_key,
         ),
         Probe(
             id="wrong-key",

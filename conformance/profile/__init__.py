@@ -29,7 +29,9 @@ from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_li
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
 from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
+from conformance.profile.errors_shape import Envelope, error_kinds, parse_envelope
 from conformance.profile.problems import combined, schema_problems, yaml_problem
+from conformance.profile.shape import OPENAI_SHAPE, AnswerShape, parse_response_shape
 from conformance.resources import bundled_profiles, profile_schema_path
 from conformance.vocabulary import Family, Severity, View
 
@@ -152,6 +154,11 @@ class Profile:
     as_of: str | None = None
     # The previews (gif, svg) the key has access to: only these are planned.
     preview_access: frozenset[str] = frozenset()
+    # The success answer as documented (response.shape), the GPT form's usage
+    # shape (response.usage where given, else OpenAI's), and the error envelope.
+    shape: AnswerShape = OPENAI_SHAPE
+    gpt_usage: str = "openai"
+    envelope: Envelope = "openai"
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -352,6 +359,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
             )
     auth = raw["auth"]
     response = raw.get("response", {})
+    shape, gpt_usage = parse_response_shape(response, where)
     limits = raw["limits"]
     deviations = tuple(Deviation(**d) for d in raw.get("deviations", ()))
     for dev in deviations:
@@ -376,7 +384,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         errors=MappingProxyType(
             {
                 kind: ErrorKind(status=tuple(v["status"]), code=v.get("code"))
-                for kind, v in raw["errors"].items()
+                for kind, v in error_kinds(raw["errors"]).items()
             }
         ),
         status_codes=MappingProxyType({int(k): v for k, v in raw.get("status_codes", {}).items()}),
@@ -396,6 +404,9 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         list_models=raw.get("list_models", False),
         as_of=as_of,
         preview_access=frozenset(raw.get("preview_access", ())),
+        shape=shape,
+        gpt_usage=gpt_usage,
+        envelope=parse_envelope(raw["errors"]),
     )
 
 
