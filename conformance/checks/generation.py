@@ -251,7 +251,8 @@ def nulls(ctx: Context) -> Result:
     }
     # Gateways add the GPT-image keys (background, size, ...) as null at the top
     # too; a null created or data is another check's finding.
-    top = {k for k, v in ctx.payload.items() if v is None and k not in ("created", ctx.shape.list_key)}
+    shown = ("created", ctx.shape.list_key)
+    top = {k for k, v in ctx.payload.items() if v is None and k not in shown}
     found = sorted(top) + sorted(in_items)
     if not found:
         return passed("no explicit nulls")
