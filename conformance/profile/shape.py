@@ -93,16 +93,17 @@ def shape_problems(shape: AnswerShape) -> list[str]:
 def parse_response_shape(response: Mapping[str, Any], where: str) -> tuple[AnswerShape, str]:
     """The answer shape, and the GPT form's usage shape.
 
-    A GPT-form answer always carried OpenAI's token usage, whatever
-    ``response.usage`` said (its default, none, was read for the DALL·E form
-    only); so a profile that leaves ``usage`` out keeps that meaning, and one
-    that gives it, or says ``shape.usage: false``, is honoured.
+    A GPT-form answer was always judged for OpenAI's token usage, whatever
+    ``response.usage`` said (none, the default and TEMPLATE.yaml's value, was
+    read for the DALL·E form only). So for the GPT form none keeps that meaning;
+    chat and cost are honoured, and ``shape.usage: false`` says no usage comes back.
     """
     shape = parse_shape(response.get("shape"))
     problems = shape_problems(shape)
     if problems:
         raise ConfigError(f"profile {where}: {problems[0]}")
-    gpt_usage = str(response.get("usage", "openai"))
+    documented = str(response.get("usage", "none"))
+    gpt_usage = documented if documented in ("chat", "cost") else "openai"
     if not shape.usage:
         gpt_usage = "none"
     return shape, gpt_usage
