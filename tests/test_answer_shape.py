@@ -188,3 +188,60 @@ def test_profile_check_passes_each_shape_profile(run_cli: Any, name: str) -> Non
     run = run_cli("profile", "check", str(HERE / f"{name}.yaml"))
     assert run.exit_code == 0, run.output
     assert ": ok" in run.output
+
+
+def test_n_absent_is_never_sent_nor_probed() -> None:
+    profile = shape_profile("shape-images")
+    probes = [p for p in build_plan(profile, ["gpt-image-2"]).probes if p.model == "gpt-image-2"]
+    assert probes
+    assert not [p.id for p in probes if p.expect.param == "n"]
+    assert all(b'"n"' not in p.content() for p in probes if p.kind in ("valid", "auth"))
+    assert all((p.expect.n or 1) == 1 for p in probes if p.kind == "valid")
+
+
+def test_a_renamed_n_goes_out_under_its_name_and_the_server_reads_it() -> None:
+    profile = shape_profile("shape-images")
+    probes = {p.id: p for p in build_plan(profile, ["flux-schnell"]).probes}
+    sent = json.loads(probes["gen-512x512-b64_json-n2"].content())
+    assert sent["num_images"] == 2
+    assert "n" not in sent
+    assert json.loads(probes["n-above-max"].content())["num_images"] == 5
+    body = {"model": "flux-schnell", "prompt": "a red cube", "num_images": 3}
+    assert len(_generate("shape-images", body)["images"]) == 3
+    assert len(_generate("shape-images", body, "n-rename-ignored")["images"]) == 1
+
+
+def test_an_assumed_range_is_carried_to_the_verdicts(run_suite: RunSuite) -> None:
+    # n-rename-ignored fails generation.count on the n = 2 probe, whose count rests
+    # on the assumed range: the docs view says it is an assumed rule's failure.
+    path = str(HERE / "shape-images.yaml")
+    run = run_suite("--profile", path, "--probes", "fixed", "--fault", "n-rename-ignored")
+    count = next(
+        c for c in run.results["checks"] if c["id"] == "generation.count[gen-512x512-b64_json-n2]"
+    )
+    assert count["views"]["docs"]["outcome"] == "failed"
+    assert count["views"]["docs"]["message"].startswith("assumed rule (n 1-4 is assumed")
+    assert count["probe"]["assumed"] == ["n 1-4 is assumed: the docs give no range"]
+    assert run.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        ({"min": 1, "max": 4, "renam": "num_images"}, "models.flux-schnell.n: expected"),
+        ({"min": 1, "max": 4, "assumed": "yes"}, "models.flux-schnell.n: expected"),
+        ("absnt", "models.flux-schnell.n: expected"),
+    ],
+)
+def test_a_typo_in_n_is_one_line_and_exit_4(
+    run_cli: Any, tmp_path: Path, count: Any, said: str
+) -> None:
+    raw = yaml.safe_load((HERE / "shape-images.yaml").read_text())
+    raw["models"]["flux-schnell"]["n"] = count
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    run = run_cli("profile", "check", str(path))
+    assert run.exit_code == 4
+    lines = run.output.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert said in lines[0]

@@ -28,6 +28,7 @@ from conformance.errors import ConfigError
 from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_lifecycle
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
+from conformance.profile.counts import ONE, Count, parse_count
 from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
 from conformance.profile.errors_shape import Envelope, error_kinds, parse_envelope
 from conformance.profile.problems import combined, schema_problems, yaml_problem
@@ -63,6 +64,9 @@ class ModelSpec:
     lifecycle: Lifecycle | None = None
     # What the model's edits take (None: not declared, so edits are not probed).
     edits: EditSpec | None = None
+    # n as the vendor documents it: its wire name (None: no such parameter), and
+    # whether its range is assumed (profile/counts.py).
+    count: Count = ONE
 
     @property
     def family(self) -> Family:
@@ -242,8 +246,8 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         name=name,
         sizes=gpt.size.fixed,
         default_size=default_size,
-        n_min=raw["n"]["min"],
-        n_max=raw["n"]["max"],
+        n_min=parse_count(raw["n"]).min,
+        n_max=parse_count(raw["n"]).max,
         prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=tuple(str(v) for v in gpt.values("quality")),
         default_quality=quality_spec.default if quality_spec is not None else None,
@@ -257,6 +261,7 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         sizes_exhaustive=gpt.size.rule is None,
         gpt=gpt,
         edits=edits,
+        count=parse_count(raw["n"]),
     )
 
 
@@ -271,8 +276,8 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         name=name,
         sizes=sizes,
         default_size=raw.get("default_size"),
-        n_min=raw["n"]["min"],
-        n_max=raw["n"]["max"],
+        n_min=parse_count(raw["n"]).min,
+        n_max=parse_count(raw["n"]).max,
         prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=qualities,
         default_quality=raw.get("default_quality"),
@@ -284,6 +289,7 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         user=raw.get("user", True),
         price_per_image=raw.get("price_per_image"),
         sizes_exhaustive=raw.get("sizes_exhaustive", True),
+        count=parse_count(raw["n"]),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),

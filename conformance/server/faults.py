@@ -85,6 +85,7 @@ class Need(Enum):
     )
     USAGE_SHAPED = "a valid request, on a profile documenting a usage other than OpenAI's tokens"
     ENVELOPE = "a refused request, on a profile documenting another envelope (errors.envelope)"
+    RENAMED_N = "a valid request asking n > 1, on a profile whose model renames n (n: rename)"
     MISSING_KEY = (
         "a request without a key, on a profile whose errors.missing_key differs from unauthorized"
     )
@@ -984,6 +985,15 @@ MISSING_KEY_AS_WRONG_KEY = _fault(
     "any",
     profile=SHAPE_PROFILE,
     needs=Need.MISSING_KEY,
+)
+N_RENAME_IGNORED = _fault(
+    "n-rename-ignored",
+    "generation.count",
+    "the count is read from n only: the vendor's own name for it (n: rename, e.g. "
+    "num_images) is ignored, so one image comes back",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.RENAMED_N,
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))
