@@ -72,7 +72,8 @@ def test_the_shape_is_parsed_with_its_defaults() -> None:
 
 
 def test_the_server_answers_in_the_documented_shape() -> None:
-    body = {"model": "flux-schnell", "prompt": "a red cube", "n": 2}
+    # flux-schnell calls n num_images (n: rename).
+    body = {"model": "flux-schnell", "prompt": "a red cube", "num_images": 2}
     answer = _generate("shape-images", body)
     assert "data" not in answer
     assert "created" not in answer
