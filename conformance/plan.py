@@ -30,6 +30,7 @@ from conformance.gpt.pricing import request_price
 from conformance.lifecycle.listing import listing_probes
 from conformance.probes import PROMPT, Expectation, Probe, Row, refused_probe, valid_probe
 from conformance.profile import ErrorKind, ModelSpec, Profile
+from conformance.profile.counts import assumed_range
 from conformance.vocabulary import OPERATIONS, Family, Operation
 
 # Not valid JSON: the object is never closed.
@@ -227,10 +228,43 @@ def refused_probes(profile: Profile, model: ModelSpec, *, shared: bool) -> list[
     return probes
 
 
+def _probes_n(probe: Probe) -> bool:
+    """Whether a refusal may rest on n (a fixed n probe, or a drawn body with n)."""
+    if probe.kind != "invalid":
+        return False
+    return probe.expect.param == "n" or (probe.origin == "fuzz" and "n" in (probe.body or {}))
+
+
+def vendor_counts(profile: Profile, probes: list[Probe]) -> list[Probe]:
+    """n as each model's vendor documents it (``ModelSpec.count``): sent under its
+    name, or, where there is no such parameter, never sent and never probed; a
+    probe that rests on an assumed range says so."""
+    out = []
+    for probe in probes:
+        model = profile.models.get(probe.model)
+        count = model.count if model is not None else None
+        if count is None or probe.operation != "generations":
+            out.append(probe)
+            continue
+        if count.param is None and _probes_n(probe):
+            continue
+        changes: dict[str, Any] = {}
+        if count.param != "n":
+            changes["wire_names"] = {"n": count.param}
+        rests_on_n = probe.expect.param == "n" or (probe.expect.n or 1) > 1
+        if rests_on_n and (assumed := assumed_range(count)):
+            changes["assumed"] = assumed
+        out.append(replace(probe, **changes) if changes else probe)
+    return out
+
+
 def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
     """A valid, cheap request sent without a key and with a wrong one."""
     error = profile.errors["unauthorized"]
     expect = Expectation(statuses=error.status, error_kind="unauthorized", code=error.code)
+    # No key at all may be refused apart from a wrong one (errors.missing_key).
+    missing = profile.errors.get("missing_key", error)
+    no_key = Expectation(statuses=missing.status, error_kind="missing_key", code=missing.code)
     body = _base(model)
     return [
         Probe(
@@ -240,7 +274,7 @@ def auth_probes(profile: Profile, model: ModelSpec) -> list[Probe]:
             kind="auth",
             body=body,
             auth="none",
-            expect=expect,
+            expect=no_key,
         ),
         Probe(
             id="wrong-key",
@@ -447,6 +481,7 @@ def build_plan(
     # Group by group across the operations: [[valid of each], [fuzz_valid of each], ...].
     by_group = zip(*(each.groups() for each in planned), strict=True)
     probes = [p for group in by_group for probes_of_one in group for p in probes_of_one]
+    probes = vendor_counts(profile, probes)
     examples = [p for p in example_probes(profile) if p.model in chosen]
     full = with_rules(probes + examples, profile, chosen)
     return Plan(

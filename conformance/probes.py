@@ -126,6 +126,11 @@ class Probe:
     edit: EditCase | None = None
     # What it can find (see Rule); filled by the planner for every probe of a plan.
     rules: tuple[Rule, ...] = ()
+    # Fields sent under the vendor's name (n -> num_images), or left out (None):
+    # the body keeps OpenAI's names, which every other stage reads.
+    wire_names: Mapping[str, str | None] = field(default_factory=dict)
+    # What the probe's rule rests on that the docs do not give (an assumed range).
+    assumed: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -146,8 +151,33 @@ class Probe:
         """The request body as it is sent: the raw bytes, else the JSON body. An
         edit's multipart body is encoded by the transport (``transport/bodies.py``)."""
         if self.raw_body is not None:
-            return self.raw_body
-        return json.dumps(self.body, ensure_ascii=False).encode()
+            return _renamed_raw(self.raw_body, self.wire_names)
+        return json.dumps(_renamed(self.body, self.wire_names), ensure_ascii=False).encode()
+
+
+def _renamed(body: Any, names: Mapping[str, str | None]) -> Any:
+    """``body`` with each field under its wire name (None: left out)."""
+    if not names or not isinstance(body, Mapping):
+        return body
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        wire = names.get(key, key)
+        if wire is not None:
+            out[wire] = value
+    return out
+
+
+def _renamed_raw(raw: bytes, names: Mapping[str, str | None]) -> bytes:
+    """A drawn body's bytes, renamed where they are a JSON object (else as drawn)."""
+    if not names:
+        return raw
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(body, dict) or not set(names) & set(body):
+        return raw
+    return json.dumps(_renamed(body, names), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class SuiteSession:
             key_env=self.config.api_key_env,
             headers=dict(self.config.headers),
             zero_balance_key=zero_key,
+            list_key=profile.shape.list_key,
         )
 
     def execute(self, probe_keys: Iterable[str] | None = None) -> None:

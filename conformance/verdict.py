@@ -20,6 +20,7 @@ from conformance.exchange import Exchange
 from conformance.gpt.preview import access_refusal
 from conformance.probes import Probe
 from conformance.profile import BASELINES, LEGACY, Deviation, Profile, openai_baseline
+from conformance.profile.shape import OPENAI_SHAPE
 from conformance.redact import Redactor
 from conformance.vocabulary import SEVERITIES, Outcome, Severity, View
 
@@ -76,6 +77,10 @@ def drop_in_rules(profile: Profile) -> Profile:
         usage="none",
         null_fields=False,
         strict_types=True,
+        # OpenAI's answer shape, GPT usage and envelope (docs/answer-shapes.md).
+        shape=OPENAI_SHAPE,
+        gpt_usage="openai",
+        envelope="openai",
     )
 
 
@@ -138,6 +143,11 @@ def judge(
             )
             if result.outcome == "failed" and probe.kind == "example":
                 result = _placeholders_only(check, probe, profile, view, result)
+        if result.outcome == "failed" and probe.assumed and view == "docs":
+            # The rule is a guess where the docs are silent: its failure says so.
+            result = Result(
+                "failed", f"assumed rule ({'; '.join(probe.assumed)}): {result.message}"
+            )
         if redactor is not None:
             result = Result(result.outcome, redactor.text(result.message))
         views[view] = ViewResult(result.outcome, result.message)

@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 from conformance.exchange import Answer, Exchange, RecordedResponse, header
 from conformance.probes import Probe, ProbeKind
 from conformance.profile import BASELINES, LEGACY, ModelSpec, Profile
+from conformance.profile.errors_shape import OPENAI_ENVELOPE, Envelope
+from conformance.profile.shape import OPENAI_SHAPE, AnswerShape
 from conformance.sse import EVENT_TYPES
 from conformance.vocabulary import CheckOutcome, Family, Operation, Severity, View
 
@@ -101,6 +103,16 @@ class Context:
         """Whether this view judges by OpenAI's own contract (drop-in, or OpenAI itself)."""
         return self.view == "drop-in" or self.profile.name in (*BASELINES.values(), LEGACY)
 
+    @property
+    def shape(self) -> AnswerShape:
+        """The success answer's shape in this view: the vendor's (docs), OpenAI's (drop-in)."""
+        return OPENAI_SHAPE if self.view == "drop-in" else self.profile.shape
+
+    @property
+    def envelope(self) -> Envelope:
+        """The refusal's envelope in this view: the vendor's (docs), OpenAI's (drop-in)."""
+        return OPENAI_ENVELOPE if self.view == "drop-in" else self.profile.envelope
+
     def expected_error(self) -> tuple[tuple[int, ...], str | None]:
         """Statuses (and code) this view's rules document for the probe's refusal.
 
@@ -124,9 +136,9 @@ class Context:
         return statuses, codes.pop() if len(codes) == 1 else None
 
     def items(self) -> list[Any] | None:
-        payload = self.payload
-        if isinstance(payload, dict) and isinstance(payload.get("data"), list):
-            return list(payload["data"])
+        payload, key = self.payload, self.shape.list_key
+        if isinstance(payload, dict) and isinstance(payload.get(key), list):
+            return list(payload[key])
         return None
 
 
@@ -289,4 +301,9 @@ def error_text(response: RecordedResponse, limit: int = 160) -> str:
             return str(err["message"])[:limit]
         if isinstance(payload.get("message"), str):
             return str(payload["message"])[:limit]
+        detail = payload.get("detail")  # FastAPI's {"detail": "..." | [{"msg": ...}]}
+        if isinstance(detail, str):
+            return detail[:limit]
+        if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+            return str(detail[0].get("msg", ""))[:limit]
     return response.body[:limit].decode("utf-8", "replace")

@@ -42,9 +42,20 @@ def _strict_not_promised(client: Client, ctx: Context) -> Result | None:
     return None
 
 
+def _other_list(ctx: Context) -> Result | None:
+    """An OpenAI client reads ``data``: a vendor that documents its images under
+    another key (response.shape.list_key) promises no OpenAI client in its docs."""
+    if ctx.shape.list_key != "data":
+        return skipped(
+            f"the vendor documents its images under {ctx.shape.list_key!r}, not data: "
+            "OpenAI clients are judged in the drop-in view"
+        )
+    return None
+
+
 def _generates(client: Client) -> CheckFn:
     def run(ctx: Context) -> Result:
-        if (why := _strict_not_promised(client, ctx)) is not None:
+        if (why := _strict_not_promised(client, ctx) or _other_list(ctx)) is not None:
             return why
         call = replay_call(ctx.probe, ctx.response)
         return judge.generates(replay.observe(client.name, call), call.call)

@@ -19,8 +19,10 @@ from conformance.checks.base import (
     not_a_success,
     passed,
     redirect_note,
+    skipped,
 )
 from conformance.probes import Probe
+from conformance.profile.shape import OPENAI_SHAPE, AnswerShape
 from conformance.spec import schema_errors
 
 DAY_S = 24 * 3600
@@ -72,15 +74,23 @@ def content_type(ctx: Context) -> Result:
     return failed(f"{describe_status(ctx.response)}: OpenAI clients expect application/json")
 
 
-def _for_schema(payload: Any) -> Any:
+def _for_schema(payload: Any, shape: AnswerShape = OPENAI_SHAPE) -> Any:
     """Leave out what other checks judge, so one deviation is reported once.
 
     Explicit nulls in an image object are generation.nulls' finding (the SDK
-    reads them as absent); the usage object is generation.usage's.
+    reads them as absent); the usage object is generation.usage's. A documented
+    shape (docs view) is read as OpenAI's: its list as ``data``, and a missing
+    ``created`` where the docs show none filled in, so the schema judges the rest.
     """
     if not isinstance(payload, dict):
         return payload
     body = {k: v for k, v in payload.items() if k != "usage"}
+    if shape.list_key != "data":
+        body.pop("data", None)
+        if shape.list_key in body:
+            body["data"] = body.pop(shape.list_key)
+    if not shape.created and "created" not in body:
+        body["created"] = 0
     if isinstance(body.get("data"), list):
         body["data"] = [
             {k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item
@@ -101,10 +111,49 @@ def schema(ctx: Context) -> Result:
         return refused
     if ctx.payload is None:
         return failed("the body is not JSON")
-    problems = schema_errors("ImagesResponse", _for_schema(ctx.payload))
+    shape = ctx.shape
+    problems = [
+        _in_vendor_terms(p, shape)
+        for p in schema_errors("ImagesResponse", _for_schema(ctx.payload, shape))
+    ]
+    problems += _missing_fields(ctx.payload, shape)
     if problems:
         return failed("; ".join(problems))
-    return passed("matches specs/openai-images.yaml#/components/schemas/ImagesResponse")
+    if shape.is_openai:
+        return passed("matches specs/openai-images.yaml#/components/schemas/ImagesResponse")
+    return passed(f"matches the documented shape ({_shape_words(shape)})")
+
+
+def _in_vendor_terms(problem: str, shape: AnswerShape) -> str:
+    """A schema problem about ``data`` named by the vendor's list key."""
+    if shape.list_key == "data":
+        return problem
+    problem = problem.replace("'data'", repr(shape.list_key))
+    return f"{shape.list_key}{problem[4:]}" if problem.startswith("data") else problem
+
+
+def _shape_words(shape: AnswerShape) -> str:
+    words = [f"images under {shape.list_key!r}", "created" if shape.created else "no created"]
+    if shape.fields:
+        words.append(f"fields {', '.join(shape.fields)}")
+    if shape.item_fields:
+        words.append(f"item fields {', '.join(shape.item_fields)}")
+    return ", ".join(words)
+
+
+def _missing_fields(payload: Any, shape: AnswerShape) -> list[str]:
+    """The extra fields the docs show in every answer (and image) that are missing."""
+    if not isinstance(payload, dict):
+        return []
+    problems = [f"no {name!r}, which the docs show" for name in shape.fields if name not in payload]
+    items = payload.get(shape.list_key)
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        missing = [n for n in shape.item_fields if not isinstance(item, dict) or n not in item]
+        if missing:
+            names = ", ".join(repr(n) for n in missing)
+            problems.append(f"{shape.list_key}[{i}] lacks {names}, which the docs show")
+            break
+    return problems
 
 
 @check(
@@ -118,6 +167,8 @@ def created(ctx: Context) -> Result:
     if (refused := not_a_success(ctx)) is not None:
         return refused
     payload = ctx.payload
+    if not ctx.shape.created and isinstance(payload, dict) and "created" not in payload:
+        return skipped("no created, as the vendor documents (response.shape.created: false)")
     if not isinstance(payload, dict) or "created" not in payload:
         return failed("no created field")
     value = payload["created"]
@@ -200,7 +251,8 @@ def nulls(ctx: Context) -> Result:
     }
     # Gateways add the GPT-image keys (background, size, ...) as null at the top
     # too; a null created or data is another check's finding.
-    top = {k for k, v in ctx.payload.items() if v is None and k not in ("created", "data")}
+    shown = ("created", ctx.shape.list_key)
+    top = {k for k, v in ctx.payload.items() if v is None and k not in shown}
     found = sorted(top) + sorted(in_items)
     if not found:
         return passed("no explicit nulls")

@@ -65,7 +65,8 @@ def _items(ctx: Context) -> list[Any] | Result:
     answer = ctx.found(GPT_ANSWER)
     if isinstance(answer, Result):
         return answer
-    items = answer.get("data")
+    # A stream's completed events are shaped as OpenAI's answer; a JSON one as documented.
+    items = answer.get("data" if ctx.probe.expect.stream else ctx.shape.list_key)
     if not isinstance(items, list):
         return skipped("no data array in the answer (judged by generation.schema)")
     return items
@@ -238,6 +239,8 @@ def _echo_problem(ctx: Context, key: str, value: Any, decoded: str | None) -> st
 def echo(ctx: Context) -> Result:
     """Typed clients (the SDK's strict mode, LiteLLM) reject "auto" in an answer."""
     payload = GPT_ANSWER.of(ctx)
+    if not ctx.shape.echo and not any(key in payload for key in ECHOED):
+        return skipped("no echoed settings, as the vendor documents (response.shape.echo: false)")
     images = ctx.found(GPT_IMAGES)
     decoded = None
     if isinstance(images, list) and images and images[0].problem is None:
@@ -328,8 +331,19 @@ def usage(ctx: Context) -> Result:
     """OpenAI bills GPT images by tokens; cost accounting reads this usage."""
     payload = GPT_ANSWER.of(ctx)
     found = payload.get("usage")
+    # The docs view honours the vendor's usage (response.usage, shape.usage).
+    documented = "openai" if ctx.view == "drop-in" else ctx.profile.gpt_usage
     if found is None:
+        if documented == "none":
+            return skipped("no usage, as the vendor documents (none in every answer)")
+        if documented != "openai":
+            return failed(f"no usage, but the docs promise a {documented}-style usage")
         return failed("no usage: OpenAI sends input/output token usage with every GPT image")
+    if documented in ("chat", "cost"):
+        problems = shape_problems(found, documented)
+        if problems:
+            return failed("; ".join(problems))
+        return passed(f"{documented}-style usage, as documented")
     problems = shape_problems(found, "openai")
     if not problems:
         if found["output_tokens"] <= 0:

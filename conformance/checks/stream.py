@@ -325,7 +325,10 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
     expect = ctx.probe.expect
     partial, completed = ctx.event_types
     required = [*_REQUIRED, "partial_image_index" if event.type == partial else "usage"]
-    missing = [key for key in required if payload.get(key) is None]
+    # What the docs view's shape says the vendor leaves out (response.shape).
+    usage = ctx.profile.gpt_usage if ctx.view == "docs" else "openai"
+    unsent = {*(() if ctx.shape.echo else ECHOED), *(("usage",) if usage == "none" else ())}
+    missing = [key for key in required if payload.get(key) is None and key not in unsent]
     problems = []
     if missing:
         note = " (created is the JSON answer's name)" if "created" in payload else ""
@@ -350,7 +353,7 @@ def _event_problems(ctx: Context, event: Event) -> list[str]:
         if value is not None and want not in (None, AUTO) and value != want:
             problems.append(f"{key} {value!r}; asked {want!r}")
     if event.type == completed and payload.get("usage") is not None:
-        problems += shape_problems(payload["usage"], "openai")
+        problems += shape_problems(payload["usage"], usage if usage != "none" else "openai")
     return problems
 
 

@@ -3,7 +3,9 @@
 Drop-in view: OpenAI's ImageGenUsage (input_tokens, output_tokens, total_tokens,
 input_tokens_details.{text_tokens,image_tokens}), which typed clients validate
 (a chat-style ``prompt_tokens`` usage breaks LiteLLM's pydantic models). Docs
-view: the shape the vendor documents, present in every answer if it says so.
+view: the shape the vendor documents (``response.usage``: openai, chat, or a
+cost only), present in every answer if it says so; the GPT form's usage is
+judged by ``gpt-image.usage`` on the same shapes.
 """
 
 from __future__ import annotations
@@ -31,9 +33,20 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _cost_problems(usage: dict[str, Any]) -> list[str]:
+    cost = usage.get("cost")
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+        return [f"usage.cost is {cost!r}, not a number (the docs report a cost)"]
+    if cost < 0:
+        return [f"usage.cost is {cost}, below zero"]
+    return []
+
+
 def shape_problems(usage: Any, shape: str) -> list[str]:
     if not isinstance(usage, dict):
         return [f"usage is {type(usage).__name__}, not an object"]
+    if shape == "cost":
+        return _cost_problems(usage)
     first, second, total = SHAPES[shape]
     problems = [
         f"usage.{k} is missing or not an integer"
@@ -59,6 +72,14 @@ def shape_problems(usage: Any, shape: str) -> list[str]:
     return problems
 
 
+def judged_shape(ctx: Context, documented: str) -> str:
+    """The usage shape an answer's usage is judged as: the documented one in the docs
+    view; in the drop-in view OpenAI's (chat names stay chat: their known deviation)."""
+    if ctx.view == "docs" and documented in ("chat", "cost"):
+        return documented
+    return "chat" if documented == "chat" else "openai"
+
+
 @check(
     "generation.usage",
     title="usage, where present, has the documented shape",
@@ -78,10 +99,12 @@ def usage(ctx: Context) -> Result:
                 f"no usage, but the docs promise a {documented}-style usage in every answer"
             )
         return passed("no usage (none documented)")
-    shape = "chat" if documented == "chat" else "openai"
+    shape = judged_shape(ctx, documented)
     problems = shape_problems(payload["usage"], shape)
     if problems:
         return failed("; ".join(problems))
+    if shape == "cost":
+        return passed(f"cost {payload['usage']['cost']}, as documented")
     images = len(ctx.items() or [])
     if ctx.openai_rules and images and payload["usage"]["total_tokens"] == 0:
         # A gateway's placeholder: cost accounting would book these images as free.

@@ -18,6 +18,7 @@ from conformance.checks.base import (
     redirect_note,
     skipped,
 )
+from conformance.checks.errors import named_param
 
 
 def _is_4xx(status: int) -> bool:
@@ -98,6 +99,13 @@ def param(ctx: Context) -> Result:
     if not _is_4xx(ctx.status):
         return skipped(f"answered {ctx.status}, not a 4xx (judged by validation.rejected)")
     payload = ctx.payload
+    if ctx.envelope == "fastapi":
+        _, named = named_param(payload, ctx.envelope)
+        if named == want:
+            return passed(f"detail[0].loc names {want!r}")
+        return failed(f"detail[0].loc names {named!r}; expected {want!r}")
+    if not named_param(payload, ctx.envelope)[0]:
+        return skipped(f"the vendor's {ctx.envelope} envelope names no parameter")
     err = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(err, dict) or "param" not in err:
         return failed(f"no error.param in the answer; expected {want!r}")

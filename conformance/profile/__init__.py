@@ -30,9 +30,12 @@ from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_li
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
 from conformance.params.vendor import VendorParam
+from conformance.profile.counts import ONE, Count, parse_count
 from conformance.profile.dalle_form import parse_dalle_form
 from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
+from conformance.profile.errors_shape import Envelope, error_kinds, parse_envelope
 from conformance.profile.problems import combined, schema_problems, yaml_problem
+from conformance.profile.shape import OPENAI_SHAPE, AnswerShape, parse_response_shape
 from conformance.resources import bundled_profiles, profile_schema_path
 from conformance.vocabulary import Family, Severity, View
 
@@ -82,6 +85,10 @@ class ModelSpec:
             "response_format": self.response_formats,
         }
         return bool(lists.get(name)) or name in self.vendor_params
+
+    # n as the vendor documents it: its wire name (None: no such parameter), and
+    # whether its range is assumed (profile/counts.py).
+    count: Count = ONE
 
     @property
     def family(self) -> Family:
@@ -179,6 +186,11 @@ class Profile:
     # Seconds one generation takes, as the vendor documents it (None: not documented):
     # the time --plan estimates (conformance/depth/walltime.py).
     generation_seconds: float | None = None
+    # The success answer as documented (response.shape), the GPT form's usage
+    # shape (response.usage where given, else OpenAI's), and the error envelope.
+    shape: AnswerShape = OPENAI_SHAPE
+    gpt_usage: str = "openai"
+    envelope: Envelope = "openai"
 
     def model(self, name: str) -> ModelSpec:
         return self.models[name]
@@ -262,8 +274,8 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         name=name,
         sizes=gpt.size.fixed,
         default_size=default_size,
-        n_min=raw["n"]["min"],
-        n_max=raw["n"]["max"],
+        n_min=parse_count(raw["n"]).min,
+        n_max=parse_count(raw["n"]).max,
         prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=tuple(str(v) for v in gpt.values("quality")),
         default_quality=quality_spec.default if quality_spec is not None else None,
@@ -277,6 +289,7 @@ def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         sizes_exhaustive=gpt.size.rule is None,
         gpt=gpt,
         edits=edits,
+        count=parse_count(raw["n"]),
     )
 
 
@@ -292,8 +305,8 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         name=name,
         sizes=sizes,
         default_size=raw.get("default_size"),
-        n_min=raw["n"]["min"],
-        n_max=raw["n"]["max"],
+        n_min=parse_count(raw["n"]).min,
+        n_max=parse_count(raw["n"]).max,
         prompt_max_chars=raw.get("prompt_max_chars"),
         qualities=qualities,
         default_quality=form.default_quality,
@@ -307,6 +320,7 @@ def _model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
         sizes_exhaustive=raw.get("sizes_exhaustive", True),
         dimensions=form.dimensions,
         vendor_params=dict(form.params),
+        count=parse_count(raw["n"]),
     )
     checks = [
         (spec.n_min <= spec.n_max, f"n.min {spec.n_min} is above n.max {spec.n_max}"),
@@ -385,6 +399,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
             )
     auth = raw["auth"]
     response = raw.get("response", {})
+    shape, gpt_usage = parse_response_shape(response, where)
     limits = raw["limits"]
     deviations = tuple(Deviation(**d) for d in raw.get("deviations", ()))
     for dev in deviations:
@@ -409,7 +424,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         errors=MappingProxyType(
             {
                 kind: ErrorKind(status=tuple(v["status"]), code=v.get("code"))
-                for kind, v in raw["errors"].items()
+                for kind, v in error_kinds(raw["errors"]).items()
             }
         ),
         status_codes=MappingProxyType({int(k): v for k, v in raw.get("status_codes", {}).items()}),
@@ -431,6 +446,9 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         preview_access=frozenset(raw.get("preview_access", ())),
         unknown_fields=raw.get("unknown_fields", "refused"),
         generation_seconds=limits.get("generation_seconds"),
+        shape=shape,
+        gpt_usage=gpt_usage,
+        envelope=parse_envelope(raw["errors"]),
     )
 
 

@@ -128,6 +128,9 @@ def probe_entry(probe: Probe, profile: Profile) -> dict[str, Any]:
         "origin": probe.origin,
         "operation": probe.operation,
     }
+    if probe.assumed:
+        # Its rule rests on a value the docs do not give (profile: assumed: true).
+        entry["assumed"] = list(probe.assumed)
     if probe.kind in ("valid", "example"):
         body = dict(probe.body or {})
         model = profile.models.get(probe.model)

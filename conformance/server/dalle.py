@@ -21,7 +21,7 @@ from conformance.server.contract import Generation, Violation
 from conformance.server.errors import validation_error
 from conformance.server.images import render_png
 from conformance.server.state import ReferenceState
-from conformance.server.success import created, json_answer
+from conformance.server.success import created, json_answer, shaped
 
 # Any consistent number will do: the contract only asks for integers that add up.
 _OUTPUT_TOKENS_PER_IMAGE = 1056
@@ -106,7 +106,9 @@ def _usage(state: ReferenceState, gen: Generation, images: int) -> Json | None:
             "total_tokens": text + output + 1,
             "input_tokens_details": {"text_tokens": text, "image_tokens": 0},
         }
-    if state.profile.usage == "openai":
+    if state.profile.usage == "cost" and not state.has(f.USAGE_SHAPE_IGNORED):
+        return {"cost": round((gen.model.price_per_image or 0.01) * images, 6)}
+    if state.profile.usage in ("openai", "cost"):
         return {
             "input_tokens": text,
             "output_tokens": output,
@@ -129,7 +131,7 @@ def _payload(state: ReferenceState, gen: Generation, items: list[Json]) -> Json:
     usage = _usage(state, gen, len(items))
     if usage is not None:
         payload["usage"] = usage
-    return payload
+    return shaped(state, payload)
 
 
 def refusal(state: ReferenceState, gen: Generation, body: Json) -> Response | None:

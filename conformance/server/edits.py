@@ -21,7 +21,7 @@ from conformance.server.edit_answer import edit_answer, edit_stream
 from conformance.server.edit_form import BodyTooLarge, check_edit, read_form
 from conformance.server.errors import error_answer, validation_error
 from conformance.server.state import ReferenceState
-from conformance.server.success import created, json_answer
+from conformance.server.success import created, json_answer, shaped
 
 
 async def answer(request: Request, state: ReferenceState, base_url: str) -> Response:
@@ -51,4 +51,5 @@ async def answer(request: Request, state: ReferenceState, base_url: str) -> Resp
         return StreamingResponse(send(), media_type=stream.media_type(state))
     payload, images = await run_in_threadpool(edit_answer, state, job, created(state))
     state.count_billed(images)
-    return json_answer(state, payload)
+    # The list key, created and extra fields as documented (response.shape).
+    return json_answer(state, shaped(state, payload))

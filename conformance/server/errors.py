@@ -1,9 +1,10 @@
 """The reference server's error answers, all built by :func:`error_answer`.
 
 A refusal (invalid request, missing or wrong key, empty balance) goes out in
-the contract's envelope, reshaped by whichever error fault is on; a transient
-hiccup (429/503) and a missing file are answered as OpenAI answers them, which
-no fault reshapes (``state`` None).
+the envelope the profile documents (``errors.envelope``: OpenAI's by default),
+reshaped by whichever error fault is on; a transient hiccup (429/503) and a
+missing file are answered as OpenAI answers them, which no fault reshapes
+(``state`` None).
 """
 
 from __future__ import annotations
@@ -52,6 +53,23 @@ def _body(
         return {
             "error": {"message": message, "type": type_, "param": str(param), "code": str(status)}
         }
+    documented = state is not None and not state.has(f.ENVELOPE_IGNORED)
+    envelope = state.profile.envelope if state is not None and documented else "openai"
+    return _documented(envelope, status, message, type_, param, code)
+
+
+def _documented(
+    envelope: str, status: int, message: str, type_: str, param: Any, code: Any
+) -> Json:
+    """A refusal in the envelope the profile documents (errors.envelope)."""
+    if envelope == "code-int":
+        return {"code": status, "message": message}
+    if envelope == "fastapi":
+        if param is None:
+            return {"detail": message}
+        return {"detail": [{"loc": ["body", param], "msg": message, "type": type_}]}
+    if envelope == "message-only":
+        return {"error": {"message": message}}
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -117,7 +135,9 @@ def auth_refusal(request: Request, state: ReferenceState) -> Response | None:
             return None
         # The key is not echoed back: it may be someone's real one sent by mistake.
         message = "Incorrect API key provided."
-    kind = state.error_kind("unauthorized")
+    # No key at all is refused as errors.missing_key documents (unauthorized's by default).
+    missing = sent is None and not state.has(f.MISSING_KEY_AS_WRONG_KEY)
+    kind = state.error_kind("missing_key" if missing else "unauthorized")
     status, code = kind.status[0], kind.code or "invalid_api_key"
     if state.has(f.AUTH_403):
         status, code = 403, "forbidden"

@@ -83,6 +83,16 @@ class Need(Enum):
         "an edit asking n above the model's maximum (the property-based edits draw one; "
         "run with --probes all or fuzz)"
     )
+    SHAPED = "a valid request, on a profile documenting another answer shape (response.shape)"
+    SHAPE_FIELDS = (
+        "a valid request, on a profile documenting extra answer fields (response.shape.fields)"
+    )
+    USAGE_SHAPED = "a valid request, on a profile documenting a usage other than OpenAI's tokens"
+    ENVELOPE = "a refused request, on a profile documenting another envelope (errors.envelope)"
+    RENAMED_N = "a valid request asking n > 1, on a profile whose model renames n (n: rename)"
+    MISSING_KEY = (
+        "a request without a key, on a profile whose errors.missing_key differs from unauthorized"
+    )
 
 
 @dataclass(frozen=True)
@@ -1009,6 +1019,63 @@ EDIT_ACCEPT_N_ABOVE_MAX = _fault(
     operation=EDITS,
     needs=Need.EDIT_N_ABOVE_MAX,
     options=("--probes", "all"),
+)
+# --- the answer shape, usage and envelope a vendor documents (issue 22) ------
+# Shown on the self-test profiles in tests/profiles/: no bundled profile
+# documents another shape (a run from a checkout; --list-faults names the file).
+SHAPE_PROFILE = "tests/profiles/shape-images.yaml"
+SHAPE_IGNORED = _fault(
+    "shape-ignored",
+    "generation.schema",
+    "successful answers come in OpenAI's {created, data} shape (and GPT answers keep their "
+    "usage and echo) though the profile documents another (response.shape)",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.SHAPED,
+)
+SHAPE_FIELDS_MISSING = _fault(
+    "shape-fields-missing",
+    "generation.schema",
+    "the extra fields the profile documents (response.shape.fields, item_fields) are left out",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.SHAPE_FIELDS,
+)
+USAGE_SHAPE_IGNORED = _fault(
+    "usage-shape-ignored",
+    "generation.usage",
+    "usage comes as OpenAI's token counts though the profile documents another usage "
+    "(response.usage: cost or chat)",
+    "any",
+    also=("gpt-image.usage",),
+    profile=SHAPE_PROFILE,
+    needs=Need.USAGE_SHAPED,
+)
+ENVELOPE_IGNORED = _fault(
+    "envelope-ignored",
+    "errors.envelope",
+    "refusals come in OpenAI's envelope though the profile documents another (errors.envelope)",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.ENVELOPE,
+)
+MISSING_KEY_AS_WRONG_KEY = _fault(
+    "missing-key-as-wrong-key",
+    "auth.rejected",
+    "a request without a key is refused with the wrong-key status (errors.unauthorized), not "
+    "the one the profile documents for a missing key (errors.missing_key)",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.MISSING_KEY,
+)
+N_RENAME_IGNORED = _fault(
+    "n-rename-ignored",
+    "generation.count",
+    "the count is read from n only: the vendor's own name for it (n: rename, e.g. "
+    "num_images) is ignored, so one image comes back",
+    "any",
+    profile=SHAPE_PROFILE,
+    needs=Need.RENAMED_N,
 )
 
 FAULTS: Mapping[str, Fault] = MappingProxyType(dict(_DECLARED))

@@ -27,7 +27,20 @@ def _read_body(raw: bytes, state: ReferenceState) -> dict[str, Any] | Violation:
     body = parse_body(raw)
     if isinstance(body, Violation) and body.rule in state.skipped_rules:
         return {"prompt": DEFAULT_PROMPT}
-    return body
+    return body if isinstance(body, Violation) else _vendor_count(body, state)
+
+
+def _vendor_count(body: dict[str, Any], state: ReferenceState) -> dict[str, Any]:
+    """n as the model's vendor names it (profile n: rename), read as n; where the
+    vendor has no n (n: absent) a stray one is ignored, as an unknown field."""
+    model = state.profile.models.get(str(body.get("model", state.profile.default_model)))
+    wire = model.count.param if model is not None else "n"
+    if wire == "n" or state.has(f.N_RENAME_IGNORED):
+        return body
+    out = {k: v for k, v in body.items() if k != "n"}
+    if wire is not None and wire in out:
+        out["n"] = out.pop(wire)
+    return out
 
 
 async def _generating(state: ReferenceState) -> None:

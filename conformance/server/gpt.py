@@ -31,7 +31,7 @@ from conformance.server.outputs import (
 )
 from conformance.server.state import ReferenceState
 from conformance.server.success import created as created_now
-from conformance.server.success import json_answer
+from conformance.server.success import json_answer, shaped, without_gpt_extras
 
 Json = dict[str, Any]
 # Output tokens of one 1024x1024 image per quality (OpenAI's published counts).
@@ -59,6 +59,22 @@ def encode(width: int, height: int, label: str, fmt: str, transparent: bool, lev
     else:
         image.save(out, format="PNG")
     return out.getvalue()
+
+
+def _documented_usage(state: ReferenceState, gen: GptGeneration, usage: Json) -> Json | None:
+    """The usage in the shape the profile documents for the GPT form (response.usage)."""
+    documented = state.profile.gpt_usage
+    if documented == "openai" or state.has(f.USAGE_SHAPE_IGNORED):
+        return usage
+    if documented == "chat":
+        return {
+            "prompt_tokens": usage["input_tokens"],
+            "completion_tokens": usage["output_tokens"],
+            "total_tokens": usage["total_tokens"],
+        }
+    if documented == "cost":
+        return {"cost": round((gen.model.price_per_image or 0.04) * gen.n, 6)}
+    return None
 
 
 def _usage(gen: GptGeneration, images: int) -> Json:
@@ -122,11 +138,12 @@ def answer(
         usage["output_tokens_details"] = {"image_tokens": 0, "text_tokens": 0}
     if state.has(f.GPT_USAGE_SUM):
         usage["total_tokens"] += 1
+    documented = _documented_usage(state, gen, usage)
     if state.has(f.GPT_USAGE_MALFORMED):
-        usage = {"total_tokens": "many"}
-    if not state.has(f.GPT_USAGE_MISSING):
-        payload["usage"] = usage
-    return payload, count
+        documented = {"total_tokens": "many"}
+    if documented is not None and not state.has(f.GPT_USAGE_MISSING):
+        payload["usage"] = documented
+    return without_gpt_extras(state, payload), count
 
 
 def _b64(state: ReferenceState, data: bytes, fmt: str) -> str:
@@ -141,4 +158,4 @@ async def respond(state: ReferenceState, gen: GptGeneration, base_url: str) -> R
     state.count_billed(images)
     if state.has(f.GPT_DATA_MISSING):
         del payload["data"]
-    return json_answer(state, payload)
+    return json_answer(state, shaped(state, payload, f"image/{gen.output_format}"))

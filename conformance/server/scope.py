@@ -57,6 +57,11 @@ def _valid_shows(need: Need, probe: Probe, model: ModelSpec, profile: Profile) -
         Need.QUALITY_ABOVE_HIGH: body.get("quality") in ("xhigh", "max"),
         Need.GIF: expect.output_format == "gif",
         Need.SVG: expect.output_format == "svg",
+        Need.SHAPED: not profile.shape.is_openai,
+        Need.RENAMED_N: (expect.n or 1) > 1 and model.count.param not in (None, "n"),
+        Need.SHAPE_FIELDS: bool(profile.shape.fields or profile.shape.item_fields),
+        Need.USAGE_SHAPED: (profile.gpt_usage if model.gpt else profile.usage)
+        not in ("none", "openai"),
     }
     if need in (Need.AUTO, Need.SIZE_AUTO):
         return _auto(probe, model, size_only=need is Need.SIZE_AUTO)
@@ -96,13 +101,18 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     if probe.kind == "invalid":
         return (
             need is Need.REFUSED
+            or (need is Need.ENVELOPE and profile.envelope != "openai")
             or (need is Need.RULE and tests_rule(probe.id, fault.rule))
             or (need is Need.STREAM_ASKED and probe.id == "stream-unsupported")
         )
     if probe.kind == "auth":
         # Every refusal goes out in the error envelope, the key's ones too.
-        return need is Need.REFUSED or (
-            need is Need.AUTH_REQUIRED if probe.auth == "none" else need is Need.WRONG_KEY
+        missing_key = profile.errors.get("missing_key") != profile.errors.get("unauthorized")
+        return (
+            need is Need.REFUSED
+            or (need is Need.ENVELOPE and profile.envelope != "openai")
+            or (need is Need.MISSING_KEY and probe.auth == "none" and missing_key)
+            or (need is Need.AUTH_REQUIRED if probe.auth == "none" else need is Need.WRONG_KEY)
         )
     if probe.kind == "listing":
         dated = any(m.lifecycle and m.lifecycle.shutdown for m in profile.models.values())

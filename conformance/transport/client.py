@@ -440,7 +440,11 @@ class Transport:
             )
             if tried.response is not None:
                 exchange.response = self._record_response(tried.response, tried.body)
-                billed = billed_images(exchange.response, reserve) if sent.generates else 0
+                billed = (
+                    billed_images(exchange.response, reserve, self.target.list_key)
+                    if sent.generates
+                    else 0
+                )
             exchange.error = gave_up or tried.error
         finally:
             exchange.elapsed_s = time.monotonic() - started
@@ -449,7 +453,7 @@ class Transport:
         self.counters.billed += billed
         answered = exchange.response if exchange.error is None else None
         if answered is not None and 200 <= answered.status < 300 and sent.generates:
-            for url in image_urls(answered):
+            for url in image_urls(answered, self.target.list_key):
                 exchange.fetches.append(await self._fetch(client, gate, url))
         return exchange
 
@@ -582,12 +586,20 @@ class Transport:
         return asyncio.run(self.run_async(list(probes)))
 
 
-def image_urls(response: RecordedResponse | None) -> list[str]:
+def _image_list(payload: Any, list_key: str) -> Any:
+    """The answer's image list: under the documented key, else OpenAI's ``data``."""
+    if not isinstance(payload, dict):
+        return None
+    found = payload.get(list_key)
+    return found if isinstance(found, list) else payload.get("data")
+
+
+def image_urls(response: RecordedResponse | None, list_key: str = "data") -> list[str]:
     """The ``url`` values of a generation answer, in order, without duplicates."""
     if response is None:
         return []
     payload: Any = response.json_or_none()
-    data = payload.get("data") if isinstance(payload, dict) else None
+    data = _image_list(payload, list_key)
     if not isinstance(data, list):
         return []
     urls: list[str] = []
@@ -598,7 +610,7 @@ def image_urls(response: RecordedResponse | None) -> list[str]:
     return urls
 
 
-def billed_images(response: RecordedResponse | None, requested: int) -> int:
+def billed_images(response: RecordedResponse | None, requested: int, list_key: str = "data") -> int:
     """Images a server billed for one answer: every 2xx generation counts.
 
     The images in ``data`` when it is a list; in an event stream, every partial
@@ -610,7 +622,7 @@ def billed_images(response: RecordedResponse | None, requested: int) -> int:
     if is_event_stream(response.content_type):
         return stream_billed_images(response.body)
     payload: Any = response.json_or_none()
-    data = payload.get("data") if isinstance(payload, dict) else None
+    data = _image_list(payload, list_key)
     if isinstance(data, list):
         return len(data)
     # An event stream sent as another media type still delivered its images.

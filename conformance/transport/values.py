@@ -94,6 +94,8 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     # A valid key whose balance is empty, for the balance probe; never in a repr either.
     zero_balance_key: str | None = field(default=None, repr=False)
+    # The key of an answer's image list (response.shape.list_key; OpenAI's data).
+    list_key: str = "data"
 
     def url(self, path: str) -> str:
         """Where a request to ``path`` (below the API root) goes, before its query."""
