@@ -137,6 +137,7 @@ class SuiteSession:
             key_env=self.config.api_key_env,
             headers=dict(self.config.headers),
             zero_balance_key=zero_key,
+            deployments=dict(self.config.deployments),
         )
 
     def execute(self, probe_keys: Iterable[str] | None = None) -> None:

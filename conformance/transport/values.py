@@ -94,6 +94,8 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     # A valid key whose balance is empty, for the balance probe; never in a repr either.
     zero_balance_key: str | None = field(default=None, repr=False)
+    # model -> the deployment name a request sends for it (Azure), else the model.
+    deployments: Mapping[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         """Where a request to ``path`` (below the API root) goes, before its query."""
