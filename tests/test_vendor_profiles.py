@@ -68,7 +68,7 @@ def test_drop_in_view_shows_exactly_the_documented_deviations(
         ("yescale", "wrong-dimensions", "images.dimensions", "flux-pro"),
         ("modelmax", "usage-missing", "generation.usage", "imagen-3"),
         ("ezmodel", "accept-n-above-max", "validation.rejected[n-above-max]", "dall-e-3"),
-        ("azure-openai", "usage-missing", "generation.usage", "gpt-image-1"),
+        ("azure-openai", "gpt-usage-missing", "gpt-image.usage", "gpt-image-1"),
         ("deepinfra", "wrong-dimensions", "images.dimensions", "black-forest-labs/FLUX-1-schnell"),
         ("nanogpt", "format-ignored", "generation.format", "hidream"),
         (
