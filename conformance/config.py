@@ -19,8 +19,14 @@ from conformance.lifecycle.dates import today
 from conformance.lifecycle.select import select_models
 from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
+from conformance.profile.deployments import parse_deployment_options, resolve_deployments
 from conformance.transport import Timeouts
-from conformance.transport.base_url import fill_template, parse_var_options, with_query
+from conformance.transport.base_url import (
+    fill_template,
+    parse_var_options,
+    pick_host,
+    with_query,
+)
 from conformance.transport.bodies import DEFAULT_MAX_BODY
 from conformance.transport.netguard import is_loopback_host
 from conformance.transport.ratelimit import Rate, parse_rate
@@ -70,6 +76,8 @@ class RunConfig:
     lifecycle_notes: tuple[str, ...] = ()
     # Where output is no terminal: seconds between progress lines (0: none).
     progress_every_s: float = PROGRESS_EVERY_S
+    # model -> the deployment name its requests send (profile.deployments, resolved).
+    deployments: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def profile_ref(self) -> str:
@@ -305,10 +313,15 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
                 "pass --base-url URL with the endpoint you were given"
             )
         var_values = parse_var_options(options.get("base_url_vars"))
-        base_url = fill_template(profile.base_url, profile.base_url_vars, var_values)
+        chosen = pick_host(profile.base_url, profile.hosts, options.get("host"))
+        base_url = fill_template(chosen, profile.base_url_vars, var_values)
     elif options.get("base_url_vars"):
         raise ConfigError(
             "--base-url-var fills the profile's base URL: use it with --base-url profile"
+        )
+    elif options.get("host"):
+        raise ConfigError(
+            "--host picks one of the profile's documented hosts: use it with --base-url profile"
         )
     if base_url is not None:
         base_url = with_query(check_base_url(base_url), profile.query)
@@ -386,6 +399,12 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         from conformance.server.scope import refuse_inapplicable
 
         refuse_inapplicable(faults, profile, models, fuzz if probes != "fixed" else None)
+    deployments = resolve_deployments(
+        profile.deployments,
+        parse_deployment_options(options.get("deployments")),
+        models,
+        mode="replay" if replay is not None else "rehearsal" if base_url is None else "vendor",
+    )
     return RunConfig(
         profile=profile,
         base_url=base_url,
@@ -412,4 +431,5 @@ def resolve(given: Mapping[str, Any]) -> RunConfig:
         fuzz=fuzz,
         lifecycle_notes=selection.notes,
         progress_every_s=_progress_every(options.get("progress_every")),
+        deployments=deployments,
     )

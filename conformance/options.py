@@ -75,9 +75,25 @@ OPTIONS: tuple[Option, ...] = (
         key="base_url_vars",
     ),
     Option(
+        "--host",
+        "with --base-url profile, which of the profile's documented hosts to send to, by name "
+        "(e.g. a region; docs/endpoints.md)",
+        metavar="NAME",
+        default="the profile's base_url, else its first host",
+    ),
+    Option(
+        "--deployment",
+        "the deployment name a request sends for MODEL, at a vendor that names deployments "
+        "(Azure OpenAI); verdicts stay under the model (repeatable; docs/endpoints.md)",
+        metavar="MODEL=NAME",
+        default="the environment variable the profile names, else its default name",
+        kind="append",
+        key="deployments",
+    ),
+    Option(
         "--profile",
-        "a bundled profile (openai, openai-legacy, openai-dalle, modelmax, ezmodel, yescale) "
-        "or a profile YAML file",
+        "a bundled profile (openai, openai-legacy, openai-dalle, modelmax, ezmodel, yescale, "
+        "azure-openai, deepinfra, nanogpt, together) or a profile YAML file",
         metavar="NAME|PATH",
         default="openai",
     ),

@@ -159,6 +159,7 @@ class SuiteSession:
             headers=dict(self.config.headers),
             zero_balance_key=zero_key,
             list_key=profile.shape.list_key,
+            deployments=dict(self.config.deployments),
         )
 
     def execute(self, probe_keys: Iterable[str] | None = None) -> None:

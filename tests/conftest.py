@@ -91,7 +91,16 @@ def run_suite(tmp_path: Path) -> Callable[..., SuiteRun]:
     return run
 
 
-PROFILE_RUNS = ("openai-dalle", "modelmax", "ezmodel", "yescale")
+PROFILE_RUNS = (
+    "openai-dalle",
+    "modelmax",
+    "ezmodel",
+    "yescale",
+    "azure-openai",
+    "deepinfra",
+    "nanogpt",
+    "together",
+)
 
 
 class ProfileRuns(Mapping[str, SuiteRun]):

@@ -28,6 +28,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "base_url": {**VENDOR},
     # Fills a profile's base URL template; without --base-url profile it is refused.
     "base_url_vars": {"base_url_vars": ["resource=myres"]},
+    # Picks one of a profile's hosts; without --base-url profile it is refused.
+    "host": {"host": "eu"},
+    # Names a model's deployment; the default profile has none, so it is refused.
+    "deployments": {"deployments": ["gpt-image-2=mine"]},
     "profile": {"profile": "openai-dalle"},
     "api_key_env": {**VENDOR, "api_key_env": "B18_OTHER_KEY"},
     "models": {"models": "gpt-image-2"},

@@ -19,7 +19,9 @@ from conformance.resources import bundled_profiles
 from conformance.server import ReferenceServer
 from tests.conftest import SuiteRun
 
-VENDORS = ["modelmax", "ezmodel", "yescale"]
+# The resellers written from saved docs, then the real services written from their
+# public docs (issue 22): each rehearses clean and shows its deviations in drop-in.
+VENDORS = ["modelmax", "ezmodel", "yescale", "azure-openai", "deepinfra", "nanogpt", "together"]
 RunSuite = Callable[..., SuiteRun]
 
 
@@ -66,6 +68,15 @@ def test_drop_in_view_shows_exactly_the_documented_deviations(
         ("yescale", "wrong-dimensions", "images.dimensions", "flux-pro"),
         ("modelmax", "usage-missing", "generation.usage", "imagen-3"),
         ("ezmodel", "accept-n-above-max", "validation.rejected[n-above-max]", "dall-e-3"),
+        ("azure-openai", "gpt-usage-missing", "gpt-image.usage", "gpt-image-1"),
+        ("deepinfra", "wrong-dimensions", "images.dimensions", "black-forest-labs/FLUX-1-schnell"),
+        ("nanogpt", "format-ignored", "generation.format", "hidream"),
+        (
+            "together",
+            "accept-n-above-max",
+            "validation.rejected[n-above-max]",
+            "black-forest-labs/FLUX.1-schnell",
+        ),
     ],
 )
 def test_breaking_a_documented_rule_fails_its_check(
@@ -75,6 +86,21 @@ def test_breaking_a_documented_rule_fails_its_check(
     failed = {(c["id"], c["model"]) for c in run.results["checks"] if c["outcome"] == "failed"}
     assert any(model == m and (i == check or i.startswith(check + "[")) for i, m in failed)
     assert run.exit_code == 1
+
+
+REAL = ("azure-openai", "deepinfra", "nanogpt", "together")
+
+
+@pytest.mark.parametrize("vendor", REAL)
+def test_a_real_vendor_profile_says_where_and_when_each_fact_was_read(vendor: str) -> None:
+    profile = load_profile(vendor)
+    assert profile.sources
+    assert all("https://" in s and "2026-" in s for s in profile.sources), profile.sources
+    assert len(profile.facts) >= 4
+    for fact in profile.facts:
+        assert "https://" in fact.source, fact
+        assert "read 2026-" in fact.source or "verified" in fact.source, fact
+        assert fact.resolution, fact
 
 
 def test_a_deviation_that_stops_is_reported_fixed(

@@ -6,6 +6,8 @@ for the listed sizes). Where the list has no figure the estimate errs high:
 dearest listed size does, and an unlisted size (gpt-image-2 takes any legal
 ``WxH``) is priced by area from the nearest listed size of that quality.
 DALL·E-form models have one ``price_per_image`` (the most any image costs).
+A model priced per megapixel or per token (``price:``) is estimated from the
+request by :mod:`conformance.params.unit_price`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.params.sizes import area
 from conformance.params.spec import AUTO
+from conformance.params.unit_price import image_cost
 
 if TYPE_CHECKING:  # types only: the profile is read, never imported back
     from conformance.profile import ModelSpec
@@ -29,9 +32,22 @@ def _by_size(table: Mapping[str, float], size: str | None) -> float:
     return table[nearest] * area(size) / area(nearest)
 
 
-def image_price(model: ModelSpec, quality: Any = None, size: Any = None) -> float | None:
-    """USD for one image of ``model`` at ``quality`` and ``size`` (None: the default)."""
+def image_price(
+    model: ModelSpec, quality: Any = None, size: Any = None, body: Mapping[str, Any] | None = None
+) -> float | None:
+    """USD for one image of ``model`` at ``quality`` and ``size`` (None: the default);
+    ``body``: the rest of the request, for a price per megapixel or per token."""
     gpt = model.gpt
+    if model.unit_price is not None:
+        default_size = gpt.size.default if gpt is not None else model.default_size
+        return image_cost(
+            model.unit_price,
+            quality=quality if quality is not None else model.default_quality,
+            size=size,
+            default_size=default_size,
+            sizes=model.sizes,
+            body=body or {},
+        )
     if gpt is None or not gpt.prices:
         return model.price_per_image
     quality = quality if quality is not None else gpt.default("quality")
@@ -46,7 +62,7 @@ def image_price(model: ModelSpec, quality: Any = None, size: Any = None) -> floa
 def request_price(model: ModelSpec, body: Mapping[str, Any] | None, images: int) -> float | None:
     """USD for ``images`` images of the request ``body``."""
     body = body or {}
-    price = image_price(model, body.get("quality"), body.get("size"))
+    price = image_price(model, body.get("quality"), body.get("size"), body)
     return None if price is None else price * images
 
 

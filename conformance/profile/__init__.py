@@ -29,10 +29,19 @@ from conformance.params.dimensions import SIZE, Dimensions
 from conformance.params.lifecycle import Lifecycle, lifecycle_problems, parse_lifecycle
 from conformance.params.pairs import PAIR_RULES, rule_problems, unknown_rules
 from conformance.params.spec import GptSpec, param_problems, parse_gpt
+from conformance.params.unit_price import UnitPrice, dearest, parse_unit_price, unit_price_problems
 from conformance.params.vendor import VendorParam
 from conformance.profile.counts import ONE, Count, parse_count
 from conformance.profile.dalle_form import parse_dalle_form
-from conformance.profile.endpoint import QueryParam, TemplateVar, template_problems
+from conformance.profile.deployments import Deployment, deployment_problems
+from conformance.profile.endpoint import (
+    Host,
+    QueryParam,
+    TemplateVar,
+    default_base_url,
+    host_problems,
+    template_problems,
+)
 from conformance.profile.errors_shape import Envelope, error_kinds, parse_envelope
 from conformance.profile.problems import combined, schema_problems, yaml_problem
 from conformance.profile.shape import OPENAI_SHAPE, AnswerShape, parse_response_shape
@@ -89,6 +98,8 @@ class ModelSpec:
     # n as the vendor documents it: its wire name (None: no such parameter), and
     # whether its range is assumed (profile/counts.py).
     count: Count = ONE
+    # A price per megapixel or per token (``price:``), estimated per request.
+    unit_price: UnitPrice | None = None
 
     @property
     def family(self) -> Family:
@@ -173,6 +184,10 @@ class Profile:
     # A base_url template's {name} parts, and the query every request carries.
     base_url_vars: Mapping[str, TemplateVar] = field(default_factory=dict)
     query: Mapping[str, QueryParam] = field(default_factory=dict)
+    # Every documented host (base_url, else the first, is the default: --host picks).
+    hosts: tuple[Host, ...] = ()
+    # Models reached through a deployment name of the customer's (Azure).
+    deployments: Mapping[str, Deployment] = field(default_factory=dict)
     # The vendor serves GET /v1/models (with shutdown_date): read first, free.
     list_models: bool = False
     # A contract as it was on this day (a baseline of retired models): its
@@ -232,6 +247,23 @@ def _with_lifecycle(spec: ModelSpec, raw: Mapping[str, Any], where: str) -> Mode
     if problems:
         raise ConfigError(f"profile {where}: models.{spec.name}.{problems[0]}")
     return replace(spec, lifecycle=life)
+
+
+def _with_price(spec: ModelSpec, raw: Mapping[str, Any], where: str) -> ModelSpec:
+    """A price per megapixel or per token; the dearest listed image is its price_per_image
+    unless the profile gives one (the figure a plan's per-image lines show)."""
+    price = parse_unit_price(raw.get("price"))
+    if price is None:
+        return spec
+    problems = unit_price_problems(price, spec.qualities)
+    if spec.gpt is not None and spec.gpt.prices:
+        problems.append("price: a per-image prices table is already given; keep one of them")
+    if problems:
+        raise ConfigError(f"profile {where}: models.{spec.name}.{problems[0]}")
+    per_image = spec.price_per_image
+    if "price_per_image" not in raw:
+        per_image = dearest(price, spec.sizes)
+    return replace(spec, unit_price=price, price_per_image=per_image)
 
 
 def _gpt_model(name: str, raw: Mapping[str, Any], where: str) -> ModelSpec:
@@ -357,7 +389,8 @@ def _models(raw: Mapping[str, Any], where: str) -> dict[str, ModelSpec]:
     prefix = f"profile {where}: "
     for name, spec in raw.items():
         try:
-            models[name] = _with_lifecycle(_model(name, spec, where), spec, where)
+            model = _with_price(_model(name, spec, where), spec, where)
+            models[name] = _with_lifecycle(model, spec, where)
         except ConfigError as exc:
             problems.append(str(exc).removeprefix(prefix))
     if problems:
@@ -375,10 +408,17 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
     problems = schema_problems(_validator(), raw)
     if problems:
         raise ConfigError(combined(f"profile {where}", problems))
-    endpoint = template_problems(raw.get("base_url"), raw.get("base_url_vars", {}))
+    hosts = tuple(Host(**h) for h in raw.get("hosts", ()))
+    endpoint = host_problems(hosts) + template_problems(
+        raw.get("base_url"), raw.get("base_url_vars", {}), hosts
+    )
     if endpoint:
         raise ConfigError(combined(f"profile {where}", endpoint))
     models = _models(raw["models"], where)
+    deployments = {m: Deployment(**d) for m, d in raw.get("deployments", {}).items()}
+    deployed = deployment_problems(deployments, tuple(models))
+    if deployed:
+        raise ConfigError(combined(f"profile {where}", deployed))
     as_of = raw.get("as_of")
     if as_of is not None:
         try:
@@ -411,7 +451,7 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
         path=path,
         sha256=digest,
         sources=tuple(raw.get("sources", ())),
-        base_url=raw.get("base_url"),
+        base_url=default_base_url(raw.get("base_url"), hosts),
         auth=AuthSpec(
             header=auth.get("header", "Authorization"),
             scheme=auth.get("scheme", "Bearer"),
@@ -441,6 +481,8 @@ def parse_profile(raw: Any, path: Path, digest: str) -> Profile:
             {k: TemplateVar(**v) for k, v in raw.get("base_url_vars", {}).items()}
         ),
         query=MappingProxyType({k: QueryParam(**v) for k, v in raw.get("query", {}).items()}),
+        hosts=hosts,
+        deployments=MappingProxyType(deployments),
         list_models=raw.get("list_models", False),
         as_of=as_of,
         preview_access=frozenset(raw.get("preview_access", ())),

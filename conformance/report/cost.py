@@ -16,7 +16,7 @@ from conformance.exchange import Exchange
 from conformance.gpt.pricing import request_price
 from conformance.plan import probe_price
 from conformance.probes import Probe
-from conformance.profile import Profile
+from conformance.profile import ModelSpec, Profile
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,13 @@ class Cost:
         if self.unpriced:
             priced += f" (and {self.unpriced} image(s) without a price)"
         return priced
+
+
+def _deployed_model(profile: Profile, probe_key: str) -> ModelSpec | None:
+    """The model a request sent under a deployment name was planned for (its probe key
+    starts with the model's id, which may itself hold a ``/``)."""
+    owners = [m for m in profile.deployments if probe_key.startswith(f"{m}/")]
+    return profile.models[max(owners, key=len)] if owners else None
 
 
 def billed_cost(
@@ -61,6 +68,8 @@ def billed_cost(
             body = None
         name = body.get("model") if isinstance(body, dict) else None
         model = profile.models.get(name) if isinstance(name, str) else None
+        if model is None and isinstance(name, str) and profile.deployments:
+            model = _deployed_model(profile, exchange.probe_key)
         price = request_price(model, body, exchange.billed) if model is not None else None
         if price is None:
             unpriced += exchange.billed

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from conformance.params.dimensions import DIMENSION_RULES, SIZE_FIELD
 from conformance.params.vendor import OPENAI_FIELDS, VENDOR_RULES
 from conformance.profile import ModelSpec, Profile
+from conformance.profile.deployments import served_as
 
 if TYPE_CHECKING:
     pass
@@ -132,6 +133,15 @@ def resolve_model(body: Mapping[str, Any], profile: Profile) -> tuple[ModelSpec,
     name = body.get("model")
     if name is None:
         return default, None
+    if isinstance(name, str) and profile.deployments:
+        # A deployment name stands for its model; the bare model id is no deployment.
+        served = served_as(profile.deployments, name)
+        if served is None:
+            message = f"The deployment {_shown(name)} does not exist."
+            return default, Violation(
+                MODEL_UNKNOWN, "model", message, code="DeploymentNotFound", kind="unknown_model"
+            )
+        name = served
     if isinstance(name, str) and name in profile.models:
         return profile.models[name], None
     snapshot = profile.snapshot_of(name) if isinstance(name, str) else None

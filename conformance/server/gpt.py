@@ -127,6 +127,11 @@ def answer(
         "size": AUTO if echo_auto and gen.size_auto else f"{width}x{height}",
     }
     echoed, identifier = echoed_identifier(state, gen.body or {})
+    gpt = gen.model.gpt
+    # Only a model that takes safety_identifier answers it as null (an empty one sent):
+    # an older model echoes the user it was given, or nothing.
+    if identifier is None and not (gpt is not None and gpt.supported("safety_identifier")):
+        echoed = False
     if echoed:
         payload["safety_identifier"] = identifier
     svg = svg_usage(state, gen.svg_model, gen.prompt)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from conformance.errors import ConfigError
-from conformance.profile.endpoint import QueryParam, TemplateVar, template_names
+from conformance.profile.endpoint import Host, QueryParam, TemplateVar, template_names
 
 # What a filled-in host label or path part may be: no separators, no query.
 _VALUE = re.compile(r"[A-Za-z0-9._~-]+")
@@ -28,6 +28,20 @@ def parse_var_options(values: Sequence[str] | None) -> dict[str, str]:
             raise ConfigError(f"--base-url-var {item!r}: expected NAME=VALUE, e.g. resource=myres")
         out[name.strip()] = value.strip()
     return out
+
+
+def pick_host(base_url: str, hosts: Sequence[Host], name: str | None) -> str:
+    """The URL ``--base-url profile`` sends to: the host ``--host`` names, else the
+    profile's default (``base_url``, which is the first host when the profile has none)."""
+    if name is None:
+        return base_url
+    for host in hosts:
+        if host.name == name:
+            return host.url
+    if not hosts:
+        raise ConfigError(f"--host {name}: the profile documents one base URL and no hosts")
+    names = ", ".join(h.name for h in hosts)
+    raise ConfigError(f"--host {name}: not one of the profile's hosts ({names})")
 
 
 def fill_template(

@@ -38,6 +38,7 @@ from conformance.transport.bodies import (
 )
 from conformance.transport.breaker import Breaker
 from conformance.transport.budget import Budget
+from conformance.transport.deployments import deployed
 from conformance.transport.endpoint import EndpointWatch
 from conformance.transport.netguard import AddressGuard
 from conformance.transport.ratelimit import Rate, RateLimiter
@@ -383,7 +384,7 @@ class Transport:
     # -- probes ------------------------------------------------------------
 
     async def _run_one(self, client: httpx.AsyncClient, gate: Slots, probe: Probe) -> Exchange:
-        sent = outgoing(probe)
+        sent = outgoing(deployed(probe, self.target.deployments))
         body = sent.content
         quick = expects_refusal(probe)
         limit = self.timeouts.refusal() if quick else self.timeouts.generation()

@@ -96,6 +96,8 @@ class Target:
     zero_balance_key: str | None = field(default=None, repr=False)
     # The key of an answer's image list (response.shape.list_key; OpenAI's data).
     list_key: str = "data"
+    # model -> the deployment name a request sends for it (Azure), else the model.
+    deployments: Mapping[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         """Where a request to ``path`` (below the API root) goes, before its query."""
