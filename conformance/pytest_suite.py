@@ -25,6 +25,7 @@ from conformance.errors import HarnessError
 from conformance.exchange import header
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.redact import redact_log_records
+from conformance.report import file_parts
 from conformance.report import html as html_report
 from conformance.report.headline import Headline
 from conformance.report.progress import Progress
@@ -281,6 +282,8 @@ class SuitePlugin:
         results = self._built_results()
         if self.lifecycle_lines:
             results["lifecycle"] = self.lifecycle_lines
+        if (parts := file_parts.results_entry(self.session.verdicts.values())) is not None:
+            results["client_file_parts"] = parts
         return results
 
     def _built_results(self) -> dict[str, Any]:

@@ -188,24 +188,20 @@ def apply_deviations(verdicts: list[Verdict], rules: Mapping[View, Profile]) -> 
 def no_verdict_from_a_down_server(
     probes: Iterable[Probe], exchanges: Mapping[str, Exchange], *, healthy: int
 ) -> None:
-    """A 5xx to bad input is a verdict only from a server that answers otherwise.
+    """A 5xx that was kept as the answer (to bad input, or a 500 on every retry of a
+    well-formed request) is a verdict only from a server that answers otherwise.
 
     ``healthy``: how many API answers of the batch that sent these probes were
-    neither 429 nor 5xx. When none was, a 5xx to an invalid probe says the server
-    is down or overloaded, not that it failed to refuse: that exchange becomes an
-    error of the run, never a failure of the vendor.
+    neither 429 nor 5xx. When none was, such a 5xx says the server is down or
+    overloaded, not that it failed that request: the exchange becomes an error
+    of the run, never a failure of the vendor.
     """
     if healthy:
         return
     for probe in probes:
         exchange = exchanges[probe.key]
         response = exchange.response
-        if (
-            probe.kind == "invalid"
-            and exchange.error is None
-            and response is not None
-            and response.status >= 500
-        ):
+        if exchange.error is None and response is not None and response.status >= 500:
             exchange.error = (
                 f"HTTP {response.status}, and every request of this run got a 5xx or "
                 "429: the server is down or overloaded, so the run could not judge"

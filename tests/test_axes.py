@@ -43,7 +43,7 @@ def test_a_generations_probe_is_posted_as_json_to_its_path() -> None:
 
 
 def test_an_edits_probe_is_posted_as_multipart_to_its_path() -> None:
-    plan = build_plan(load_profile("openai"), ["gpt-image-1-mini"])
+    plan = build_plan(load_profile("openai"), ["gpt-image-2"])
     edits = [p for p in plan.probes if p.operation == "edits"]
     assert edits
     assert all(p.edit is not None for p in edits)
@@ -60,7 +60,7 @@ def test_a_check_judges_only_the_operations_it_names() -> None:
     assert check.judges(probe)
     assert not dataclasses.replace(check, operations=frozenset()).judges(probe)
     # An edit's refusal is judged by the shared refusal checks, not by a generations-only one.
-    edits = build_plan(load_profile("openai"), ["gpt-image-1-mini"]).probes
+    edits = build_plan(load_profile("openai"), ["gpt-image-2"]).probes
     edit = next(p for p in edits if p.operation == "edits" and p.kind == "invalid")
     assert check.judges(edit)
     dimensions = next(c for c in all_checks() if c.id == "images.dimensions")

@@ -29,9 +29,10 @@ def test_clean_server_passes_every_check(run_suite: RunSuite) -> None:
     # The fixed probes, for both families; the fuzz ones: tests/test_fuzz.py.
     seen = set()
     # openai: today's five models, 29 images, plus a GIF (2 frames) and an SVG per
-    # 2.6 model with the previews (each GIF counts 1 on the server's side).
+    # 2.6 model with the previews (each GIF counts 1 on the server's side), and 4
+    # images a model for its two edits.
     for profile, most_images, extra in (
-        ("openai", 35, PREVIEW_OPTIONS),
+        ("openai", 35 + 5 * 4, PREVIEW_OPTIONS),
         ("openai-dalle", 8, ()),
     ):
         run = run_suite("--probes", "fixed", "--profile", profile, *extra)

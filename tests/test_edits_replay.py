@@ -22,7 +22,7 @@ from conformance.server.runner import ReferenceServer
 from tests.conftest import SuiteRun
 
 RunSuite = Callable[..., SuiteRun]
-MINI = ("--profile", "openai", "--models", "gpt-image-1-mini", "--probes", "fixed")
+ONE = ("--profile", "openai", "--models", "gpt-image-2", "--probes", "fixed")
 
 
 def _edit_args(body: bytes, content_type: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def test_recorded_edits_replay_into_openai_python_images_edit(
     record = tmp_path / "rec"
     with ReferenceServer(load_profile("openai")) as server:
         monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
-        target = (*MINI, "--base-url", server.base_url, "-k", "edits.")
+        target = (*ONE, "--base-url", server.base_url, "-k", "edits.")
         run = run_suite(*target, "--record", str(record))
         assert run.exit_code == 0
         after_recording = server.stats()
@@ -63,7 +63,7 @@ def test_recorded_edits_replay_into_openai_python_images_edit(
     }
     exchanges = read_recording(record).exchanges
     edits = {k: e for k, e in exchanges.items() if e.request.url.endswith("/images/edits")}
-    assert {"gpt-image-1-mini/edit-multi-mask", "gpt-image-1-mini/edit-stream"} <= set(edits)
+    assert {"gpt-image-2/edit-multi-mask", "gpt-image-2/edit-stream"} <= set(edits)
     seen = set()
     for key, exchange in edits.items():
         recorded = exchange.response
@@ -96,7 +96,7 @@ def test_the_curl_reproducer_gets_the_same_answer(
     key = "sk-reference-curl-test"
     monkeypatch.setenv("OPENAI_API_KEY", key)
     with ReferenceServer(load_profile("openai"), api_key=key) as server:
-        run = run_suite(*MINI, "--base-url", server.base_url, "-k", "edits. or validation.status")
+        run = run_suite(*ONE, "--base-url", server.base_url, "-k", "edits. or validation.status")
         assert run.exit_code == 0
         evidence = {
             c["id"].split("[")[1].rstrip("]"): c["evidence"]

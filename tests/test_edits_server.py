@@ -26,7 +26,7 @@ from conformance.sse import parse_stream
 from tests.conftest import SuiteRun
 
 KEY = "sk-test"
-MODEL = "gpt-image-1-mini"
+MODEL = "gpt-image-2"
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,8 @@ def test_the_masked_area_changed_and_nothing_else(profile: Profile) -> None:
     change = effect.change(inputs.flat_image(), png)
     assert change.masked, change.describe()
     assert change.outside == 0
-    # Two images billed as input image tokens, 194 each.
-    assert answer["usage"]["input_tokens_details"]["image_tokens"] == 2 * 194
+    # Two images billed as input image tokens: 1536 each on gpt-image-2 (magnified).
+    assert answer["usage"]["input_tokens_details"]["image_tokens"] == 2 * 1536
     ignored = _post(_client(profile, "edit-mask-ignored"), form).json()
     moved = effect.change(inputs.flat_image(), base64.b64decode(ignored["data"][0]["b64_json"]))
     assert not moved.masked, moved.describe()

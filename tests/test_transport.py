@@ -88,16 +88,41 @@ def test_a_transient_answer_is_retried_and_only_the_answer_that_billed_counts() 
     assert transport.counters.retries == 2
 
 
-def test_a_valid_request_that_only_ever_gets_5xx_is_an_error_not_a_failure() -> None:
+def test_a_valid_request_that_only_ever_gets_500_fails_from_a_healthy_server() -> None:
+    """A 500 on every retry, while the server refuses other requests properly, is the
+    server's answer to that request (LiteLLM answers every stream so): a failure, never
+    an error of the run. The same from a server that answers nothing else is an error."""
+
     def answer(request: Request) -> Answer:
         return _json(500) if _is_valid(request) else BAD
 
-    exchanges, transport, _ = _run(answer, [_probe(), _probe("invalid", 0, "n-zero")])
+    probes = [_probe(), _probe("invalid", 0, "n-zero")]
+    exchanges, transport, _ = _run(answer, probes)
     exchange = exchanges["dall-e-2/p"]
     assert len(exchange.attempts) == 3  # one try and --retries 2
+    assert exchange.error is None
+    no_verdict_from_a_down_server(probes, exchanges, healthy=transport.counters.healthy)
+    assert exchange.error is None
+    verdict = judge(REGISTRY["generation.status"], _probe(), exchange, view_rules(PROFILE))
+    assert verdict.result("docs").outcome == "failed"
+    assert transport.budget.spent == 0
+
+    down, transport, _ = _run(lambda r: _json(500), [_probe()])
+    no_verdict_from_a_down_server([_probe()], down, healthy=transport.counters.healthy)
+    assert "every request of this run got a 5xx or 429" in (down["dall-e-2/p"].error or "")
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_valid_request_that_only_ever_gets_a_gateway_5xx_is_an_error(status: int) -> None:
+    def answer(request: Request) -> Answer:
+        return _json(status) if _is_valid(request) else BAD
+
+    exchanges, transport, _ = _run(answer, [_probe(), _probe("invalid", 0, "n-zero")])
+    exchange = exchanges["dall-e-2/p"]
+    assert len(exchange.attempts) == 3
     assert (
         exchange.error
-        == "HTTP 500 on each of 3 attempts; retries exhausted (--retries), could not judge"
+        == f"HTTP {status} on each of 3 attempts; retries exhausted (--retries), could not judge"
     )
     verdict = judge(REGISTRY["generation.status"], _probe(), exchange, view_rules(PROFILE))
     assert verdict.result("docs").outcome == "error"

@@ -1,16 +1,33 @@
-"""openai-python as an oracle for edits: ``client.openai-python.edits`` and the strict mode's.
+"""The clients as oracles for edits: ``client.<client>.edits``.
 
-Each recorded edit answer is replayed into ``images.edit`` called as an app
-calls it (:mod:`conformance.clients.python_edits`); the app must get its
-images: ``data[].b64_json``, or an ``image_edit.completed`` event per image of
-a stream. Offline, at no extra cost, and the same on a replayed run.
+Each recorded edit answer is replayed into the client's edit call, made as an
+app makes it: openai-python's ``images.edit`` (default and strict mode,
+:mod:`conformance.clients.python_edits`), openai-node's ``images.edit`` with
+``toFile`` (majors 6 and 7) and the AI SDK's ``generateImage`` with ``prompt:
+{text, images, mask}`` (ai 6 and 7), both in the Node runner. The app must get
+every image it asked for: ``data[].b64_json``, or an ``image_edit.completed``
+event per image of a stream (the AI SDK does not stream edits). Offline, at no
+extra cost, and the same on a replayed run.
 """
 
 from __future__ import annotations
 
-from conformance.checks.base import EDITS_ONLY, CheckFn, Context, Result, check, failed, passed
+from conformance.checks import client_judge as judge
+from conformance.checks.base import (
+    EDITS_ONLY,
+    Applies,
+    CheckFn,
+    Context,
+    Result,
+    check,
+    failed,
+    passed,
+)
+from conformance.clients import CLIENTS, Client, check_id, family_of, replay
+from conformance.clients.observation import Observation, edit_call
 from conformance.clients.python_edits import read_edit
 from conformance.probes import Probe
+from conformance.sse import EDIT_COMPLETED
 
 
 def _edit(probe: Probe) -> bool:
@@ -58,3 +75,47 @@ check(
     applies=_edit,
     operations=EDITS_ONLY,
 )(edits_strict)
+
+
+def _node_applies(client: Client) -> Applies:
+    def applies(probe: Probe) -> bool:
+        if not _edit(probe):
+            return False
+        assert probe.edit is not None
+        return client.streams or not probe.edit.stream
+
+    return applies
+
+
+def _node_judge(client: Client) -> CheckFn:
+    def run(ctx: Context) -> Result:
+        case = ctx.probe.edit
+        assert case is not None
+        call = edit_call(case, ctx.response)
+        found = replay.observe(client.name, call)
+        result = judge.generates(found, call.call, EDIT_COMPLETED)
+        if result.outcome != "passed" or not isinstance(found, Observation):
+            return result
+        if len(found.images) < case.n:
+            return failed(f"the app got {len(found.images)} image(s) for n = {case.n}")
+        return result
+
+    how = (
+        "images.edit with toFile"
+        if family_of(client.name) == "openai-node"
+        else "generateImage with prompt {text, images, mask}"
+    )
+    run.__doc__ = f"{client.title}: {how}; the app reads and decodes every edited image."
+    return run
+
+
+for _client in CLIENTS.values():
+    if _client.runtime != "node":
+        continue
+    check(
+        check_id(_client.name, "edits"),
+        title=f"an app using {_client.title} gets its edited images",
+        severity=_client.severity,
+        applies=_node_applies(_client),
+        operations=EDITS_ONLY,
+    )(_node_judge(_client))

@@ -47,21 +47,25 @@ def _svg(head: bytes) -> str | None:
     return "svg" if head.lstrip().startswith((b"<?xml", b"<svg")) else None
 
 
-def generates(found: Observation | NotRun, call: str) -> Result:
+def generates(
+    found: Observation | NotRun, call: str, completed: str = "image_generation.completed"
+) -> Result:
+    """``completed``: the stream event an app waits for (``image_edit.completed`` on edits)."""
     if (early := _unjudged(found)) is not None:
         return early
     assert isinstance(found, Observation)
-    verb = "iterating the stream" if call == "stream" else "the call"
+    streamed = call in ("stream", "edit-stream")
+    verb = "iterating the stream" if streamed else "the call"
     if found.raised is not None:
         seen = f" after {len(found.events)} event(s)" if found.events else ""
         return failed(f"{verb} raised {found.raised.text()}{seen}")
     if found.problem is not None:
         return failed(found.problem)
-    if call == "stream" and not found.images:
+    if streamed and not found.images:
         kinds = ", ".join(dict.fromkeys(found.events)) or "none"
         return failed(
             f"the stream ended after {len(found.events)} event(s) ({kinds}) without "
-            "image_generation.completed: no image and no error"
+            f"{completed}: no image and no error"
         )
     shown = []
     for read in found.images:

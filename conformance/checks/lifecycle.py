@@ -10,7 +10,16 @@ of the run's date ($IMAGEGEN_CONFORMANCE_TODAY, else today).
 
 from __future__ import annotations
 
-from conformance.checks.base import Context, Need, Result, check, failed, kind_is, passed
+from conformance.checks.base import (
+    Context,
+    Need,
+    Result,
+    check,
+    failed,
+    kind_is,
+    passed,
+    skipped,
+)
 from conformance.lifecycle.dates import SOON_DAYS, today
 from conformance.lifecycle.listing import Listed, days_left, listed_models
 from conformance.vocabulary import Operation
@@ -29,13 +38,26 @@ def _listed(ctx: Context) -> dict[str, Listed] | Result:
     return found
 
 
-# A 200 answer to GET /v1/models with a model list: its models by id.
+def _dates(ctx: Context) -> dict[str, Listed] | Result:
+    """The list, for the checks that read its dates: without one they cannot judge."""
+    found = _listed(ctx)
+    if isinstance(found, Result):
+        return skipped(
+            f"no model list to read dates from (judged by lifecycle.listed): {found.message}"
+        )
+    return found
+
+
+# A 200 answer to GET /v1/models with a model list: its models by id. Only
+# lifecycle.listed fails without one; the checks of its dates skip (one missing
+# list is one finding, not four).
 LISTED: Need[dict[str, Listed]] = Need("model list", _listed)
+DATES: Need[dict[str, Listed]] = Need("model list with dates", _dates)
 
 
 def _entry(ctx: Context) -> Listed | None:
     """The probe's model as listed (None: not listed)."""
-    return LISTED.of(ctx).get(ctx.probe.model)
+    return DATES.of(ctx).get(ctx.probe.model)
 
 
 @check(
@@ -48,7 +70,7 @@ def _entry(ctx: Context) -> Listed | None:
 )
 def listed(ctx: Context) -> Result:
     """A model missing from the vendor's own list is one it does not serve (or no longer)."""
-    entry = _entry(ctx)
+    entry = LISTED.of(ctx).get(ctx.probe.model)
     if entry is None:
         return failed(f"{ctx.probe.model} is not in GET /v1/models")
     return passed(f"listed (shutdown_date {entry.shutdown_date or 'null'})")
@@ -60,7 +82,7 @@ def listed(ctx: Context) -> Result:
     severity="should",
     applies=_LISTING,
     operations=_MODELS,
-    needs=(LISTED,),
+    needs=(DATES,),
 )
 def shutdown_past(ctx: Context) -> Result:
     """The vendor says the model is shut down: its verdicts judge a dead model."""
@@ -82,7 +104,7 @@ def shutdown_past(ctx: Context) -> Result:
     severity="may",
     applies=_LISTING,
     operations=_MODELS,
-    needs=(LISTED,),
+    needs=(DATES,),
 )
 def shutdown_soon(ctx: Context) -> Result:
     """An app on this model has days, not months, to move to its replacement."""
@@ -101,7 +123,7 @@ def shutdown_soon(ctx: Context) -> Result:
     severity="may",
     applies=_LISTING,
     operations=_MODELS,
-    needs=(LISTED,),
+    needs=(DATES,),
 )
 def served_after_shutdown(ctx: Context) -> Result:
     """Still live after its shutdown: the vendor remaps the name or keeps a legacy route."""

@@ -95,6 +95,8 @@ BEHAVIOURS: dict[str, str] = {
     "generates": "gets its image: generate (or iterate the stream), read and decode it",
     "bad-request": "catches the documented error on an invalid request",
     "authentication": "catches the documented error on a wrong key",
+    "edits": "gets its edited images: its edit call (images.edit, or the AI SDK's "
+    "generateImage with prompt images), then reads and decodes every image",
 }
 
 # How a check whose client could not run says so: never passed, never failed.

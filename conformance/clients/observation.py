@@ -2,7 +2,9 @@
 
 A :class:`ReplayCall` is one recorded answer plus the call an app makes for the
 request that got it: ``generate`` (then read ``data[i].b64_json`` or ``url``) or
-``stream`` (iterate the events to ``image_generation.completed``). An
+``stream`` (iterate the events to ``image_generation.completed``), and for an
+edit ``edit`` or ``edit-stream`` (to ``image_edit.completed``), with the files
+the app uploads. An
 :class:`Observation` is the same for every client, whatever its language, so
 one set of rules judges them all.
 """
@@ -17,12 +19,34 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
+from conformance.edits.cases import EditCase
 from conformance.exchange import RecordedResponse
 from conformance.probes import Probe
 
-Call = Literal["generate", "stream"]
+Call = Literal["generate", "stream", "edit", "edit-stream"]
+EDIT_CALLS = ("edit", "edit-stream")
+# An edit's text fields the SDKs take as numbers; "true"/"false" are booleans.
+_INTEGERS = ("n", "partial_images", "output_compression")
 # How many decoded bytes of an image come back: enough to tell its format.
 HEAD_BYTES = 16
+
+
+@dataclass(frozen=True)
+class EditFile:
+    """A file an edit uploads: its part name (image, image[], mask), name, type, bytes."""
+
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "data_b64": base64.b64encode(self.data).decode(),
+        }
 
 
 @dataclass(frozen=True)
@@ -32,12 +56,17 @@ class ReplayCall:
     # The field the app reads from each image: b64_json, or url.
     read: str
     response: RecordedResponse
+    # An edit's files, in the order the request sent them.
+    files: tuple[EditFile, ...] = ()
 
     @cached_property
     def digest(self) -> str:
         """Identifies the call and the answer: equal calls give equal observations."""
         h = hashlib.sha256()
         h.update(json.dumps([self.call, self.params, self.read], sort_keys=True).encode())
+        for f in self.files:
+            h.update(f"{f.name}\0{f.filename}\0{f.content_type}\0".encode())
+            h.update(f.data)
         h.update(json.dumps([self.response.status, self.response.headers]).encode())
         h.update(self.response.body)
         return h.hexdigest()
@@ -47,6 +76,7 @@ class ReplayCall:
         return {
             "call": self.call,
             "params": dict(self.params),
+            "files": [f.to_json() for f in self.files],
             "read": self.read,
             "response": {
                 "status": self.response.status,
@@ -56,8 +86,29 @@ class ReplayCall:
         }
 
 
+def _typed(value: str, key: str) -> Any:
+    if key in _INTEGERS and value.lstrip("-").isdigit():
+        return int(value)
+    return {"true": True, "false": False}.get(value, value)
+
+
+def edit_call(case: EditCase, response: RecordedResponse) -> ReplayCall:
+    """The edit an app makes for the case: its text fields typed as an app passes them."""
+    params = {key: _typed(value, key) for key, value in case.form.fields}
+    files = tuple(EditFile(p.name, p.filename, p.content_type, p.data) for p in case.form.files)
+    return ReplayCall(
+        call="edit-stream" if case.stream else "edit",
+        params=params,
+        read="b64_json",
+        response=response,
+        files=files,
+    )
+
+
 def replay_call(probe: Probe, response: RecordedResponse) -> ReplayCall:
     """The call an app makes for the probe's request, answered by ``response``."""
+    if probe.edit is not None:
+        return edit_call(probe.edit, response)
     params = dict(probe.body or {})
     params.setdefault("prompt", "")
     streaming = params.get("stream") is True

@@ -26,6 +26,7 @@ from conformance.exchange import Exchange
 from conformance.fuzz.probes import summary as fuzz_summary
 from conformance.report.clients import clients_html
 from conformance.report.cost import billed_cost
+from conformance.report.file_parts import file_parts_html
 from conformance.report.headline import (
     EXIT_NOTHING_JUDGED,
     CheckFailures,
@@ -324,6 +325,7 @@ def details_html(session: SuiteSession, view: View) -> str:
         f"<tr><td><b>all</b></td><td></td>{totals}</tr></table>"
         f"{views_html(verdicts, view)}"
         f"{clients_html(verdicts, session.exchanges, view, client_versions())}"
+        f"{file_parts_html(verdicts)}"
         f"{deviations_html(session)}{facts_html(session, view)}"
         f"<h3>Returned images</h3>{gallery_html(session)}</div>"
     )

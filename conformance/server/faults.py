@@ -861,7 +861,7 @@ STREAM_NO_PARTIALS = _stream_fault(
 # seen in the wild: LiteLLM 1.100-1.101 turning a list of images into a stray
 # text part, a gateway that ignores the mask and regenerates the whole image,
 # relays answering an edit stream with the generation events.
-_EDIT_MODEL = ("gpt-image-1-mini",)
+_EDIT_MODEL = ("gpt-image-2",)
 
 
 def _edit_fault(name: str, breaks: str, description: str, needs: Need, *also: str) -> Fault:
@@ -885,6 +885,10 @@ EDIT_IMAGE_ONLY = _edit_fault(
     "invalid_type (param image[0]), as OpenAI answers LiteLLM 1.100-1.101's stray text part",
     Need.EDIT_IMAGES,
     "client.openai-python.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+    "client.vercel-ai.edits",
+    "client.vercel-ai-7.edits",
 )
 EDIT_MASK_IGNORED = _edit_fault(
     "edit-mask-ignored",
@@ -897,10 +901,13 @@ EDIT_STREAM_GENERATION_EVENTS = _edit_fault(
     "edits.stream-events",
     "an edit stream carries image_generation.partial_image / image_generation.completed "
     "events instead of image_edit.*: openai-python's default mode parses them as partial "
-    "edit images (no completed one), its strict mode raises",
+    "edit images (no completed one), its strict mode raises, openai-node passes the types "
+    "through (an app waiting for image_edit.completed gets no image)",
     Need.EDIT_STREAM,
     "client.openai-python.edits",
     "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
 )
 EDIT_USAGE_NO_IMAGE_TOKENS = _edit_fault(
     "edit-usage-no-image-tokens",
@@ -913,6 +920,12 @@ EDIT_N_IGNORED = _edit_fault(
     "edits.count",
     "an edit returns one image whatever n asks",
     Need.EDIT_N_ABOVE_ONE,
+    "client.openai-python.edits",
+    "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+    "client.vercel-ai.edits",
+    "client.vercel-ai-7.edits",
 )
 EDIT_SIZE_IGNORED = _edit_fault(
     "edit-size-ignored",

@@ -5,10 +5,13 @@ The rule (README "Transient vs failing"):
 * 429, 502, 503 and 504 are transient for every request: rate limits, gateways
   and overload say nothing about the request itself.
 * 500 and the other 5xx are transient for a well-formed request (a valid or an
-  auth probe). To a *bad* request a 500 is the server's answer to that input:
-  it is asked once more, to be sure, and a second 5xx is the verdict
-  (``validation.rejected`` fails); so is a 502-504 on every attempt. The
-  transport still errors such a verdict when the server answered nothing else.
+  auth probe); a 500 (or 501, 505, ...) on every one of its retries is the
+  server's answer to that request, the verdict (``generation.status`` fails; a
+  gateway that always 500s a stream is broken, not busy). To a *bad* request a
+  500 is the server's answer to that input: it is asked once more, to be sure,
+  and a second 5xx is the verdict (``validation.rejected`` fails); so is a
+  502-504 on every attempt. The transport still errors such a verdict when the
+  server answered nothing else.
 * A connection reset or a broken answer is transient; a timeout is retried once
   (each costs a whole deadline), but not in an event stream that had started
   (the transport decides: its answer, and a retry would bill again); a refused
@@ -138,8 +141,12 @@ def after_answer(
     bad_input_crash = kind == "bad-input" and status not in TRANSIENT_ALWAYS
     limit = policy.bad_input_5xx_retries if bad_input_crash else policy.retries
     if retry > limit:
-        # Bad input answered 5xx every time: that answer is the verdict.
-        return Decision("final" if kind == "bad-input" and status >= 500 else "give-up")
+        # Bad input answered 5xx every time, or a well-formed request answered 500
+        # (not a gateway's or overload's 502-504) on every retry: that answer is
+        # the verdict. A server down for everything is caught afterwards
+        # (verdict.no_verdict_from_a_down_server): its probes are errors.
+        final = status >= 500 and (kind == "bad-input" or status not in TRANSIENT_ALWAYS)
+        return Decision("final" if final else "give-up")
     return _wait(policy, retry, retry_after(headers), rng)
 
 

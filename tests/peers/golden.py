@@ -10,11 +10,11 @@ passing, or starts skipping, is caught too).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from conformance.clients import CLIENTS
+from conformance.clients import CLIENTS, family_of
 from conformance.plan import build_plan
 from conformance.probes import Probe
 from conformance.profile import load_profile
@@ -28,9 +28,14 @@ GPT = "openai"
 
 
 @cache
-def _probes(profile: str, models: tuple[str, ...] = ()) -> tuple[Probe, ...]:
-    """The fixed probes of a profile's plan (for some of its models, as ``--models`` sends)."""
-    plan = build_plan(load_profile(profile), models or None)
+def _probes(
+    profile: str, models: tuple[str, ...] = (), previews: frozenset[str] = frozenset()
+) -> tuple[Probe, ...]:
+    """The fixed probes of a profile's plan (for some of its models, as ``--models`` sends;
+    with the previews ``--preview-access`` grants)."""
+    loaded = load_profile(profile)
+    loaded = replace(loaded, preview_access=loaded.preview_access | previews)
+    plan = build_plan(loaded, models or None)
     return tuple(p for p in plan.probes if p.origin == "fixed")
 
 
@@ -44,35 +49,31 @@ class RunProbes:
 
     profile: str
     models: tuple[str, ...] = ()
+    previews: frozenset[str] = frozenset()
+
+    def _plan(self) -> tuple[Probe, ...]:
+        return _probes(self.profile, self.models, self.previews)
 
     def probes(self, kind: str, response_format: str | None = None) -> Probes:
         """The ``model/probe`` keys the plan sends of one kind."""
         return frozenset(
             p.key
-            for p in _probes(self.profile, self.models)
+            for p in self._plan()
             if p.kind == kind and response_format in (None, p.expect.response_format)
         )
 
     def several_images(self) -> Probes:
         """The valid probes that ask for more than one image."""
-        return frozenset(
-            p.key
-            for p in _probes(self.profile, self.models)
-            if p.kind == "valid" and (p.expect.n or 1) > 1
-        )
+        return frozenset(p.key for p in self._plan() if p.kind == "valid" and (p.expect.n or 1) > 1)
 
     def streams(self) -> Probes:
         """The valid probes that ask for an event stream."""
-        return frozenset(
-            p.key
-            for p in _probes(self.profile, self.models)
-            if p.kind == "valid" and p.expect.stream
-        )
+        return frozenset(p.key for p in self._plan() if p.kind == "valid" and p.expect.stream)
 
     def keys(self, *probe_ids: str) -> Probes:
         """These probes on every model the plan sends them to."""
         wanted = set(probe_ids)
-        found = frozenset(p.key for p in _probes(self.profile, self.models) if p.id in wanted)
+        found = frozenset(p.key for p in self._plan() if p.id in wanted)
         missing = wanted - {key.split("/", 1)[1] for key in found}
         assert not missing, f"no probe {sorted(missing)} in the {self.profile} plan"
         return found
@@ -94,19 +95,32 @@ def several_images() -> Probes:
 def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> dict[str, Probes]:
     """The same verdicts for each client's check of one behaviour (``client.<client>.<behaviour>``).
 
-    The AI SDK only ever asks for b64_json, so its ``generates`` covers those probes alone.
+    The AI SDK (both majors) only ever asks for b64_json, so its ``generates``
+    covers those probes alone; ``only`` names clients by family
+    (``openai-node`` is both majors of openai-node) or exactly.
     """
     out = {}
-    for name in only if only is not None else CLIENTS:
-        scope = keys & _b64_valid() if (name, behaviour) == ("vercel-ai", "generates") else keys
+    for name, spec in CLIENTS.items():
+        if only is not None and name not in only and family_of(name) not in only:
+            continue
+        b64_only = behaviour == "generates" and spec.formats == ("b64_json",)
+        scope = keys & _b64_valid() if b64_only else keys
         if scope:
             out[f"client.{name}.{behaviour}"] = frozenset(scope)
     return out
 
 
+PREVIEWS = frozenset({"gif", "svg"})
+
+
 def _b64_valid() -> Probes:
-    """Every valid probe answered in base64 (the AI SDK's only form), in either plan."""
-    return RunProbes(DALLE).probes("valid", "b64_json") | RunProbes(GPT).probes("valid", "b64_json")
+    """Every valid probe answered in base64 (the AI SDK's only form), in the plans the
+    goldens speak of (the GPT one with its GIF and SVG requests)."""
+    return (
+        RunProbes(DALLE).probes("valid", "b64_json")
+        | RunProbes(GPT, previews=PREVIEWS).probes("valid", "b64_json")
+        | RunProbes("openai-legacy").probes("valid", "b64_json")
+    )
 
 
 def both(*probe_ids: str) -> Probes:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import SuiteRun
+from tests.conftest import SuiteRun, suite_args
 from tests.peers.golden import Golden, mismatches
 from tests.peers.target import PeerTarget
 
@@ -49,3 +50,14 @@ def assert_golden(run: SuiteRun, golden: Golden) -> None:
     problems = mismatches(run.results, golden)
     assert not problems, "\n".join(problems)
     assert run.exit_code == 1  # every peer has must-level deviations
+
+
+def suite_runner(report_root: Path) -> RunSuite:
+    """``run_suite`` for a fixture wider than one test (one peer run read by several)."""
+    counter = iter(range(1000))
+
+    def run(*args: str) -> SuiteRun:
+        report_dir = report_root / f"run{next(counter)}"
+        return SuiteRun(int(pytest.main(suite_args(report_dir, *args))), report_dir)
+
+    return run

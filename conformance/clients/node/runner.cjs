@@ -4,9 +4,10 @@
 //   node runner.cjs MODULES_DIR IN.json OUT.json
 //
 // MODULES_DIR holds the installed node_modules (package-lock.json pins them).
-// IN.json: {"items": [{"id", "clients": [...], "call": "generate"|"stream",
-// "params": {request body}, "read": "b64_json"|"url", "response": {"status",
-// "headers": [[name, value]...], "body_b64"}}]}. Each client sends its own request
+// IN.json: {"items": [{"id", "clients": [...], "call": "generate"|"stream"|"edit"|
+// "edit-stream", "params": {request body, or an edit's text fields}, "files": [{"name",
+// "filename", "content_type", "data_b64"}] (edits), "read": "b64_json"|"url",
+// "response": {"status", "headers": [[name, value]...], "body_b64"}}]}. Each client sends its own request
 // into a fetch that answers with exactly the recorded bytes, then runs the code a
 // typical app runs (read and decode the image, iterate a stream, catch the error).
 // OUT.json: {"node", "versions", "results": {id: {client: observation}}}.
@@ -113,11 +114,12 @@ function readItems(obs, result, field) {
   }
 }
 
-async function readStream(obs, stream) {
+// An app waits for the completed event of its endpoint's family.
+async function readStream(obs, stream, completed = 'image_generation.completed') {
   for await (const event of stream) {
     const type = event != null && typeof event === 'object' ? event.type : undefined;
     obs.events.push(typeof type === 'string' ? type : describe(event));
-    if (type === 'image_generation.completed') {
+    if (type === completed) {
       if (!readImage(obs, `${type}.b64_json`, 'b64_json', event.b64_json)) return;
     }
   }
@@ -164,6 +166,26 @@ function observation() {
   return { sent: false, raised: null, problem: null, images: [], events: [] };
 }
 
+const EDITS = new Set(['edit', 'edit-stream']);
+
+function fileBytes(file) {
+  return Buffer.from(file.data_b64, 'base64');
+}
+
+// images.edit's arguments as an app writes them: each file through toFile with its
+// name and type, several images as a list (sent as image[]), the text fields as given.
+async function editParams(toFile, item) {
+  const params = { ...item.params };
+  const images = [];
+  for (const file of item.files) {
+    const upload = await toFile(fileBytes(file), file.filename, { type: file.content_type });
+    if (file.name === 'image' || file.name === 'image[]') images.push(upload);
+    else params[file.name] = upload;
+  }
+  params.image = item.files.some((f) => f.name === 'image[]') ? images : images[0];
+  return params;
+}
+
 async function openaiNode(OpenAI, item) {
   const obs = observation();
   const sent = { count: 0 };
@@ -174,6 +196,13 @@ async function openaiNode(OpenAI, item) {
     fetch: replayFetch(item.response, sent),
   });
   try {
+    if (EDITS.has(item.call)) {
+      const result = await client.images.edit(await editParams(OpenAI.toFile, item));
+      if (item.call === 'edit-stream') await readStream(obs, result, 'image_edit.completed');
+      else readItems(obs, result, 'b64_json');
+      obs.sent = sent.count > 0;
+      return obs;
+    }
     const result = await client.images.generate(item.params);
     if (item.call === 'stream') await readStream(obs, result);
     else readItems(obs, result, item.read);
@@ -208,15 +237,27 @@ async function vercelAi(ai, createOpenAI, item) {
   for (const [key, option] of Object.entries(AI_OPTIONS)) {
     if (params[key] != null) options[option] = params[key];
   }
+  if (params.input_fidelity != null) options.inputFidelity = params.input_fidelity;
   const n = Number.isInteger(params.n) && params.n > 0 ? params.n : 1;
+  // An edit is generateImage with prompt {text, images, mask}: the images as bytes.
+  let prompt = params.prompt;
+  if (EDITS.has(item.call)) {
+    const images = item.files.filter((f) => f.name === 'image' || f.name === 'image[]');
+    const mask = item.files.find((f) => f.name === 'mask');
+    prompt = { text: params.prompt, images: images.map((f) => new Uint8Array(fileBytes(f))) };
+    if (mask) prompt.mask = new Uint8Array(fileBytes(mask));
+  }
+  // On an edit the SDK takes only WxH sizes; auto is the default when none is given.
+  const wxh = /^\d+x\d+$/.test(params.size || '');
+  const size = EDITS.has(item.call) && !wxh ? undefined : params.size;
   try {
     const result = await ai.generateImage({
       model: provider.image(params.model || 'dall-e-2'),
-      prompt: params.prompt,
+      prompt,
       n,
       // One request for all n images, as the recorded answer was one.
       maxImagesPerCall: n,
-      size: params.size,
+      size,
       maxRetries: 0,
       providerOptions: { openai: options },
     });
