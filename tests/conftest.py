@@ -28,7 +28,11 @@ os.environ.setdefault("IMAGEGEN_CONFORMANCE_TODAY", "2026-10-01")
 
 # A test that uses one of these runs the suite end to end, so it is slow unless marked
 # quick (the quick loop keeps one suite run per family); so is a peer or browser test.
-SUITE_RUN_FIXTURES = frozenset({"run_suite", "profile_runs", "text_plain_results"})
+# gpt_results (tests/test_gate_gpt.py) and dalle_recording (tests/test_replay_profile.py)
+# are module-wide whole runs of their own.
+SUITE_RUN_FIXTURES = frozenset(
+    {"run_suite", "profile_runs", "text_plain_results", "gpt_results", "dalle_recording"}
+)
 SLOW_MARKERS = ("peers", "browser")
 
 

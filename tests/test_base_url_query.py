@@ -51,6 +51,7 @@ def _seen_by(app: Asgi, seen: list[tuple[str, bytes]]) -> Asgi:
     return wrapped
 
 
+@pytest.mark.slow  # a whole modelmax run and its replay
 def test_every_request_carries_the_query_and_evidence_shows_it(
     tmp_path: Path, run_cli: Callable[..., SuiteRun]
 ) -> None:

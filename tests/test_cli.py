@@ -25,9 +25,16 @@ def _one_clear_line(run: SuiteRun) -> None:
     assert len(lines) == 1, run.output
 
 
-@pytest.mark.quick  # the quick loop's one GPT suite run (the DALL·E one: tests/test_results.py)
-def test_default_run_writes_all_three_reports(run_cli: RunCli) -> None:
-    run = run_cli("run")
+@pytest.mark.parametrize(
+    "models",
+    [
+        pytest.param((), id="default", marks=pytest.mark.slow),  # five GPT models
+        # The quick loop's one GPT suite run (the DALL·E one: tests/test_results.py).
+        pytest.param(("--models", "gpt-image-2"), id="gpt-image-2", marks=pytest.mark.quick),
+    ],
+)
+def test_default_run_writes_all_three_reports(run_cli: RunCli, models: tuple[str, ...]) -> None:
+    run = run_cli("run", *models)
     assert run.exit_code == 0, run.output[-2000:]
     assert {"report.html", "results.json", "junit.xml"} <= set(run.files())
     assert run.results["summary"]["failed"] == 0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from conformance.checks.base import REGISTRY
 from conformance.examples import example_exchange
@@ -134,6 +135,7 @@ def test_a_placeholder_does_not_hide_a_real_fault_of_the_example() -> None:
     assert judged["generation.count"][0] == "failed"
 
 
+@pytest.mark.slow  # a whole modelmax run
 def test_docs_example_findings_are_counted_apart_from_the_runs_verdicts(
     run_cli: Callable[..., SuiteRun],
 ) -> None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO, SuiteRun
@@ -47,6 +48,7 @@ def test_file_stems_are_plain_distinct_names_for_any_id() -> None:
     assert stems["v--imagen-3"] == "v--imagen-3"  # plain ids keep their names
 
 
+@pytest.mark.slow  # a whole run, its replay and the gate
 def test_matrix_report_gate_and_replay_handle_a_namespaced_model_id(
     tmp_path: Path, run_cli: Callable[..., SuiteRun]
 ) -> None:

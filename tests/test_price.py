@@ -29,6 +29,7 @@ def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # a whole fixed run of the openai profile
 def test_the_report_costs_what_the_plan_estimated(tmp_path: Path) -> None:
     args = ("--profile", "openai", "--probes", "fixed")
     plan = _cli(tmp_path, *args, "--plan")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.transport.ratelimit import RateLimiter, parse_rate
@@ -48,6 +50,7 @@ def _run(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], 
     return proc, base_url
 
 
+@pytest.mark.slow  # a whole fixed run held to 10 requests a second
 def test_a_run_that_is_not_on_a_terminal_prints_progress_every_n_seconds(
     tmp_path: Path,
 ) -> None:

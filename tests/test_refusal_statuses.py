@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conformance.checks.base import REGISTRY, Context
@@ -64,6 +65,7 @@ def test_a_single_rule_refusal_still_gets_only_its_own_statuses(tmp_path: Path) 
     assert STATUS.run(ctx).outcome == "failed"
 
 
+@pytest.mark.slow  # a whole run of the fuzz probes
 def test_a_vendor_documenting_404_for_an_unknown_model_passes_its_own_rehearsal(
     tmp_path: Path, run_cli: Callable[..., SuiteRun]
 ) -> None:

@@ -146,6 +146,7 @@ def test_a_web_page_or_a_login_redirect_stops_the_run_as_an_error(
 # -- an interrupted run -------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole fixed run, then one interrupted
 def test_an_interrupted_run_reports_what_was_billed_and_keeps_the_earlier_report(
     tmp_path: Path,
 ) -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FIXED = ("--probes", "fixed")
 
 
@@ -34,6 +36,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a whole fixed run
 def test_docs_example_findings_are_reported_apart_and_junit_stays_green(
     tmp_path: Path,
 ) -> None:
@@ -49,6 +52,7 @@ def test_docs_example_findings_are_reported_apart_and_junit_stays_green(
     assert junit.count('<skipped type="pytest.skip" message="docs-example finding: [must]') == 4
 
 
+@pytest.mark.slow  # a whole fixed run
 def test_the_terminal_opens_with_the_verdict_and_sums_failures_by_check(
     tmp_path: Path,
 ) -> None:
