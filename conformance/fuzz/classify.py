@@ -188,7 +188,11 @@ def classify(body: Any, profile: Profile) -> Classification:
         return _classify_gpt(body, model, wrong_model)
     try:
         found = [wrong_model, _prompt(body.get("prompt"), model), _n(body.get("n"), model)]
-        if model.dimensions == SIZE and not model.vendor_params:
+        # OpenAI's own fields only, refused when unknown: today's rules. A vendor
+        # that ignores what its docs do not mention goes the longer way, where a
+        # drawn value for such a field is ambiguous (the two views differ).
+        plain = not model.vendor_params and profile.unknown_fields == "refused"
+        if model.dimensions == SIZE and plain:
             found += [
                 _size(body.get("size"), model),
                 _enum("response_format", body.get("response_format"), model.response_formats),
