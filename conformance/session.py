@@ -191,6 +191,17 @@ class SuiteSession:
             self._read_listing(transport, listing)
         transport.on_done = self.on_done
         sent = transport.run(probes)
+        if transport.watch.problem is not None:
+            # The model list was read before the base URL proved not to be the API:
+            # its answer is not the vendor's either (an error of the run, never a failure).
+            for probe in listing:
+                answered = self.exchanges.get(probe.key)
+                if (
+                    answered is not None
+                    and answered.error is None
+                    and answered.response is not None
+                ):
+                    answered.error = f"not judged — {transport.watch.problem}"
         if transport.interrupted is not None:
             self.interrupted = f"{transport.interrupted} after sending began"
         no_verdict_from_a_down_server(probes, sent, healthy=transport.counters.healthy)

@@ -20,7 +20,7 @@ from PIL import Image
 from conformance.gpt.covering import MISTAKEN_PROMPT_LIMITS, prompt_lengths
 from conformance.gpt.preview import access_refusal, rounded_delay
 from conformance.gpt.pricing import image_price, request_price
-from conformance.plan import build_plan
+from conformance.plan import build_plan, probe_price
 from conformance.profile import Profile, load_profile
 from conformance.server import ReferenceServer
 from tests.conftest import SuiteRun
@@ -67,7 +67,11 @@ def _longest_list(profile: Profile, name: str) -> int:
 def test_per_model_images_stay_within_the_longest_list_plus_one(profile: Profile) -> None:
     plan = build_plan(profile)
     for name in profile.models:
-        probes = [p for p in plan.billable if p.model == name]
+        # Generations; a model's edits bill at most 2 requests of their own (issue 21).
+        probes = [p for p in plan.billable if p.model == name and p.operation == "generations"]
+        edits = [p for p in plan.billable if p.model == name and p.operation == "edits"]
+        assert len([p for p in edits if p.origin == "fixed"]) <= 2, name
+        assert all(probe_price(profile.models[name], p) for p in edits), name
         preview = [p for p in probes if p.expect.preview is not None]
         covering = sum(p.expect.images for p in probes if p.expect.preview is None)
         assert covering <= _longest_list(profile, name) + 1, name
@@ -98,10 +102,11 @@ def test_the_valid_side_of_the_prompt_limit_rides_on_the_covering_set() -> None:
     model = OPENAI.models["gpt-image-2"]
     assert prompt_lengths(model) == [32000, 4001, 1001]
     plan = build_plan(OPENAI, ["gpt-image-2"])
-    lengths = sorted(len(str((p.body or {})["prompt"])) for p in plan.billable)
+    generated = [p for p in plan.billable if p.operation == "generations"]
+    lengths = sorted(len(str((p.body or {})["prompt"])) for p in generated)
     assert lengths[-3:] == [1001, 4001, 32000]
     assert all(m + 1 in lengths for m in MISTAKEN_PROMPT_LIMITS)
-    assert len(plan.billable) == 4  # no extra request
+    assert len(generated) == 4  # no extra request
 
 
 def test_previews_are_planned_only_with_access() -> None:

@@ -65,11 +65,15 @@ def test_a_base_url_without_v1_stops_in_seconds_and_charges_the_vendor_nothing(
     assert run.returncode == 1, out[-3000:]
     recording = json.loads((tmp_path / "rec" / "recording.json").read_text())
     sent = [e for e in recording["exchanges"] if e["attempts"]]
-    # Sending stopped within seconds of the start (the whole run, judging and
-    # writing the report included, took `took`: printed with -s).
-    stopped_after = max(e["sent_at"] + e["elapsed_s"] for e in sent) - began
-    print(f"404 stop: last request {stopped_after:.1f} s after start; whole run {took:.1f} s")
-    assert stopped_after < 30, f"the last request came {stopped_after:.1f} s after the start"
+    # Sending stopped within seconds of the first request (planning before it, and
+    # judging and writing the report after, took the rest of `took`: printed with -s).
+    first = min(e["sent_at"] for e in sent)
+    stopped_after = max(e["sent_at"] + e["elapsed_s"] for e in sent) - first
+    print(
+        f"404 stop: last request {stopped_after:.1f} s after the first, "
+        f"{first - began:.1f} s after start; whole run {took:.1f} s"
+    )
+    assert stopped_after < 30, f"the last request came {stopped_after:.1f} s after the first"
     assert f"no images endpoint at {root}/images/generations" in out
     assert f"is --base-url the API root, e.g. {root}/v1?" in out
     results = _results(tmp_path / "r")

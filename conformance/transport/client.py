@@ -58,13 +58,16 @@ PROGRESS_TICK_S = 1.0
 
 
 def expects_refusal(probe: Probe) -> bool:
-    """Refused before anything is generated, so answered at once by a live server.
+    """Answered at once by a live server, so held to the refusal limit: a request
+    refused before anything is generated, or the model list (GET /v1/models,
+    which generates nothing; a silent server must not hold the run for a
+    generation's 300 s before the first image request).
 
     By kind alone: a refusal probe that asks for ``stream: true`` still expects a
     refusal, and a streaming probe (``valid``) generates, so it keeps a
     generation's limits.
     """
-    return probe.kind in ("invalid", "auth", "balance")
+    return probe.kind in ("invalid", "auth", "balance", "listing")
 
 
 def _httpx_timeout(limit: Limit) -> httpx.Timeout:

@@ -72,7 +72,9 @@ class EndpointWatch:
         """Count one API answer (to ``url``); True the moment the run should stop."""
         if self.settled or self.problem is not None:
             return False
-        if url is not None and not self._named:
+        # The model list (GET /v1/models) is read first, but what a wrong base URL
+        # lacks is the images endpoint: the stop names the first images request.
+        if url is not None and not self._named and not url.rstrip("/").endswith("/models"):
             self.endpoint, self._named = url, True
         lowered = {k.lower(): v for k, v in headers}
         kind = _kind(status, lowered.get("content-type", ""), lowered.get("location", ""), body)
