@@ -34,7 +34,9 @@ FAULT = "edit-accept-n-above-max"
 
 
 def _probes(profile: Profile = OPENAI):  # type: ignore[no-untyped-def]
-    return edit_fuzz_probes(profile, list(profile.models.values()), FuzzSettings())
+    # --fuzz-valid as many as the models: one valid edit each.
+    models = list(profile.models.values())
+    return edit_fuzz_probes(profile, models, FuzzSettings(positive=len(models)))
 
 
 def _form(*fields: tuple[str, str], files: tuple[FilePart, ...] | None = None) -> EditForm:
@@ -183,18 +185,21 @@ def test_a_refusal_accepts_the_statuses_of_every_rule_it_breaks() -> None:
 
 def test_the_plan_prices_the_drawn_edits_with_their_input_images() -> None:
     fixed = build_plan(OPENAI)
-    plan = build_plan(OPENAI, fuzz=FuzzSettings(positive=0))
-    drawn = [p for p in plan.billable if p.origin == "fuzz"]
+    plan = build_plan(OPENAI, fuzz=FuzzSettings(positive=len(OPENAI.models)))
+    fuzzed = [p for p in plan.billable if p.origin == "fuzz"]
+    drawn = [p for p in fuzzed if p.operation == "edits"]
     assert len(drawn) == VALID_PER_MODEL * len(OPENAI.models)
-    assert all(p.operation == "edits" for p in drawn)
-    assert plan.expected_images() - fixed.expected_images() == len(drawn)
+    assert plan.expected_images() - fixed.expected_images() == sum(p.expect.images for p in fuzzed)
+    # By default (no --fuzz-valid on GPT models) the fixed edits are all that bills.
+    default = build_plan(OPENAI, fuzz=FuzzSettings(positive=0))
+    assert not [p for p in default.billable if p.origin == "fuzz"]
     added = plan.estimated_cost() - fixed.estimated_cost()
     for probe in drawn:
         price = probe_price(OPENAI.models[probe.model], probe)
         assert price is not None
         assert price > 0
     inputs_priced = sum(GPT2.edits.input_image_tokens * p.edit.images_sent * 8 / 1e6 for p in drawn)
-    assert added == pytest.approx(sum(probe_price(OPENAI.models[p.model], p) or 0 for p in drawn))
+    assert added == pytest.approx(sum(probe_price(OPENAI.models[p.model], p) or 0 for p in fuzzed))
     assert added > inputs_priced > 0
 
 

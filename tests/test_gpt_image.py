@@ -50,14 +50,14 @@ def test_the_openai_profile_passes_clean_and_bills_its_longest_list_plus_one_per
     # partial image: 5 images, the longest value list (4) + 1; the 2.5 models list
     # six qualities: 6 requests, 7 images. Every second streaming model (2.5-sunburst,
     # 2.6-sunburst) spends its extra image on n = 2 instead: one stream, not two.
-    # And 4 images a model for its 2 edits (n = 2, and a stream with a partial),
-    # and one for its property-based edit (tests/test_fuzz_edits.py).
-    assert run.results["requests"]["billable"] == 3 * 5 + 2 * 7 + 5 * 4 + 5
+    # And 4 images a model for its 2 edits (n = 2, and a stream with a partial);
+    # no property-based valid case by default on GPT models (--fuzz-valid 0).
+    assert run.results["requests"]["billable"] == 3 * 5 + 2 * 7 + 5 * 4
     # The report shows every returned image, a stream's completed image included;
-    # each model's 2 edits return 3 images, its property-based edit one.
+    # each model's 2 edits return 3 images.
     html = (run.report_dir / "report.html").read_text()
     gallery = html[html.index("<h3>Returned images</h3>") :]
-    assert gallery.count("<figure>") == 3 * 4 + 2 * 6 + 2 + 5 * 3 + 5
+    assert gallery.count("<figure>") == 3 * 4 + 2 * 6 + 2 + 5 * 3
     assert gallery.count("via image_generation.completed.b64_json") == 5 * 2 - 2
     assert gallery.count("via image_edit.completed.b64_json") == 5
 

@@ -6,9 +6,11 @@ a fixed seed; each draw becomes the form a client sends (:mod:`edit_forms`: the
 text fields as drawn, the files the fixed edits' Pillow-made inputs in the drawn
 number and shape) and is classified with the profile's rules. Refused cases are
 free and judged like the fixed refusals (statuses: the union of every broken
-rule's); valid ones are billable, so there are at most :data:`VALID_PER_MODEL`
-per model, asking one image at the cheapest quality without a stream, priced
-with their input images like the fixed edits. Batches are cached under a key
+rule's); valid ones are billable, so they follow ``--fuzz-valid`` like the
+generations' (dealt round the models, cheapest first; none by default on GPT
+models, whose two fixed edits are their whole billable edit set), each asking
+one image at the cheapest quality without a stream, priced with their input
+images like the fixed edits. Batches are cached under a key
 that names the operation, so the generations' draws (and their keys) are
 untouched.
 """
@@ -24,7 +26,7 @@ from conformance.edits.multipart import EditForm
 from conformance.fuzz.classify import Classification
 from conformance.fuzz.edit_draw import DrawnEdit, draw, fuzzable
 from conformance.fuzz.edit_forms import LISTED, edit_specs, typed_fields
-from conformance.fuzz.probes import FuzzSettings, expect_refusal
+from conformance.fuzz.probes import FuzzSettings, expect_refusal, valid_counts
 from conformance.gpt import covering as gpt_covering
 from conformance.probes import Expectation, Probe, potential_images
 from conformance.profile import ModelSpec, Profile
@@ -158,15 +160,12 @@ def positive_probes(profile: Profile, model: ModelSpec, count: int, seed: int) -
 
 
 def counts(fuzz: FuzzSettings) -> tuple[int, int]:
-    """(valid per model, refused per model). The valid count is fixed, not
-    ``--fuzz-valid``'s: that one is 0 on GPT models by default because their
-    covering set already sends what generations fuzzing adds, while the two fixed
-    edits leave most of the form's values unsent. A run that draws nothing
+    """(valid cases in the run, refused per model). A run that draws nothing
     (``--fuzz-examples 0 --fuzz-valid 0``, or ``--probes fixed``) draws no edit
-    either; the budget bounds them like every billable request."""
+    either; the budget bounds the valid ones like every billable request."""
     if fuzz.negative <= 0 and fuzz.positive <= 0:
         return 0, 0
-    return VALID_PER_MODEL, min(fuzz.negative, NEGATIVE)
+    return fuzz.positive, min(fuzz.negative, NEGATIVE)
 
 
 def edit_fuzz_probes(
@@ -175,6 +174,8 @@ def edit_fuzz_probes(
     """(valid, refused) property-based edit probes of the models that take edits."""
     valid_count, negative_count = counts(fuzz)
     chosen = [m for m in models if fuzzable(m)]
-    valid = [p for m in chosen for p in positive_probes(profile, m, valid_count, fuzz.seed)]
+    # At most VALID_PER_MODEL a model: the two fixed edits stay each model's bound.
+    dealt = valid_counts(chosen, min(valid_count, VALID_PER_MODEL * len(chosen)))
+    valid = [p for m in chosen for p in positive_probes(profile, m, dealt[m.name], fuzz.seed)]
     invalid = [p for m in chosen for p in negative_probes(profile, m, negative_count, fuzz.seed)]
     return valid, invalid
