@@ -290,7 +290,10 @@ def test_every_client_passes_on_every_profile_against_the_reference_server(
             if c["id"].startswith("client.") and c["probe"]["kind"] != "example":
                 outcomes.setdefault(c["id"].split("[")[0], set()).add(c["outcome"])
         assert len(outcomes) == 3 * len(CLIENTS), profile
-        known = {"client.openai-python-strict.generates"} if profile == "modelmax" else set()
+        # Their docs' answers have no created, which openai-python's strict mode
+        # requires: a documented deviation (known) in this drop-in run.
+        strict = "client.openai-python-strict.generates"
+        known = {strict} if profile in ("modelmax", "together") else set()
         for check, found in outcomes.items():
             assert found == ({"known"} if check in known else {"passed"}), (profile, check)
 
