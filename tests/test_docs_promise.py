@@ -27,7 +27,12 @@ IGNORED = PROFILES / "dims-ignored.yaml"
 REFUSED = PROFILES / "dims-refused.yaml"
 
 
-@pytest.mark.parametrize("name", sorted(bundled_profiles()))
+# The real vendors written with issue 22's keys: their docs say they ignore what
+# they do not document (unknown_fields: ignored), judged apart below.
+IGNORING = ("deepinfra", "nanogpt", "together")
+
+
+@pytest.mark.parametrize("name", sorted(set(bundled_profiles()) - set(IGNORING)))
 def test_bundled_profiles_keep_every_refusal_in_both_views(name: str) -> None:
     # unknown_fields defaults to refused, which is what the suite assumed before
     # the key existed: no bundled probe is expected accepted, so no verdict moves.
@@ -35,6 +40,20 @@ def test_bundled_profiles_keep_every_refusal_in_both_views(name: str) -> None:
     assert profile.unknown_fields == "refused"
     plan = build_plan(profile, None, zero_balance=True)
     assert not [p.key for p in plan.probes if p.expect.accepted_in]
+
+
+@pytest.mark.parametrize("name", IGNORING)
+def test_a_vendor_ignoring_undocumented_fields_expects_them_accepted_in_its_docs_only(
+    name: str,
+) -> None:
+    profile = load_profile(name)
+    assert profile.unknown_fields == "ignored"
+    plan = build_plan(profile, None, zero_balance=True)
+    accepted = {p.id: p.expect.accepted_in for p in plan.probes if p.expect.accepted_in}
+    assert accepted
+    # The docs view expects them accepted; drop-in keeps OpenAI's refusal.
+    assert {"quality-unknown", "style-unknown"} <= set(accepted)
+    assert all(views == ("docs",) for key, views in accepted.items() if key != "size-not-taken")
 
 
 def _expected(path: Path) -> dict[str, tuple[str, ...]]:
