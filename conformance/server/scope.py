@@ -101,6 +101,7 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     if probe.kind == "invalid":
         return (
             need is Need.REFUSED
+            or (need is Need.NOT_REFUSED and bool(probe.expect.accepted_in))
             or (need is Need.ENVELOPE and profile.envelope != "openai")
             or (need is Need.RULE and tests_rule(probe.id, fault.rule))
             or (need is Need.STREAM_ASKED and probe.id == "stream-unsupported")
