@@ -91,13 +91,13 @@ def test_a_hostile_stream_ends_in_an_error_naming_the_cause(tmp_path: Path, name
     _assert_contained(run)
     assert run.exit_code == 1
     verdicts = run.verdicts("stream.completed")
-    assert len(verdicts) == 2
+    assert len(verdicts) == 3  # gpt-image-2's two generation streams and its streamed edit
     for outcome, message in verdicts:
         assert outcome == "error", message
         for part in case.says:
             assert part in message, message
         assert "attempts" not in message, "a stream that started is not retried"
-    # Both streams run at once, each stopped by the cap or its deadline, never
+    # The streams run at once, each stopped by the cap or its deadline, never
     # retried: the run takes about one deadline at most.
     assert run.results["duration_s"] < case.deadline_s + 10
     print(f"{name}: {run.elapsed_s:.1f} s, peak RSS {run.peak_rss_kib // 1024} MiB")

@@ -80,7 +80,7 @@ def _make_items(state: ReferenceState, gen: Generation, base_url: str) -> list[J
     width, height = gen.width, gen.height
     if state.has(f.WRONG_DIMENSIONS):
         width, height = max(1, width // 2), max(1, height // 2)
-    if state.has(f.WRONG_RATIO):
+    if state.has(f.WRONG_RATIO) and gen.model.dimensions.kind == "aspect_ratio":
         width = height = min(width, height)
     png = render_png(width, height, f"{gen.model.name} {gen.width}x{gen.height}")
     return [_item(state, gen, fmt, png, base_url) for _ in range(count)]

@@ -61,6 +61,7 @@ class Need(Enum):
     PARTIALS = "a streamed request asking partial images"
     RULE = "a refused request testing the rule it skips"
     REFUSED = "a request the contract refuses"
+    ASPECT_RATIO = "a valid request asking an aspect ratio (dimensions kind aspect_ratio)"
     NOT_REFUSED = (
         "a request OpenAI refuses but the docs view expects accepted (a field the docs "
         "do not mention on a vendor that ignores such fields, or a free-form value)"
@@ -553,6 +554,7 @@ WRONG_RATIO = _fault(
     "dalle",
     profile=DIMS_PROFILE,
     models=("ar-plain",),
+    needs=Need.ASPECT_RATIO,
 )
 REFUSES_UNDOCUMENTED = _fault(
     "refuses-undocumented",

@@ -58,6 +58,7 @@ def _valid_shows(need: Need, probe: Probe, model: ModelSpec, profile: Profile) -
         Need.GIF: expect.output_format == "gif",
         Need.SVG: expect.output_format == "svg",
         Need.SHAPED: not profile.shape.is_openai,
+        Need.ASPECT_RATIO: model.dimensions.kind == "aspect_ratio",
         Need.RENAMED_N: (expect.n or 1) > 1 and model.count.param not in (None, "n"),
         Need.SHAPE_FIELDS: bool(profile.shape.fields or profile.shape.item_fields),
         Need.USAGE_SHAPED: (profile.gpt_usage if model.gpt else profile.usage)

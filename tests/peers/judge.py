@@ -36,9 +36,12 @@ def judge(
         # Enough for every probe a lax peer accepts, so none is skipped for budget.
         "--budget",
         "100",
-        # The goldens speak of the fixed probes; a local peer needs no politeness.
+        # The goldens speak of every fixed probe (the full plan, not the short
+        # default's selection); a local peer needs no politeness.
         "--probes",
         "fixed",
+        "--depth",
+        "full",
         "--rate-limit",
         "none",
         *peer.suite_args,
