@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance.report.matrix import build, write
+from conformance.report.matrix import build, file_stems, write
 from tests.conftest import SuiteRun
 
 ORDER = ("error", "failed", "fixed", "known", "skipped", "passed")
@@ -89,6 +89,12 @@ def test_markdown_matches_the_results(built: tuple[Path, dict[str, SuiteRun]]) -
     assert found == expected
 
 
+def _stem(name: str, model: str) -> str:
+    """A column's file name stem (a namespaced model id gets a safe one)."""
+    column = f"{name}--{model}"
+    return file_stems([column])[column]
+
+
 def test_badges_count_rows_passed_over_rows_judged(built: tuple[Path, dict[str, SuiteRun]]) -> None:
     out, runs = built
     for name, run in runs.items():
@@ -96,7 +102,7 @@ def test_badges_count_rows_passed_over_rows_judged(built: tuple[Path, dict[str, 
             cells = {k: v for k, v in expected_cells(run.results).items() if k[1] == model}
             judged = [v for v in cells.values() if v != "skipped"]
             want = f"{judged.count('passed')}/{len(judged)}"
-            svg = (out / "badges" / f"{name}--{model}.svg").read_text()
+            svg = (out / "badges" / f"{_stem(name, model)}.svg").read_text()
             assert f"openai-images compat: {want}" in svg
             assert f">{want}</text>" in svg
 
@@ -136,9 +142,10 @@ def test_a_client_section_links_each_column_to_its_clients_evidence(
                     and c["probe"]["kind"] != "example"
                     for c in run.results["checks"]
                 )
-                link = f'href="runs/{name}--{model}.html#igc-client-{client}"'
+                stem = _stem(name, model)
+                link = f'href="runs/{stem}.html#igc-client-{client}"'
                 assert (link in section) == judged, (client, name, model)
-                page = (out / "runs" / f"{name}--{model}.html").read_text()
+                page = (out / "runs" / f"{stem}.html").read_text()
                 assert (f'<section id="igc-client-{client}">' in page) == judged
     # modelmax's chat-style usage trips strict mode only (a known deviation).
     strict = section[section.index('data-client="openai-python-strict"') :].split("</tr>")[0]
