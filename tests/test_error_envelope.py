@@ -46,6 +46,10 @@ def test_each_envelope_accepts_its_own_body_only(envelope: Envelope) -> None:
             assert envelope_problems(body, envelope), (envelope, other)
 
 
+# The faults these server-level tests show changing an answer (test_server's census).
+ENVELOPE_FAULTS_SEEN = ("envelope-ignored", "missing-key-as-wrong-key")
+
+
 def test_the_envelopes_name_what_is_wrong() -> None:
     assert envelope_problems({"code": "400", "message": "x"}, "code-int") == [
         "code is '400', not the documented top-level integer"

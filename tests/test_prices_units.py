@@ -37,8 +37,8 @@ def test_a_per_megapixel_price_follows_the_asked_area() -> None:
     )
     # No size asked: the default size's area.
     assert request_price(model, {}, 1) == pytest.approx(square)
-    # The plan's per-image figure is the dearest listed size.
-    assert model.price_per_image == pytest.approx(square)
+    # The plan's per-image figure is the dearest: the largest width x height allowed.
+    assert model.price_per_image == pytest.approx(0.0027 * 1792 * 1792 / MP)
 
 
 def test_a_per_token_price_follows_quality_size_and_prompt() -> None:

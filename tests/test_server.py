@@ -583,6 +583,10 @@ def test_every_fault_is_tested() -> None:
 
     tested = set(FAULT_CASES) | set(ACCEPT_RULE_FAULTS) | set(GPT_FAULT_CASES)
     tested |= set(DIMENSION_FAULT_CASES) | set(TODAY_FAULT_CASES)
+    from tests.test_answer_shape import SHAPE_FAULTS_SEEN
+    from tests.test_error_envelope import ENVELOPE_FAULTS_SEEN
+
+    tested |= set(SHAPE_FAULTS_SEEN) | set(ENVELOPE_FAULTS_SEEN)
     streams_lists_edits = set(STREAM_FAULT_CASES) | set(MODELS_FAULT_CASES) | set(EDIT_FAULT_CASES)
     assert set(FAULTS) == tested | streams_lists_edits
     assert all(FAULTS[name].breaks for name in FAULTS)

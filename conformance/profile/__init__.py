@@ -262,7 +262,12 @@ def _with_price(spec: ModelSpec, raw: Mapping[str, Any], where: str) -> ModelSpe
         raise ConfigError(f"profile {where}: models.{spec.name}.{problems[0]}")
     per_image = spec.price_per_image
     if "price_per_image" not in raw:
-        per_image = dearest(price, spec.sizes)
+        sizes = spec.sizes
+        dims = spec.dimensions
+        if dims.width is not None and dims.height is not None:
+            # Width and height ranges: the largest area they allow is the dearest.
+            sizes = (*sizes, f"{dims.width.maximum}x{dims.height.maximum}")
+        per_image = dearest(price, sizes)
     return replace(spec, unit_price=price, price_per_image=per_image)
 
 
