@@ -40,11 +40,11 @@ def image_price(
     gpt = model.gpt
     if model.unit_price is not None:
         default_size = gpt.size.default if gpt is not None else model.default_size
-        dims = model.dimensions
-        if default_size is None and dims.width is not None and dims.height is not None:
-            # Width and height ranges: the area the vendor draws when neither is sent.
-            if dims.width.default is not None and dims.height.default is not None:
-                default_size = f"{dims.width.default}x{dims.height.default}"
+        # Width and height ranges: the area the vendor draws when neither is sent.
+        width, height = model.dimensions.width, model.dimensions.height
+        if default_size is None and width is not None and height is not None:
+            sides = (width.default, height.default)
+            default_size = f"{sides[0]}x{sides[1]}" if None not in sides else None
         return image_cost(
             model.unit_price,
             quality=quality if quality is not None else model.default_quality,
