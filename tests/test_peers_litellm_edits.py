@@ -82,8 +82,20 @@ MULTI_CHECKS = (
     "edits.mask-effect",
     "client.openai-python.edits",
     "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+    "client.vercel-ai.edits",
+    "client.vercel-ai-7.edits",
 )
-EDIT_CLIENTS = ("client.openai-python.edits", "client.openai-python-strict.edits")
+# The clients that stream edits (the AI SDK does not: its rows judge the
+# multi-image edit only).
+EDIT_CLIENTS = (
+    "client.openai-python.edits",
+    "client.openai-python-strict.edits",
+    "client.openai-node.edits",
+    "client.openai-node-7.edits",
+)
+AI_SDK_EDIT_CLIENTS = ("client.vercel-ai.edits", "client.vercel-ai-7.edits")
 
 
 def _golden(multi_broken: bool) -> Golden:
@@ -108,6 +120,7 @@ def _golden(multi_broken: bool) -> Golden:
     if multi_broken:
         # 400 invalid_type from the upstream for the stray text part, passed on.
         failed["edits.images-list"] = multi
+        failed.update(dict.fromkeys(AI_SDK_EDIT_CLIENTS, multi))
     else:
         # Each data item gains "revised_prompt": null and "url": null (may).
         failed["generation.nulls"] = multi
