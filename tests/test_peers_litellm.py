@@ -66,7 +66,7 @@ OCTET = PLAN.keys("edit-octet-stream")
 EDIT_REFUSED = frozenset(k for k in REFUSED if k.split("/", 1)[1].startswith("edit-"))
 OWN_NULL_PARAM = PLAN.keys("response-format-unsupported", "style-unsupported", "model-unknown")
 STREAM_CLIENTS = ("openai-python", "openai-python-strict", "openai-node")  # both node majors
-EDIT_CLIENTS = ("openai-python", "openai-python-strict")
+
 
 NEWEST = Golden(
     failed={
@@ -90,7 +90,7 @@ NEWEST = Golden(
         # Every stream answered 500 after the upstream streamed it.
         "generation.status": STREAMS,
         **clients("generates", GEN_STREAMS, only=STREAM_CLIENTS),
-        **clients("edits", EDIT_STREAM, only=EDIT_CLIENTS),
+        **clients("edits", EDIT_STREAM, only=STREAM_CLIENTS),
     },
     passed={
         "auth.rejected": PLAN.keys("missing-key"),  # 401
@@ -119,7 +119,7 @@ NEWEST = Golden(
         ),
         **clients("generates", GEN_ANSWERS - SVG),
         **clients("generates", SVG, only=STREAM_CLIENTS),
-        **clients("edits", PLAN.keys("edit-multi-mask"), only=EDIT_CLIENTS),
+        **clients("edits", PLAN.keys("edit-multi-mask")),
         **clients("bad-request", PLAN.keys("prompt-empty")),
     },
 )
