@@ -16,7 +16,7 @@ from conformance.depth import DEFAULT_DEPTH, DEPTHS, Depth
 from conformance.errors import ConfigError
 from conformance.fuzz.probes import FuzzSettings
 from conformance.lifecycle.dates import today
-from conformance.lifecycle.select import select_models
+from conformance.lifecycle.select import moved_away, select_models
 from conformance.options import PROBE_SETS, OptionValues
 from conformance.profile import Profile, load_profile
 from conformance.profile.deployments import parse_deployment_options, resolve_deployments
@@ -165,6 +165,11 @@ def _models(profile: Profile, raw: str | None) -> tuple[str, ...] | None:
         return None
     chosen = tuple(m.strip() for m in raw.split(",") if m.strip())
     unknown = [m for m in chosen if m not in profile.models]
+    for name in unknown:
+        moved = moved_away(name, profile)
+        if moved is not None:
+            # A model shut down upstream is not the vendor's failure: say when, and where.
+            raise ConfigError(f"--models: {name} is not in profile {profile.name}: {moved}")
     if unknown or not chosen:
         have = ", ".join(profile.models)
         raise ConfigError(

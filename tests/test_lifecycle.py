@@ -344,3 +344,17 @@ def test_drift_command(run_cli: Callable[..., SuiteRun]) -> None:
     bad = run_cli("profile", "drift", "no-such-profile")
     assert bad.exit_code == 4
     assert len(bad.output.strip().splitlines()) == 1
+
+
+def test_a_shut_down_model_named_on_the_live_profile_says_when_and_where_it_went(
+    run_cli: Callable[..., SuiteRun],
+) -> None:
+    # The README's first vendor example with a model OpenAI shut down today: one
+    # line naming the day and the replacement, exit 4, nothing sent.
+    run = run_cli("run", "--models", "gpt-image-1.5")
+    assert run.exit_code == 4
+    assert "Traceback" not in run.output
+    [line] = [x for x in run.output.splitlines() if x.startswith("imagegen-conformance: error:")]
+    assert "shut down on 2026-12-01" in line
+    assert "replacement gpt-image-2.6-sunburst or gpt-image-2.6-flare" in line
+    assert "--profile openai-legacy --allow-shutdown" in line

@@ -92,3 +92,24 @@ def select_models(
         f"name it with --models and add {ALLOW_OPTION} to judge a vendor still serving it"
     )
     return Selection(live, (note,))
+
+
+def moved_away(name: str, profile: Profile) -> str | None:
+    """Where a model absent from ``profile`` lives on after its shutdown: the bundled
+    profile keeping its rules, with its dates (None: no bundled profile knows it)."""
+    from conformance.profile import load_profile
+    from conformance.resources import bundled_profiles
+
+    # The profile's own legacy profile first (openai -> openai-legacy), then the rest.
+    order = sorted(bundled_profiles(), key=lambda o: (not o.startswith(f"{profile.name}-"), o))
+    for other in order:
+        if other == profile.name:
+            continue
+        kept = load_profile(other)
+        spec = kept.models.get(name)
+        if spec is not None and spec.lifecycle is not None and spec.lifecycle.shutdown:
+            return (
+                f"{_when(kept, [name])}; its rules live on in profile {other}, for a vendor "
+                f"still serving it: --profile {other} {ALLOW_OPTION}"
+            )
+    return None
