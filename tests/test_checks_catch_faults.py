@@ -21,7 +21,7 @@ from conformance.server.faults import (
     FAULTS,
     PREVIEW_OPTIONS,
 )
-from conformance.server.scope import tests_rule
+from conformance.server.scope import exercises_rule
 from tests.conftest import SuiteRun
 
 RunSuite = Callable[..., SuiteRun]
@@ -99,7 +99,7 @@ def test_fault_fails_its_check(
         # (a vendor parameter's rule on each parameter's probe: vendor-type-seed, ...)
         rule = ACCEPT_RULE_FAULTS[fault]
         assert any(
-            tests_rule(c["id"].removeprefix("validation.rejected[")[:-1], rule)
+            exercises_rule(c["id"].removeprefix("validation.rejected[")[:-1], rule)
             for c in failed
             if c["check"] == "validation.rejected"
         )

@@ -244,13 +244,17 @@ def test_a_drawn_edit_catches_n_above_the_maximum_and_passes_clean(run_suite: Ru
     clean = run_suite(*args)
     assert clean.exit_code == 0
     edits = [c for c in clean.results["checks"] if c["probe"]["id"].startswith("fuzz-edit-")]
-    assert {c["probe"]["id"] for c in edits} >= {"fuzz-edit-pos-01", "fuzz-edit-neg-0001"}
+    # No valid drawn edit by default on a GPT model (--fuzz-valid 0).
+    assert {c["probe"]["id"] for c in edits} >= {"fuzz-edit-neg-0001"}
     assert all(c["outcome"] in ("passed", "skipped") for c in edits)
     assert sum(c["outcome"] == "passed" for c in edits) > len(edits) // 2
 
 
 def test_a_run_that_draws_nothing_draws_no_edit() -> None:
     assert edit_fuzz_probes(OPENAI, [GPT2], FuzzSettings(negative=0, positive=0)) == ([], [])
-    # Refusals follow --fuzz-examples (at most 40); the one valid edit stays.
+    # Refusals follow --fuzz-examples (at most 40), valid edits --fuzz-valid (at most
+    # one a model: the two fixed edits stay each model's bound).
     valid, invalid = edit_fuzz_probes(OPENAI, [GPT2], FuzzSettings(negative=5, positive=0))
-    assert (len(valid), len(invalid)) == (1, 5)
+    assert (len(valid), len(invalid)) == (0, 5)
+    valid, _ = edit_fuzz_probes(OPENAI, [GPT2], FuzzSettings(negative=5, positive=3))
+    assert len(valid) == 1

@@ -104,7 +104,7 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
             need is Need.REFUSED
             or (need is Need.NOT_REFUSED and bool(probe.expect.accepted_in))
             or (need is Need.ENVELOPE and profile.envelope != "openai")
-            or (need is Need.RULE and tests_rule(probe.id, fault.rule))
+            or (need is Need.RULE and exercises_rule(probe.id, fault.rule))
             or (need is Need.STREAM_ASKED and probe.id == "stream-unsupported")
         )
     if probe.kind == "auth":
@@ -124,7 +124,7 @@ def _shows(fault: Fault, probe: Probe, profile: Profile) -> bool:
     return False
 
 
-def tests_rule(probe_id: str, rule: str | None) -> bool:
+def exercises_rule(probe_id: str, rule: str | None) -> bool:
     """Whether a refused probe tests ``rule``: its id is the rule's, or for a vendor
     parameter's rule the rule's and the parameter's (``vendor-value-output_format``)."""
     if rule is None:
