@@ -2,15 +2,17 @@
 the cause, and under 500 MB of memory.
 
 Each case runs `python -m conformance run` in a subprocess (peak memory is that
-process's own, from wait4) against a purpose-built loopback server from
-tests/hostile.py, or the reference server with its image links pointed at one.
-Selecting a few tests with -k sends only their probes, so each run is short.
+process's own, from wait4 in a small launcher, tests/peak_rss.py) against a
+purpose-built loopback server from tests/hostile.py, or the reference server with
+its image links pointed at one. Selecting a few tests with -k sends only their
+probes, so each run is short.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ from tests.hostile import RawServer, Request
 # Each case is a whole run in a subprocess (10-20 s): not in the quick loop.
 pytestmark = pytest.mark.slow
 
+PEAK_RSS = Path(__file__).with_name("peak_rss.py")
 MEMORY_LIMIT_KIB = 500_000_000 // 1024  # 500 MB
 HANG_GUARD_S = 120
 KEY = "sk-hostile-test-key-0123456789abcdef"
@@ -56,34 +59,29 @@ class Measured:
 
 
 def run_measured(tmp_path: Path, *args: str) -> Measured:
-    """The CLI in a subprocess; its own peak RSS comes from wait4."""
+    """The CLI in a subprocess; its own peak RSS, from wait4 in tests/peak_rss.py."""
     out = tmp_path / "output.txt"
+    rss_file = tmp_path / "peak_rss_kib.txt"
+    command = [sys.executable, "-m", "conformance", "run", "--report-dir", str(tmp_path), *args]
     started = time.monotonic()
     with out.open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--report-dir", str(tmp_path), *args],
+            [sys.executable, str(PEAK_RSS), str(rss_file), *command],
             stdout=sink,
             stderr=subprocess.STDOUT,
             cwd=tmp_path,
             env={**os.environ, "IGC_KEY": KEY},
+            start_new_session=True,  # the hang guard kills launcher and run together
         )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                break
-            if time.monotonic() - started > HANG_GUARD_S:  # a hang guard, not a speed test
-                proc.kill()
-            time.sleep(0.05)
+        try:
+            proc.wait(timeout=HANG_GUARD_S)  # a hang guard, not a speed test
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     elapsed = time.monotonic() - started
     results = json.loads((tmp_path / "results.json").read_text())
-    return Measured(
-        proc.returncode,
-        out.read_text(errors="replace"),
-        results,
-        elapsed,
-        usage.ru_maxrss,
-    )
+    peak = int(rss_file.read_text()) if rss_file.exists() else 0
+    return Measured(proc.returncode, out.read_text(errors="replace"), results, elapsed, peak)
 
 
 def _assert_contained(run: Measured) -> None:

@@ -2,8 +2,8 @@
 deadline, under 500 MB, and is not retried once it has started.
 
 Like tests/test_hostile.py: `python -m conformance run` in a subprocess (its own peak
-memory from wait4) against a loopback server from tests/hostile.py, sending only the
-two streaming probes of the cheapest GPT model.
+memory from wait4 in tests/peak_rss.py) against a loopback server from
+tests/hostile.py, sending only the two streaming probes of the cheapest GPT model.
 """
 
 from __future__ import annotations
