@@ -13,11 +13,16 @@ import re
 import pytest
 
 from conformance.config import resolve
+from conformance.depth.rules import edit_scope
 from conformance.depth.select import covered_items, items
 from conformance.depth.walltime import REFUSAL_S, estimate, simulate
+from conformance.edits.inputs import flat_image
+from conformance.edits.multipart import EditForm, FilePart
+from conformance.fuzz.edit_forms import classify_form
 from conformance.fuzz.probes import FuzzSettings
 from conformance.plan import Plan, build_plan, requests_sent
 from conformance.profile import load_profile
+from conformance.report.planview import wall_time
 from conformance.resources import bundled_profiles
 from conformance.transport.ratelimit import parse_rate
 
@@ -131,3 +136,37 @@ def test_the_summary_prints_the_real_time_beside_the_estimate(run_cli: object) -
     line = next(x for x in run.output.splitlines() if x.strip().startswith("time: "))
     assert re.search(r"time: [\d.m]+s sending, [\d.m]+s in all; --plan estimated [\d.m]+s", line)
     assert "at no rate limit, 4 at once, 20 s a generation (depth short)" in line
+
+
+def test_a_drawn_edit_rule_is_the_familys_only_where_every_model_breaks_it() -> None:
+    profile = load_profile("openai")
+    gpt = [s for s in profile.models.values() if s.family == "gpt"]
+    png = FilePart("image", "in.png", "image/png", flat_image())
+
+    def scope(field: str, value: str) -> str:
+        fields = {"model": "gpt-image-2", "prompt": "a", field: value}
+        form = EditForm(fields=tuple(fields.items()), files=(png,))
+        found = classify_form(form, profile.models["gpt-image-2"], profile)
+        assert found.verdict == "invalid", found
+        (reason,) = found.reasons
+        return edit_scope(reason, form, gpt, profile)
+
+    # Only the 2.5 models take quality xhigh: refused by gpt-image-2 alone, so the model's.
+    assert scope("quality", "xhigh") == "model"
+    # No model takes background 'none': one drawn case for the family.
+    assert scope("background", "none") == "family"
+    # An unknown model is the vendor's, whatever the family.
+    assert scope("model", "imagegen-conformance-no-such-model") == "vendor"
+
+
+@pytest.mark.parametrize("name", ["openai", "openai-dalle", "modelmax", "ezmodel", "yescale"])
+def test_the_short_default_fits_two_minutes_at_the_profiles_own_limits(name: str) -> None:
+    """Issue 23's bound: the default run (every live model, edits included) at the
+    profile's rate limit and concurrency, with its documented or the stated latency."""
+    short, full = _plans(name)
+    profile = short.profile
+    rate = parse_rate(profile.rate_limit)
+    wall = wall_time(short, rate, profile.concurrency)
+    assert wall.seconds <= 120, wall.text()
+    # The full plan is what the short one spares a vendor: far over the bound.
+    assert wall_time(full, rate, profile.concurrency).seconds > 120

@@ -6,7 +6,8 @@ A probe exercises three kinds of rule (:class:`conformance.probes.Rule`):
   per place even where another probe breaks the same rule, because a fault that
   skips exactly that validation is caught on it;
 - its *body*: the rules its body breaks, in the words of the fuzz classifier
-  (``n: above maximum``), which judges fixed and drawn bodies alike;
+  (``n: above maximum``), which judges fixed and drawn bodies alike (a drawn
+  edit's multipart form: the edits' classifier, ``fuzz/edit_forms.py``);
 - its *checks*: each check that judges its answer.
 
 Where a rule can differ is decided from the profile, not by hand: a body rule is
@@ -27,7 +28,9 @@ from typing import Any
 
 from conformance.checks import all_checks
 from conformance.checks.base import Check
+from conformance.edits.multipart import EditForm
 from conformance.fuzz.classify import Reason, classify, parse
+from conformance.fuzz.edit_forms import FILE_FIELDS, classify_form
 from conformance.probes import Probe, Rule, RuleScope
 from conformance.profile import ModelSpec, Profile
 from conformance.vocabulary import Operation
@@ -107,16 +110,56 @@ def _twin_scope(probe: Probe, family: Sequence[ModelSpec], twins: Twins) -> Rule
     return "family"
 
 
+def _form_alone(reason: Reason, form: EditForm, model: str) -> EditForm:
+    """``form`` sent to ``model`` with only ``reason``'s field and the prompt of its text
+    fields (every file kept: an edit's rules are read off its files too)."""
+    keep = {str(reason.param), "prompt"}
+    if reason.param in FILE_FIELDS:
+        keep |= set(FILE_FIELDS)
+    fields = tuple((k, v) for k, v in form.fields if k in keep and k != "model")
+    return dataclasses.replace(form, fields=(("model", model), *fields))
+
+
+def edit_scope(
+    reason: Reason, form: EditForm, twins: Sequence[ModelSpec], profile: Profile
+) -> RuleScope:
+    """As :func:`_reason_scope`, for a drawn edit's form: the family's when the same form,
+    sent to each model of the family, breaks this rule there too."""
+    if reason.param in (None, "model"):
+        return "vendor"
+    for twin in twins:
+        found = classify_form(_form_alone(reason, form, twin.name), twin, profile)
+        if found.verdict != "invalid" or reason not in found.reasons:
+            return "model"
+    return "family"
+
+
+def _drawn_edit(
+    probe: Probe, profile: Profile, family: Sequence[ModelSpec]
+) -> tuple[RuleScope, list[Rule]]:
+    """A drawn edit's rules, each scoped like a drawn generation's."""
+    spec = profile.models.get(probe.model)
+    if probe.edit is None or spec is None:
+        return "model", [Rule("body", name, "model") for name in probe.covers]
+    form = probe.edit.form
+    found = classify_form(form, spec, profile)
+    if found.verdict != "invalid":
+        return "model", [Rule("body", name, "model") for name in probe.covers]
+    rules = [Rule("body", str(r), edit_scope(r, form, family, profile)) for r in found.reasons]
+    return min((r.scope for r in rules), key=_NARROWEST.index), rules
+
+
 def _refusal(
     probe: Probe, profile: Profile, family: Sequence[ModelSpec], twins: Twins, seen: Seen
 ) -> tuple[RuleScope, list[Rule]]:
     """A refused probe's scope (its narrowest rule's) and the rules its body breaks."""
+    if probe.operation == "edits" and probe.origin == "fuzz":
+        return _drawn_edit(probe, profile, family)
     parsed = parse(probe.content()) if probe.operation == "generations" else None
     reasons = _reasons(parsed, profile) if probe.operation == "generations" else None
     if reasons is None:
-        scope = _twin_scope(probe, family, twins) if probe.origin == "fixed" else "model"
-        # A drawn case the classifier cannot read (a multipart edit) names its rules in covers.
-        return scope, [Rule("body", name, scope) for name in probe.covers if probe.origin == "fuzz"]
+        # A hand-written edit: its form is the same on every model of the family, or not.
+        return (_twin_scope(probe, family, twins) if probe.origin == "fixed" else "model"), []
     rules = [Rule("body", str(r), _reason_scope(r, parsed, family, profile, seen)) for r in reasons]
     return min((r.scope for r in rules), key=_NARROWEST.index), rules
 

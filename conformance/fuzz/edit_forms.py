@@ -48,7 +48,7 @@ EDIT_PARAMS = (
     "partial_images",
     "response_format",
 )
-_FILE_FIELDS = (*IMAGE_FIELDS, "mask")
+FILE_FIELDS = (*IMAGE_FIELDS, "mask")
 _INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 _NUMBERISH = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|[+-]?\.[0-9]+")
 _BOOLEANS = {"true": True, "false": False}
@@ -250,7 +250,7 @@ def form_reasons(form: EditForm, model: ModelSpec, profile: Profile) -> list[Rea
     repeated = {k for k in keys if keys.count(k) > 1 and k not in IMAGE_FIELDS}
     if repeated:
         raise Ambiguous(f"{sorted(repeated)[0]} sent twice")
-    fields = {key: value for key, value in form.fields if key not in _FILE_FIELDS}
+    fields = {key: value for key, value in form.fields if key not in FILE_FIELDS}
     # The form's own fields, and those of its generation parameters the profile declares.
     declared = {"model", "prompt", "n", "size", "input_fidelity"}
     declared |= {name for name in EDIT_PARAMS if name in gpt.params}
@@ -287,7 +287,7 @@ def typed_fields(form: EditForm, model: ModelSpec) -> dict[str, Any]:
     gpt = model.gpt
     out: dict[str, Any] = {}
     for key, text in form.fields:
-        if key in _FILE_FIELDS:
+        if key in FILE_FIELDS:
             continue
         try:
             out[key] = _typed(key, text, gpt) if gpt is not None else text
