@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from conformance.edits.multipart import EditForm
-from conformance.fuzz import cache
+from conformance.fuzz import cache, draws
 from conformance.fuzz.classify import Classification
 from conformance.fuzz.edit_forms import EDIT_PARAMS, binary, classify_form, edit_specs, form_of
 from conformance.fuzz.generate import cheapen, derive_seed
@@ -146,55 +146,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _operation(model: ModelSpec, mode: Mode) -> Any:
-    import schemathesis  # imported lazily: a run without fuzzing never loads it
-
-    schema = schemathesis.openapi.from_dict(narrowed_spec(model, mode))
-    path, method = OPERATION
-    return schema, schema[path][method]
+def _operation(model: ModelSpec, mode: Mode) -> tuple[Any, Any]:
+    return draws.operation(narrowed_spec(model, mode), *OPERATION)
 
 
 def _coverage_batch(model: ModelSpec, mode: Mode, _size: int, _seed: int) -> list[Any]:
     """schemathesis' coverage phase: each boundary of the form broken alone."""
-    import schemathesis
-
-    schema, operation = _operation(model, mode)
-    config = schema.config.generation_for(operation=operation)
-    with cache.hypothesis_home():
-        cases = schema.iter_coverage_cases(
-            operation,
-            generation_modes=[schemathesis.GenerationMode(mode)],
-            generation_config=config,
-        )
-        return [_plain(c.body) for c in cases if c.method.upper() == OPERATION[1]]
+    bodies = draws.coverage_bodies(*_operation(model, mode), mode, OPERATION[1])
+    return [_plain(body) for body in bodies]
 
 
 def _random_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
-    import schemathesis
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as fixed_seed
-
-    _, operation = _operation(model, mode)
-    strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode(mode))
-    bodies: list[Any] = []
-
-    @fixed_seed(seed)
-    @settings(
-        max_examples=size,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    @given(strategy)
-    def collect(case: Any) -> None:
-        bodies.append(_plain(case.body))
-
-    with cache.hypothesis_home():
-        collect()
-    return bodies
+    return [
+        _plain(body) for body in draws.random_bodies(_operation(model, mode)[1], mode, size, seed)
+    ]
 
 
 def _batch(model: ModelSpec, mode: Mode, size: int, seed: int, draw: cache.Draw) -> list[Any]:

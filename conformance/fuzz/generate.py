@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.fuzz import cache
+from conformance.fuzz import cache, draws
 from conformance.fuzz.classify import Classification, classify, parse
 from conformance.fuzz.narrow import OPERATION, Mode, narrowed_spec
 from conformance.probes import potential_images
@@ -50,11 +50,7 @@ def derive_seed(seed: int, *parts: object) -> int:
 
 
 def _operation(model: ModelSpec, mode: Mode) -> tuple[Any, Any]:
-    import schemathesis  # imported lazily: a run without fuzzing never loads it
-
-    schema = schemathesis.openapi.from_dict(narrowed_spec(model, mode))
-    path, method = OPERATION
-    return schema, schema[path][method]
+    return draws.operation(narrowed_spec(model, mode), *OPERATION)
 
 
 def _coverage_cases(model: ModelSpec, mode: Mode) -> list[Any]:
@@ -66,46 +62,12 @@ def _coverage_cases(model: ModelSpec, mode: Mode) -> list[Any]:
     the cases a server that skips one rule lets through. Other methods than POST
     are left out: the contract describes only POST.
     """
-    import schemathesis
-
-    schema, operation = _operation(model, mode)
-    config = schema.config.generation_for(operation=operation)
-    with cache.hypothesis_home():
-        cases = schema.iter_coverage_cases(
-            operation,
-            generation_modes=[schemathesis.GenerationMode(mode)],
-            generation_config=config,
-        )
-        return [case.body for case in cases if case.method.upper() == OPERATION[1]]
+    return draws.coverage_bodies(*_operation(model, mode), mode, OPERATION[1])
 
 
 def draw_batch(model: ModelSpec, mode: Mode, size: int, seed: int) -> list[Any]:
     """``size`` bodies exactly as schemathesis generated them, in order."""
-    import schemathesis
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as fixed_seed
-
-    _, operation = _operation(model, mode)
-    strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode(mode))
-    bodies: list[Any] = []
-
-    @fixed_seed(seed)
-    @settings(
-        max_examples=size,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    @given(strategy)
-    def collect(case: Any) -> None:
-        bodies.append(case.body)
-
-    with cache.hypothesis_home():
-        collect()
-    return bodies
+    return draws.random_bodies(_operation(model, mode)[1], mode, size, seed)
 
 
 def _content(body: Any) -> bytes | None:
