@@ -170,3 +170,16 @@ def test_the_short_default_fits_two_minutes_at_the_profiles_own_limits(name: str
     assert wall.seconds <= 120, wall.text()
     # The full plan is what the short one spares a vendor: far over the bound.
     assert wall_time(full, rate, profile.concurrency).seconds > 120
+
+
+def test_a_rule_is_exercised_on_each_route_and_a_narrow_place_holds_the_wider_ones() -> None:
+    """A gateway may validate its generations and not its edits (the fault
+    edit-accept-n-above-max): the same rule on the edits route is another place.
+    And a rule exercised for one model is exercised for its family and the vendor."""
+    short, full = _plans("openai")
+    drawn_edits = [p for p in short.probes if p.operation == "edits" and p.origin == "fuzz"]
+    assert any(r.name == "n: above maximum" for p in drawn_edits for r in p.rules)
+    generation = full.by_key()["gpt-image-2/n-above-max"]
+    held = {at for kind, name, at in items(generation, full.profile) if name == "n: above maximum"}
+    assert held >= {"generations family gpt", "generations vendor"}
+    assert not any(at.startswith("edits") for at in held)

@@ -50,25 +50,40 @@ def _reasons(body: Any, profile: Profile) -> tuple[Reason, ...] | None:
     return found.reasons if found.verdict == "invalid" else None
 
 
+def _breaks_body(reason: Reason, body: dict[str, Any], profile: Profile) -> bool:
+    found = _reasons(body, profile)
+    return found is not None and reason in found
+
+
 def _reason_scope(
     reason: Reason, body: Any, twins: Sequence[ModelSpec], profile: Profile, seen: Seen
 ) -> RuleScope:
     """The vendor's for the body or the model name; the family's when the same body
-    breaks this rule on every model of the family; else the model's."""
+    breaks this rule on every model of the family; else the model's. The rule's field
+    alone where that still breaks it on the body's own model; the whole body where the
+    rule needs another field too (``background: transparent`` with ``output_format: jpeg``)."""
     if reason.param in (None, "model"):
         return "vendor"
     if not isinstance(body, dict):
         return "model"
     param = str(reason.param)
+    own = body.get("model")
+    whole = any(t.name == own for t in twins) and not _breaks_body(
+        reason, _alone(reason, body, str(own)), profile
+    )
     # The same field and value recur across drawn cases: each is asked of the classifier once.
-    key = (str(reason), json.dumps(body.get(param, _MISSING), sort_keys=True, default=repr))
+    shown = body if whole else body.get(param, _MISSING)
+    key = (str(reason), json.dumps(shown, sort_keys=True, default=repr))
     if key not in seen:
-        seen[key] = "family"
-        for twin in twins:
-            elsewhere = _reasons(_alone(reason, body, twin.name), profile)
-            if elsewhere is None or reason not in elsewhere:
-                seen[key] = "model"
-                break
+        every = all(
+            _breaks_body(
+                reason,
+                {**body, "model": twin.name} if whole else _alone(reason, body, twin.name),
+                profile,
+            )
+            for twin in twins
+        )
+        seen[key] = "family" if every else "model"
     return seen[key]
 
 
@@ -120,16 +135,31 @@ def _form_alone(reason: Reason, form: EditForm, model: str) -> EditForm:
     return dataclasses.replace(form, fields=(("model", model), *fields))
 
 
+def _breaks(reason: Reason, form: EditForm, model: ModelSpec, profile: Profile) -> bool:
+    found = classify_form(form, model, profile)
+    return found.verdict == "invalid" and reason in found.reasons
+
+
+def _with_model(form: EditForm, model: str) -> EditForm:
+    fields = tuple((k, model if k == "model" else v) for k, v in form.fields)
+    return dataclasses.replace(form, fields=fields)
+
+
 def edit_scope(
     reason: Reason, form: EditForm, twins: Sequence[ModelSpec], profile: Profile
 ) -> RuleScope:
     """As :func:`_reason_scope`, for a drawn edit's form: the family's when the same form,
-    sent to each model of the family, breaks this rule there too."""
+    sent to each model of the family, breaks this rule there too. The rule's field alone
+    where that still breaks it on the form's own model; the whole form where the rule
+    needs another field too (``background: transparent`` with ``output_format: jpeg``)."""
     if reason.param in (None, "model"):
         return "vendor"
+    own = next((t for t in twins if t.name == form.field("model")), None)
+    # (A form to a model not of the run, as a generation's body: its field alone.)
+    alone = own is None or _breaks(reason, _form_alone(reason, form, own.name), own, profile)
     for twin in twins:
-        found = classify_form(_form_alone(reason, form, twin.name), twin, profile)
-        if found.verdict != "invalid" or reason not in found.reasons:
+        sent = _form_alone(reason, form, twin.name) if alone else _with_model(form, twin.name)
+        if not _breaks(reason, sent, twin, profile):
             return "model"
     return "family"
 

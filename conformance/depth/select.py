@@ -16,8 +16,8 @@ from conformance.depth import Depth
 from conformance.probes import Probe, Rule
 from conformance.profile import Profile
 
-# Where a rule was exercised: (kind, name, place), the place being a model's name,
-# a family's, or the vendor's.
+# Where a rule was exercised: (kind, name, place), the place being an operation with
+# a model's name, a family's, or the vendor's.
 Item = tuple[str, str, str]
 
 
@@ -26,16 +26,30 @@ def _kept_whole(probe: Probe) -> bool:
 
 
 def place(rule: Rule, probe: Probe, profile: Profile) -> str:
+    """Where ``rule`` is exercised: the operation's route (a gateway may validate its
+    generations and not its edits), then the vendor, a family or a model."""
     if rule.scope == "vendor":
-        return "vendor"
+        return f"{probe.operation} vendor"
     spec = profile.models.get(probe.model)
     if rule.scope == "family" and spec is not None:
-        return f"family {spec.family}"
-    return f"model {probe.model}"
+        return f"{probe.operation} family {spec.family}"
+    return f"{probe.operation} model {probe.model}"
+
+
+def _places(rule: Rule, probe: Probe, profile: Profile) -> list[str]:
+    """The rule's place and every place that holds it: a rule exercised for one model is
+    exercised for its family and for the vendor too (on that operation's route)."""
+    spec = profile.models.get(probe.model)
+    family = [f"{probe.operation} family {spec.family}"] if spec is not None else []
+    wider = {
+        "model": [*family, f"{probe.operation} vendor"],
+        "family": [f"{probe.operation} vendor"],
+    }
+    return [place(rule, probe, profile), *wider.get(rule.scope, [])]
 
 
 def items(probe: Probe, profile: Profile) -> set[Item]:
-    return {(r.kind, r.name, place(r, probe, profile)) for r in probe.rules}
+    return {(r.kind, r.name, at) for r in probe.rules for at in _places(r, probe, profile)}
 
 
 def select(probes: Sequence[Probe], profile: Profile, depth: Depth) -> list[Probe]:
