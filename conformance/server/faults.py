@@ -198,6 +198,37 @@ _GPT_MODEL = ("gpt-image-2",)
 # The 2.6 rules (complexity, GIF, SVG, safety_identifier's type) are shown on a
 # 2.6 model with the preview access a key needs for GIF and SVG.
 _NEWER_MODEL = ("gpt-image-2.6-flare",)
+
+
+def _gpt_fault(
+    name: str,
+    breaks: str,
+    description: str,
+    *,
+    also: tuple[str, ...] = (),
+    models: tuple[str, ...] = _GPT_MODEL,
+    needs: Need = Need.VALID,
+    twin: str | None = None,
+    operation: str = GENERATIONS,
+    options: tuple[str, ...] = (),
+) -> Fault:
+    """A fault of the GPT image answers, shown on the openai profile's reference server
+    (on gpt-image-2 unless ``models`` says otherwise)."""
+    return _fault(
+        name,
+        breaks,
+        description,
+        "gpt",
+        also=also,
+        profile="openai",
+        models=models,
+        needs=needs,
+        twin=twin,
+        operation=operation,
+        options=options,
+    )
+
+
 PREVIEW_OPTIONS = ("--preview-access", "gif,svg")
 _NEWER_RULES = (
     "complexity-unknown",
@@ -574,211 +605,151 @@ REVISED_PROMPT_NUMBER = _fault(
 
 # --- the GPT image models, as the openai profile's reference server emulates them
 
-GPT_URL = _fault(
+GPT_URL = _gpt_fault(
     "gpt-url",
     "gpt-image.b64-only",
     "GPT image answers carry a url (a stored image) instead of b64_json",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
 )
-GPT_USAGE_MISSING = _fault(
+GPT_USAGE_MISSING = _gpt_fault(
     "gpt-usage-missing",
     "gpt-image.usage",
     "GPT image answers carry no usage",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
 )
-GPT_USAGE_NO_OUTPUT = _fault(
+GPT_USAGE_NO_OUTPUT = _gpt_fault(
     "gpt-usage-no-output",
     "gpt-image.usage",
     "GPT image usage counts 0 output tokens for the images it returns",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
 )
-GPT_PNG_FOR_JPEG = _fault(
+GPT_PNG_FOR_JPEG = _gpt_fault(
     "gpt-png-for-jpeg",
     "gpt-image.output-format",
     "output_format jpeg or webp is answered with a PNG (the echo still says jpeg/webp)",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.NOT_PNG,
 )
-GPT_OPAQUE = _fault(
+GPT_OPAQUE = _gpt_fault(
     "gpt-opaque",
     "gpt-image.transparency",
     "background transparent is drawn without an alpha channel (the echo still says transparent)",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.TRANSPARENT,
 )
-GPT_ECHO_AUTO = _fault(
+GPT_ECHO_AUTO = _gpt_fault(
     "gpt-echo-auto",
     "gpt-image.echo",
     "size, quality and background asked as auto (or left to their auto default) are "
     'echoed as "auto"',
-    "gpt",
     also=("client.openai-python-strict.generates",),
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.AUTO,
 )
-GPT_AUTO_SIZE = _fault(
+GPT_AUTO_SIZE = _gpt_fault(
     "gpt-auto-size",
     "gpt-image.dimensions",
     "size auto is drawn at 1344x768, a size no GPT model lists",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.SIZE_AUTO,
 )
 
 # The GPT twins of DALL·E faults: the same rule broken in a GPT image answer.
-GPT_N_IGNORED = _fault(
+GPT_N_IGNORED = _gpt_fault(
     "gpt-n-ignored",
     "generation.count",
     "GPT image answers carry (and bill) one image whatever n is",
-    "gpt",
-    profile="openai",
     # The covering set asks n = 2 of the second streaming model of a run.
     models=("gpt-image-2", "gpt-image-2.5-sunburst"),
     needs=Need.N_ABOVE_ONE,
     twin="n-ignored",
 )
-GPT_USAGE_MALFORMED = _fault(
+GPT_USAGE_MALFORMED = _gpt_fault(
     "gpt-usage-malformed",
     "gpt-image.usage",
     'GPT image answers carry "usage": {"total_tokens": "many"}',
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     twin="usage-malformed",
 )
-GPT_USAGE_SUM = _fault(
+GPT_USAGE_SUM = _gpt_fault(
     "gpt-usage-sum",
     "gpt-image.usage",
     "GPT image usage whose total_tokens is not input_tokens + output_tokens",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     twin="usage-sum",
 )
-GPT_DATA_MISSING = _fault(
+GPT_DATA_MISSING = _gpt_fault(
     "gpt-data-missing",
     "generation.schema",
     "GPT image JSON answers carry created and the echo but no data array",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.JSON_ANSWER,
     twin="data-missing",
 )
-GPT_NULL_FIELDS = _fault(
+GPT_NULL_FIELDS = _gpt_fault(
     "gpt-null-fields",
     "generation.nulls",
     'GPT images carry the unused keys as explicit nulls ("url": null, "revised_prompt": null)',
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     needs=Need.ABSENT_KEYS,
     twin="null-fields",
 )
-GPT_B64_DATA_URI = _fault(
+GPT_B64_DATA_URI = _gpt_fault(
     "gpt-b64-data-uri",
     "images.b64",
     "GPT image b64_json values start with data:image/<format>;base64,",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     twin="b64-data-uri",
     also=("images.b64-bare",),
 )
-GPT_B64_NOT_IMAGE = _fault(
+GPT_B64_NOT_IMAGE = _gpt_fault(
     "gpt-b64-not-image",
     "images.b64",
     "GPT image b64_json is valid base64 of bytes that are no image",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
     twin="b64-not-image",
 )
 
 # --- the outputs and echo fields of the 2.5/2.6 models (server/outputs.py)
 
-GPT_QUALITY_DOWNGRADE = _fault(
+GPT_QUALITY_DOWNGRADE = _gpt_fault(
     "gpt-quality-downgrade",
     "gpt-image.echo",
     "quality xhigh and max are drawn and echoed as high (a silent downgrade)",
-    "gpt",
-    profile="openai",
     models=("gpt-image-2.5-flare",),
     needs=Need.QUALITY_ABOVE_HIGH,
 )
-SAFETY_IDENTIFIER_MISSING = _fault(
+SAFETY_IDENTIFIER_MISSING = _gpt_fault(
     "safety-identifier-missing",
     "gpt-image.safety-identifier",
     "answers carry no safety_identifier, whatever the request sent",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
 )
-SAFETY_IDENTIFIER_NO_FALLBACK = _fault(
+SAFETY_IDENTIFIER_NO_FALLBACK = _gpt_fault(
     "safety-identifier-no-fallback",
     "gpt-image.safety-identifier",
     "an empty safety_identifier is echoed as null instead of falling back to user",
-    "gpt",
-    profile="openai",
-    models=_GPT_MODEL,
 )
-PROMPT_LIMIT_4000 = _fault(
+PROMPT_LIMIT_4000 = _gpt_fault(
     "prompt-limit-4000",
     "gpt-image.prompt-limit",
     "prompts over 4000 characters are refused (a DALL·E-era limit) though the model takes 32000",
-    "gpt",
     also=("generation.status",),
-    profile="openai",
-    models=_GPT_MODEL,
 )
-GIF_STILL = _fault(
+GIF_STILL = _gpt_fault(
     "gif-still",
     "gpt-image.gif",
     "a GIF is a single still frame whatever frame_count asks",
-    "gpt",
-    profile="openai",
     models=_NEWER_MODEL,
     options=PREVIEW_OPTIONS,
     needs=Need.GIF,
 )
-GIF_DELAY_IGNORED = _fault(
+GIF_DELAY_IGNORED = _gpt_fault(
     "gif-delay-ignored",
     "gpt-image.gif",
     "every GIF frame carries the 200 ms default, whatever frame_duration_ms asks",
-    "gpt",
-    profile="openai",
     models=_NEWER_MODEL,
     options=PREVIEW_OPTIONS,
     needs=Need.GIF,
 )
-SVG_NOT_XML = _fault(
+SVG_NOT_XML = _gpt_fault(
     "svg-not-xml",
     "gpt-image.svg",
     "output_format svg is answered with PNG bytes (the echo still says svg)",
-    "gpt",
-    profile="openai",
     models=_NEWER_MODEL,
     options=PREVIEW_OPTIONS,
     needs=Need.SVG,
 )
-SVG_USAGE_MISSING = _fault(
+SVG_USAGE_MISSING = _gpt_fault(
     "svg-usage-missing",
     "gpt-image.svg-usage",
     "an SVG made with svg.model carries no svg_usage",
-    "gpt",
-    profile="openai",
     models=_NEWER_MODEL,
     options=PREVIEW_OPTIONS,
     needs=Need.SVG,
@@ -1014,13 +985,11 @@ EDIT_MIMETYPE_SNIFFED = _edit_fault(
 # No fixed edit asks n above the maximum (generations probe that rule): only a
 # property-based edit does, so the self-test runs with them (tests/test_fuzz_edits.py
 # shows the fixed probes alone let this fault through).
-EDIT_ACCEPT_N_ABOVE_MAX = _fault(
+EDIT_ACCEPT_N_ABOVE_MAX = _gpt_fault(
     "edit-accept-n-above-max",
     "validation.rejected",
     "edits skip the n maximum: an edit asking n above it is served (generations still "
     "refuse it), as a gateway that validates only its generations route would",
-    "gpt",
-    profile="openai",
     models=("gpt-image-2",),
     operation=EDITS,
     needs=Need.EDIT_N_ABOVE_MAX,
