@@ -69,8 +69,16 @@ def _entry(ctx: Context) -> Listed | None:
     needs=(LISTED,),
 )
 def listed(ctx: Context) -> Result:
-    """A model missing from the vendor's own list is one it does not serve (or no longer)."""
+    """A model missing from the vendor's own list is one it does not serve (or no longer).
+    One past its shutdown by these rules (judged with --allow-shutdown) may be dropped
+    from the list as the upstream did: not the vendor failing."""
     entry = LISTED.of(ctx).get(ctx.probe.model)
+    life = ctx.model.lifecycle if ctx.model is not None else None
+    if entry is None and life is not None and life.shut_down_by(today()):
+        return skipped(
+            f"{ctx.probe.model} is not in GET /v1/models: shut down on {life.shutdown} by "
+            "these rules, so a list may drop it; its own requests judge whether it is served"
+        )
     if entry is None:
         return failed(f"{ctx.probe.model} is not in GET /v1/models")
     return passed(f"listed (shutdown_date {entry.shutdown_date or 'null'})")
