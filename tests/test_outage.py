@@ -22,7 +22,7 @@ from conformance.server import ReferenceServer
 from conformance.session import SuiteSession
 from conformance.transport.breaker import NOT_SENT, Breaker
 from conformance.transport.client import expects_refusal
-from conformance.transport.slots import Slots
+from conformance.transport.slots import DOUBT_SLOTS, Slots
 from tests import hostile
 from tests.conftest import SuiteRun
 from tests.hostile import Answer, RawServer, Request, scripted
@@ -297,3 +297,28 @@ def test_which_limit_each_request_gets() -> None:
     assert any(p.expect.stream for p in generations)
     assert any(p.expect.family == "gpt" and expects_refusal(p) for p in sent)
     assert any(p.origin == "fuzz" and expects_refusal(p) for p in sent)
+
+
+def test_in_doubt_no_more_are_in_flight_than_at_the_default_concurrency() -> None:
+    """A profile may send 12 at once to a live vendor (openai); until the server has
+    answered, a dead one gets no more requests, nor generations, than at 4."""
+
+    async def peak(in_doubt: bool) -> tuple[int, int]:
+        slots = Slots(12, quick=20, in_doubt=lambda: in_doubt)
+        now = most = most_slow = slow = 0
+
+        async def request(quick: bool) -> None:
+            nonlocal now, most, most_slow, slow
+            async with slots.hold(quick):
+                now, slow = now + 1, slow + (not quick)
+                most, most_slow = max(most, now), max(most_slow, slow)
+                await asyncio.sleep(0.01)
+                now, slow = now - 1, slow - (not quick)
+            if quick:
+                slots.quick_done()
+
+        await asyncio.gather(*(request(i >= 20) for i in range(40)))
+        return most, most_slow
+
+    assert asyncio.run(peak(True)) == (DOUBT_SLOTS, DOUBT_SLOTS - 1) == (4, 3)
+    assert asyncio.run(peak(False)) == (12, 12)

@@ -9,6 +9,11 @@ generations hold at most N-1 slots: the last one goes to a refusal, which a
 live server answers at once and a dead one lets time out after
 --refusal-timeout. At concurrency 1 the refusals then go first. Once the server
 answers, every slot goes to whoever comes first, generations before refusals.
+
+While in doubt, at most :data:`DOUBT_SLOTS` requests are in flight whatever the
+concurrency: a profile may send 12 at once to a live vendor (rate x latency), but
+a dead one must not cost more generations (each possibly billed) or more requests
+before its verdict than at the default concurrency.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+
+# In flight at most while the server is in doubt: the default concurrency.
+DOUBT_SLOTS = 4
 
 
 def _never() -> bool:
@@ -35,11 +43,13 @@ class Slots:
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {False: deque(), True: deque()}
 
     def _fits(self, quick: bool) -> bool:
-        if self._busy >= self.size:
+        doubt = self._in_doubt()
+        size = min(self.size, DOUBT_SLOTS) if doubt else self.size
+        if self._busy >= size:
             return False
-        if quick or self._quick_left <= 0 or not self._in_doubt():
+        if quick or self._quick_left <= 0 or not doubt:
             return True
-        return self._slow_busy < self.size - 1
+        return self._slow_busy < size - 1
 
     def _take(self, quick: bool) -> None:
         self._busy += 1
