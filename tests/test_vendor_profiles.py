@@ -158,3 +158,17 @@ def test_yescale_has_no_documented_base_url(run_cli: Callable[..., SuiteRun]) ->
         "imagegen-conformance: error: profile yescale documents no base URL; pass "
         "--base-url URL with the endpoint you were given"
     )
+
+
+def test_the_plan_says_which_refusals_the_docs_view_expects_served(
+    run_cli: Callable[..., SuiteRun],
+) -> None:
+    """Together ignores unknown fields: OpenAI refuses quality "ultra", the vendor's docs
+    view expects it served, and --plan says both (the heading alone said "refuses")."""
+    run = run_cli("run", "--profile", "together", "--plan")
+    assert run.exit_code == 0, run.output
+    line = next(x for x in run.output.splitlines() if x.strip().startswith("quality-unknown"))
+    assert "400/422" in line
+    assert "[the docs view expects it served: the docs do not mention quality" in line
+    plain = run_cli("run", "--profile", "openai-dalle", "--plan")
+    assert "view expects it served" not in plain.output

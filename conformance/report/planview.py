@@ -36,6 +36,11 @@ def _refusal(plan: Plan, probe: Probe) -> str:
     param = f"param {probe.expect.param}" if probe.expect.param else "no single param"
     cost = f"$0 ({_price(plan, probe, probe.potential_images)} if accepted)"
     line = f"    {probe.id:<30} {statuses:<8} {param:<26} {cost:<26} {probe.title}"
+    if probe.expect.accepted_in:
+        # Refused in OpenAI's terms, served in the vendor's: say so, or the plan contradicts
+        # the docs view's verdict.
+        views = " and ".join(probe.expect.accepted_in)
+        line += f" [the {views} view expects it served: {probe.expect.accepted_why}]"
     if probe.origin == "fuzz":
         line += f"  {json.dumps(shown(probe.content()), ensure_ascii=False)}"
     return line
