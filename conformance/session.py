@@ -215,6 +215,16 @@ class SuiteSession:
         if self._server is not None:
             self.server_stats = self._server.stats()
 
+    def _lifecycle_lines(self, answer: Exchange | None) -> list[str]:
+        day = today()
+        gone = []
+        for name in self.config.models:
+            spec = self.config.profile.models.get(name)
+            life = spec.lifecycle if spec is not None else None
+            if life is not None and life.shut_down_by(day):
+                gone.append(name)
+        return summary_lines(self.config.models, answer, day, gone=gone)
+
     def _read_listing(self, transport: Transport, listing: list[Probe]) -> None:
         """GET /v1/models once, first, through the run's transport; every model's
         listing probe is judged on that one answer."""
@@ -222,7 +232,7 @@ class SuiteSession:
         answer = transport.run([first])[first.key]
         for probe in listing:
             self.exchanges[probe.key] = replace(answer, probe_key=probe.key)
-        self.lifecycle_lines = summary_lines(self.config.models, answer, today())
+        self.lifecycle_lines = self._lifecycle_lines(answer)
 
     def _candidate_sender(self, target: Target) -> Send:
         """Send a shrinking candidate with what is left of the run's budget.
@@ -274,7 +284,7 @@ class SuiteSession:
         listing = [p for p in probes if p.kind == "listing"]
         if listing:
             answer = self.exchanges.get(listing[0].key)
-            self.lifecycle_lines = summary_lines(self.config.models, answer, today())
+            self.lifecycle_lines = self._lifecycle_lines(answer)
         self.counters = Counters(
             total=recording.requests.get("total", 0),
             retries=recording.requests.get("retries", 0),

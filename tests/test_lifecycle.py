@@ -283,6 +283,10 @@ def test_insisting_on_a_shut_down_model_runs_it(
     # The clean server lists no model past its shutdown, as OpenAI does: not a failure
     # of the vendor (the upstream shut it down), so not judged; the live model still is.
     assert found["gpt-image-1.5:lifecycle.listed"] == "skipped"
+    assert run.results["lifecycle"][1] == (
+        "lifecycle: GET /v1/models (free) lists 0 of 1 judged model(s); past their shutdown "
+        "by these rules, so a list may drop them: gpt-image-1.5"
+    )
     assert found["gpt-image-1.5:lifecycle.served-after-shutdown"] == "passed"
     assert run.results["lifecycle"][0].startswith("lifecycle: judging gpt-image-1.5 although")
     served = run_suite(

@@ -77,8 +77,11 @@ def days_left(entry: Listed, day: date) -> int | None:
     return None if shutdown is None else (shutdown - day).days
 
 
-def summary_lines(models: Sequence[str], exchange: Exchange | None, day: date) -> list[str]:
-    """What the list said about the judged models: the run's first lines after the header."""
+def summary_lines(
+    models: Sequence[str], exchange: Exchange | None, day: date, *, gone: Sequence[str] = ()
+) -> list[str]:
+    """What the list said about the judged models: the run's first lines after the header
+    (``gone``: the judged models past their shutdown by the rules, which a list may drop)."""
     if exchange is None or exchange.response is None:
         why = exchange.error if exchange is not None and exchange.error else "no answer"
         return [f"lifecycle: GET /v1/models got no answer ({why})"]
@@ -90,7 +93,15 @@ def summary_lines(models: Sequence[str], exchange: Exchange | None, day: date) -
     missing = [m for m in models if m not in found]
     listed = len(models) - len(missing)
     head = f"lifecycle: GET /v1/models (free) lists {listed} of {len(models)} judged model(s)"
-    lines.append(head + (f"; not listed: {', '.join(missing)}" if missing else ""))
+    live = [m for m in missing if m not in gone]
+    dropped = [m for m in missing if m in gone]
+    if live:
+        head += f"; not listed: {', '.join(live)}"
+    if dropped:
+        head += (
+            f"; past their shutdown by these rules, so a list may drop them: {', '.join(dropped)}"
+        )
+    lines.append(head)
     for name in models:
         entry = found.get(name)
         left = days_left(entry, day) if entry is not None else None
