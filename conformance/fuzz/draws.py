@@ -5,12 +5,16 @@ schema. ``random_bodies``: a hypothesis ``@given`` run over the operation's
 strategy with a fixed seed, no example database and no shrinking, so the same
 seed, schema and library versions give the same bodies in the same order on
 every machine. The generations' JSON draws (:mod:`generate`) and the edits'
-forms (:mod:`edit_draw`) both draw through here.
+forms (:mod:`edit_draw`) both draw through here, and keep what they drew for the
+process in :func:`once`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import warnings
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 from conformance.fuzz import cache
 from conformance.fuzz.narrow import Mode
@@ -65,3 +69,23 @@ def random_bodies(op: Any, mode: Mode, size: int, seed: int) -> list[Any]:
     with cache.hypothesis_home():
         collect()
     return bodies
+
+
+T = TypeVar("T")
+_DRAWN: dict[Hashable, tuple[Any, ...]] = {}
+_LOCK = threading.Lock()
+
+
+def once(key: Hashable, draw: Callable[[], Iterable[T]]) -> tuple[T, ...]:
+    """What ``draw`` gives for ``key``, drawn once per process: the plan is built for
+    each run, and the self-tests run the suite many times in one process."""
+    with _LOCK:
+        found = _DRAWN.get(key)
+        if found is None:
+            with warnings.catch_warnings():
+                # Plans are built while pytest starts up (the plugin's configure,
+                # --plan): drawing then is on purpose, not the accidental
+                # import-time work hypothesis warns about.
+                warnings.filterwarnings("ignore", message="Slow code in plugin")
+                found = _DRAWN[key] = tuple(draw())
+    return found

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import threading
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import cache as memoize
 from typing import Any
 
@@ -25,9 +23,10 @@ from conformance.fuzz import cache, draws
 from conformance.fuzz.classify import Classification
 from conformance.fuzz.edit_forms import EDIT_PARAMS, binary, classify_form, edit_specs, form_of
 from conformance.fuzz.generate import cheapen, derive_seed
+from conformance.fuzz.gpt import enum_schema, param_schema
 from conformance.fuzz.narrow import Mode
 from conformance.gpt.edits import cheapest_quality
-from conformance.params.spec import STREAMING, ParamSpec
+from conformance.params.spec import STREAMING
 from conformance.profile import ModelSpec, Profile
 from conformance.resources import data_dir
 from conformance.vocabulary import OPERATION_PATHS
@@ -51,26 +50,6 @@ def load_edit_spec() -> dict[str, Any]:
 def fuzzable(model: ModelSpec) -> bool:
     """Edits are fuzzed on GPT models whose profile declares edits they take."""
     return model.gpt is not None and model.edits is not None and model.edits.supported
-
-
-def _enum(values: Sequence[Any]) -> dict[str, Any]:
-    types = sorted({"boolean" if isinstance(v, bool) else "string" for v in values})
-    return {"type": [*types, "null"], "enum": [*values, None]}
-
-
-def _param_schema(spec: ParamSpec) -> dict[str, Any] | None:
-    if spec.kind == "enum":
-        return _enum(spec.plain)
-    if spec.kind == "range":
-        schema: dict[str, Any] = {"type": ["integer", "null"]}
-        if spec.minimum is not None:
-            schema["minimum"] = spec.minimum
-        if spec.maximum is not None:
-            schema["maximum"] = spec.maximum
-        return schema
-    if spec.kind == "string":
-        return {"type": "string"}
-    return None  # unsupported: not a property; sending it is a refusal
 
 
 def _files(model: ModelSpec, mode: Mode) -> dict[str, Any]:
@@ -97,13 +76,13 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
         "model": {"type": "string", "enum": [model.name]},
         "prompt": prompt,
         "n": {"type": ["integer", "null"], "minimum": model.n_min, "maximum": n_max},
-        "size": _enum(spec.sizes or gpt.size.values),
+        "size": enum_schema(spec.sizes or gpt.size.values),
     }
     for name in EDIT_PARAMS:
         param = gpt.param(name)
         if param is None or (name in STREAMING and (mode == "positive" or not spec.stream)):
             continue
-        schema = _param_schema(param)
+        schema = param_schema(param)
         if schema is not None:
             properties[name] = schema
     if "compression-needs-jpeg-or-webp" in gpt.rules and "output_compression" in properties:
@@ -115,7 +94,7 @@ def request_schema(model: ModelSpec, mode: Mode) -> dict[str, Any]:
         properties["quality"] = {"type": "string", "enum": [cheapest]}
         required.append("quality")
     fidelity = [v for v in spec.input_fidelity or () if mode == "negative" or v != "high"]
-    properties["input_fidelity"] = _enum(fidelity) if fidelity else {"type": "null"}
+    properties["input_fidelity"] = enum_schema(fidelity) if fidelity else {"type": "null"}
     properties.update(_files(model, mode))
     return {
         "type": "object",
@@ -234,21 +213,11 @@ def _draw(profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int)
     return list(found.values())
 
 
-_CACHE: dict[tuple[str, str, str, int, int], tuple[DrawnEdit, ...]] = {}
-_LOCK = threading.Lock()
-
-
 def draw(
     profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int
 ) -> tuple[DrawnEdit, ...]:
     """Distinct edit forms of ``mode`` for ``model``, in drawing order (cached per process)."""
     if count <= 0 or not fuzzable(model):
         return ()
-    key = (profile.sha256, model.name, mode, count, seed)
-    with _LOCK:
-        found = _CACHE.get(key)
-        if found is None:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Slow code in plugin")
-                found = _CACHE[key] = tuple(_draw(profile, model, mode, count, seed))
-    return found
+    key = ("edits", profile.sha256, model.name, mode, count, seed)
+    return draws.once(key, lambda: _draw(profile, model, mode, count, seed))

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -175,28 +173,12 @@ def _sources(model: ModelSpec, mode: Mode, batch: int, seed: int) -> Iterator[An
         yield from cache.batch(model, mode, batch, seed_, draw_batch)
 
 
-_CACHE: dict[tuple[str, str, str, int, int], tuple[Drawn, ...]] = {}
-_LOCK = threading.Lock()
-
-
 def draw(
     profile: Profile, model: ModelSpec, mode: Mode, count: int, seed: int
 ) -> tuple[Drawn, ...]:
-    """Up to ``count`` distinct bodies of ``mode`` for ``model``, in drawing order.
-
-    Cached per process: the plan is built for each run, and self-tests run the
-    suite many times in one process with the same seed.
-    """
+    """Up to ``count`` distinct bodies of ``mode`` for ``model``, in drawing order
+    (drawn once per process: :func:`draws.once`)."""
     if count <= 0:
         return ()
-    key = (profile.sha256, model.name, mode, count, seed)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is None:
-            with warnings.catch_warnings():
-                # Plans are built while pytest starts up (the plugin's configure,
-                # --plan): drawing then is on purpose, not the accidental
-                # import-time work hypothesis warns about.
-                warnings.filterwarnings("ignore", message="Slow code in plugin")
-                cached = _CACHE[key] = tuple(_draw(profile, model, mode, count, seed))
-    return cached
+    key = ("generations", profile.sha256, model.name, mode, count, seed)
+    return draws.once(key, lambda: _draw(profile, model, mode, count, seed))

@@ -11,6 +11,7 @@ not established (``partial_images`` without ``stream``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from conformance.gpt.covering import cheapest_quality
@@ -26,13 +27,18 @@ def _gpt(model: ModelSpec) -> GptSpec:
     return model.gpt
 
 
-def _param_schema(spec: ParamSpec) -> dict[str, Any] | None:
+def enum_schema(values: Sequence[Any]) -> dict[str, Any]:
+    """One of ``values``, or null (the SDKs send null for "not given")."""
+    types = sorted({"boolean" if isinstance(v, bool) else "string" for v in values})
+    return {"type": [*types, "null"], "enum": [*values, None]}
+
+
+def param_schema(spec: ParamSpec) -> dict[str, Any] | None:
+    """A declared parameter's JSON schema, for the generations' and the edits' draws."""
     if spec.kind == "enum":
         # Preview values (gif, svg) are drawn nowhere: a key without access refuses them
         # for that reason, not the rule a case is about.
-        values = spec.plain
-        types = sorted({"boolean" if isinstance(v, bool) else "string" for v in values})
-        return {"type": [*types, "null"], "enum": [*values, None]}
+        return enum_schema(spec.plain)
     if spec.kind == "range":
         schema: dict[str, Any] = {"type": ["integer", "null"]}
         if spec.minimum is not None:
@@ -65,7 +71,7 @@ def request_schema(model: ModelSpec, mode: Mode, prompt: dict[str, Any]) -> dict
             continue  # valid cases do not stream
         if spec.kind != "enum" and spec.preview:
             continue  # GIF and SVG parameters need preview access
-        schema = _param_schema(spec)
+        schema = param_schema(spec)
         if schema is not None:
             properties[spec.name] = schema
     if "compression-needs-jpeg-or-webp" in gpt.rules and "output_compression" in properties:
