@@ -771,16 +771,7 @@ _STREAMING_CLIENTS = (
 def _stream_fault(
     name: str, breaks: str, description: str, *also: str, needs: Need = Need.STREAM
 ) -> Fault:
-    return _fault(
-        name,
-        breaks,
-        description,
-        "gpt",
-        also=also,
-        profile="openai",
-        models=_STREAM_MODEL,
-        needs=needs,
-    )
+    return _gpt_fault(name, breaks, description, also=also, models=_STREAM_MODEL, needs=needs)
 
 
 STREAM_AS_JSON = _stream_fault(
@@ -906,16 +897,8 @@ _EDIT_MODEL = ("gpt-image-2",)
 
 
 def _edit_fault(name: str, breaks: str, description: str, needs: Need, *also: str) -> Fault:
-    return _fault(
-        name,
-        breaks,
-        description,
-        "gpt",
-        also=also,
-        profile="openai",
-        models=_EDIT_MODEL,
-        operation=EDITS,
-        needs=needs,
+    return _gpt_fault(
+        name, breaks, description, also=also, models=_EDIT_MODEL, operation=EDITS, needs=needs
     )
 
 
