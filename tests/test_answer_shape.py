@@ -31,6 +31,8 @@ from tests.shape_profiles import (
     HERE,
     SHAPE_PROFILES,
     RunSuite,
+    assert_typo_is_one_line,
+    images_profile,
     known_deviations,
     shape_profile,
     unexpected,
@@ -181,21 +183,14 @@ TYPOS = [
 def test_a_typo_in_a_shape_key_is_one_line_and_exit_4(
     run_cli: Any, tmp_path: Path, where: tuple[str, ...], value: dict[str, Any], said: str
 ) -> None:
-    raw = yaml.safe_load((HERE / "shape-images.yaml").read_text())
+    raw = images_profile()
     node = raw
     for key in where:
         node = node.setdefault(key, {})
     if where == ("response", "shape"):
         node.clear()  # the typo alone, not beside the profile's own shape
     node.update(value)
-    path = tmp_path / "typo.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    run = run_cli("profile", "check", str(path))
-    assert run.exit_code == 4
-    lines = run.output.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert said in lines[0]
-    assert "Traceback" not in run.output
+    assert_typo_is_one_line(run_cli, tmp_path, raw, said)
 
 
 @pytest.mark.parametrize("name", SHAPE_PROFILES)

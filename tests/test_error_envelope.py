@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from starlette.testclient import TestClient
 
 from conformance.checks.errors import envelope_problems, named_param
@@ -23,7 +22,7 @@ from conformance.profile import load_profile
 from conformance.profile.errors_shape import ENVELOPES, Envelope
 from conformance.resources import bundled_profiles
 from conformance.server.app import create_app
-from tests.shape_profiles import HERE, shape_profile
+from tests.shape_profiles import assert_typo_is_one_line, images_profile, shape_profile
 
 KEY = "sk-test-envelope"
 
@@ -155,13 +154,7 @@ def test_old_profiles_keep_openais_envelope_and_one_status_for_both_keys() -> No
 def test_a_typo_in_an_error_key_is_one_line_and_exit_4(
     run_cli: Any, tmp_path: Path, errors: dict[str, Any], said: str
 ) -> None:
-    raw = yaml.safe_load((HERE / "shape-images.yaml").read_text())
+    raw = images_profile()
     del raw["errors"]["envelope"], raw["errors"]["missing_key"]
     raw["errors"].update(errors)
-    path = tmp_path / "typo.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    run = run_cli("profile", "check", str(path))
-    assert run.exit_code == 4
-    lines = run.output.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert said in lines[0]
+    assert_typo_is_one_line(run_cli, tmp_path, raw, said)
