@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from conformance.profile import Profile, load_profile_file
 from conformance.report.results import resolve_evidence
+from conformance.server.runner import ReferenceServer
+from tests.dims_profile import REFUSED
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -172,3 +175,16 @@ def run_cli(tmp_path: Path) -> Callable[..., SuiteRun]:
         return SuiteRun(proc.returncode, report_dir, proc.stdout + proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def dims_refused() -> Profile:
+    """tests/profiles/dims-refused.yaml: one model per kind of dimensions, with vendor
+    parameters (tests/test_dimensions.py, tests/test_vendor_params.py)."""
+    return load_profile_file(REFUSED)
+
+
+@pytest.fixture(scope="module")
+def dims_server(dims_refused: Profile) -> Iterator[ReferenceServer]:
+    with ReferenceServer(dims_refused) as srv:
+        yield srv

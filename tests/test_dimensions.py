@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +25,9 @@ from conformance.plan import auth_probes, build_plan
 from conformance.profile import Profile, load_profile_file
 from conformance.server.runner import ReferenceServer
 from tests.conftest import SuiteRun
+from tests.dims_profile import REFUSED, post_generation
 
 PROFILES = Path(__file__).parent / "profiles"
-REFUSED = PROFILES / "dims-refused.yaml"
-
-
-@pytest.fixture(scope="module")
-def profile() -> Profile:
-    return load_profile_file(REFUSED)
-
-
-@pytest.fixture(scope="module")
-def server(profile: Profile) -> Iterator[ReferenceServer]:
-    with ReferenceServer(profile) as srv:
-        yield srv
-
-
-def _post(srv: ReferenceServer, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(
-        f"{srv.base_url}/images/generations",
-        json={"prompt": "a red cube", **body},
-        headers={"Authorization": f"Bearer {srv.api_key}"},
-        timeout=60,
-    )
 
 
 def _image_size(answer: httpx.Response) -> tuple[int, int]:
@@ -60,33 +40,39 @@ def _image_size(answer: httpx.Response) -> tuple[int, int]:
         return img.size
 
 
-def test_each_kind_is_read_into_typed_dimensions(profile: Profile) -> None:
-    wh, ar, plain = profile.models["wh-1"], profile.models["ar-1"], profile.models["ar-plain"]
+def test_each_kind_is_read_into_typed_dimensions(dims_refused: Profile) -> None:
+    wh, ar, plain = (
+        dims_refused.models["wh-1"],
+        dims_refused.models["ar-1"],
+        dims_refused.models["ar-plain"],
+    )
     assert wh.dimensions.kind == "width_height"
     assert wh.sizes == ()
     assert wh.dimensions.width is not None
     assert wh.dimensions.width.step == 64
     assert ar.dimensions.pixel_size("16:9", "M") == "1024x576"
     assert plain.dimensions.pixel_size("3:2", None) is None
-    assert profile.models["renamed"].dimensions.field == "image_size"
-    assert profile.models["nodims"].dimensions.fields() == ()
+    assert dims_refused.models["renamed"].dimensions.field == "image_size"
+    assert dims_refused.models["nodims"].dimensions.fields() == ()
 
 
-def test_no_request_sends_size_where_the_model_takes_none(profile: Profile) -> None:
-    plan = build_plan(profile, None, zero_balance=True)
+def test_no_request_sends_size_where_the_model_takes_none(dims_refused: Profile) -> None:
+    plan = build_plan(dims_refused, None, zero_balance=True)
     for probe in plan.probes:
-        model = profile.models[probe.model]
+        model = dims_refused.models[probe.model]
         if probe.body is None or model.dimensions.takes_size:
             continue
         # Only the probe that tests it sends OpenAI's size (auth and refused ones don't).
         assert ("size" in probe.body) == (probe.id == "size-not-taken"), probe.key
     # The shared auth probes are sent on the default model, wh-1: width and height.
-    bodies = [p.body or {} for p in auth_probes(profile, profile.models["wh-1"])]
+    bodies = [p.body or {} for p in auth_probes(dims_refused, dims_refused.models["wh-1"])]
     assert all("size" not in b and b["width"] == 256 for b in bodies)
 
 
-def test_valid_probes_cover_each_documented_value_and_expect_its_size(profile: Profile) -> None:
-    plan = build_plan(profile, ["wh-1", "ar-1", "renamed"], zero_balance=False)
+def test_valid_probes_cover_each_documented_value_and_expect_its_size(
+    dims_refused: Profile,
+) -> None:
+    plan = build_plan(dims_refused, ["wh-1", "ar-1", "renamed"], zero_balance=False)
     valid = {p.key: p for p in plan.billable}
     widths = {p.body.get("width", 512) for p in valid.values() if p.model == "wh-1" and p.body}
     assert widths == {256, 512, 768}
@@ -110,9 +96,9 @@ def test_valid_probes_cover_each_documented_value_and_expect_its_size(profile: P
     ],
 )
 def test_the_reference_server_draws_what_each_kind_asks(
-    server: ReferenceServer, body: dict[str, Any], size: tuple[int, int]
+    dims_server: ReferenceServer, body: dict[str, Any], size: tuple[int, int]
 ) -> None:
-    answer = _post(server, body)
+    answer = post_generation(dims_server, body)
     assert answer.status_code == 200, answer.text
     assert _image_size(answer) == size
 
@@ -132,9 +118,9 @@ def test_the_reference_server_draws_what_each_kind_asks(
     ],
 )
 def test_the_reference_server_refuses_what_the_docs_rule_out(
-    server: ReferenceServer, body: dict[str, Any], param: str
+    dims_server: ReferenceServer, body: dict[str, Any], param: str
 ) -> None:
-    answer = _post(server, body)
+    answer = post_generation(dims_server, body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["param"] == param
 
@@ -233,14 +219,14 @@ def test_a_size_list_is_still_needed_for_kind_size(tmp_path: Path) -> None:
 
 
 def _case_wrong_ratio(srv: ReferenceServer) -> None:
-    answer = _post(srv, {"model": "ar-plain", "aspect_ratio": "3:2"})
+    answer = post_generation(srv, {"model": "ar-plain", "aspect_ratio": "3:2"})
     assert _image_size(answer) == (682, 682)
 
 
 def _case_refuses_undocumented(srv: ReferenceServer) -> None:
     # dims-ignored: wh-1 documents no quality, and the vendor ignores what it does not.
-    assert _post(srv, {"model": "wh-1", "quality": "ultra"}).status_code == 400
-    assert _post(srv, {"model": "ar-1", "quality": "anything"}).status_code == 400
+    assert post_generation(srv, {"model": "wh-1", "quality": "ultra"}).status_code == 400
+    assert post_generation(srv, {"model": "ar-1", "quality": "anything"}).status_code == 400
 
 
 DIMENSION_FAULT_CASES: dict[str, tuple[Path, Callable[[ReferenceServer], None]]] = {
@@ -256,12 +242,14 @@ def test_fault_changes_behaviour(fault: str) -> None:
     with ReferenceServer(profile) as clean:
         # Clean, the same requests are answered as the docs say.
         if fault == "wrong-ratio":
-            assert _image_size(_post(clean, {"model": "ar-plain", "aspect_ratio": "3:2"})) == (
+            assert _image_size(
+                post_generation(clean, {"model": "ar-plain", "aspect_ratio": "3:2"})
+            ) == (
                 1024,
                 682,
             )
         else:
-            assert _post(clean, {"model": "wh-1", "quality": "ultra"}).status_code == 200
+            assert post_generation(clean, {"model": "wh-1", "quality": "ultra"}).status_code == 200
     with ReferenceServer(profile, faults=(fault,)) as srv:
         case(srv)
 
@@ -269,6 +257,6 @@ def test_fault_changes_behaviour(fault: str) -> None:
 def test_the_ignored_fields_are_dropped_before_judging() -> None:
     ignored = load_profile_file(PROFILES / "dims-ignored.yaml")
     with ReferenceServer(ignored) as srv:
-        answer = _post(srv, {"model": "nodims", "size": "256x256", "style": "x"})
+        answer = post_generation(srv, {"model": "nodims", "size": "256x256", "style": "x"})
         assert answer.status_code == 200
         assert _image_size(answer) == (512, 512)  # its documented size, not the one sent

@@ -10,11 +10,10 @@ response_format's b64_json to base64. The faults accept-vendor-* break each rule
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -24,32 +23,11 @@ from conformance.plan import build_plan
 from conformance.profile import Profile, load_profile_file
 from conformance.server.runner import ReferenceServer
 from tests.conftest import SuiteRun
-
-REFUSED = Path(__file__).parent / "profiles" / "dims-refused.yaml"
-
-
-@pytest.fixture(scope="module")
-def profile() -> Profile:
-    return load_profile_file(REFUSED)
+from tests.dims_profile import REFUSED, post_generation
 
 
-@pytest.fixture(scope="module")
-def server(profile: Profile) -> Iterator[ReferenceServer]:
-    with ReferenceServer(profile) as srv:
-        yield srv
-
-
-def _post(srv: ReferenceServer, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(
-        f"{srv.base_url}/images/generations",
-        json={"prompt": "a red cube", **body},
-        headers={"Authorization": f"Bearer {srv.api_key}"},
-        timeout=60,
-    )
-
-
-def test_parameters_are_typed(profile: Profile) -> None:
-    params = profile.models["wh-1"].vendor_params
+def test_parameters_are_typed(dims_refused: Profile) -> None:
+    params = dims_refused.models["wh-1"].vendor_params
     assert params["seed"].kind == "integer"
     assert params["seed"].maximum == 4294967295
     assert params["steps"].kind == "integer"
@@ -57,7 +35,7 @@ def test_parameters_are_typed(profile: Profile) -> None:
     assert params["guidance_scale"].kind == "number"
     assert params["guidance_scale"].default == 3.5
     assert params["negative_prompt"].free_form
-    ar = profile.models["ar-1"]
+    ar = dims_refused.models["ar-1"]
     # OpenAI's meaning inside the suite, the vendor's spelling on the wire.
     assert ar.response_formats == ("url", "b64_json")
     assert ar.vendor_params["response_format"].wire_value("b64_json") == "base64"
@@ -65,21 +43,21 @@ def test_parameters_are_typed(profile: Profile) -> None:
     assert ar.qualities == ()
 
 
-def test_valid_values_ride_in_the_covering_set_at_no_extra_request(profile: Profile) -> None:
-    rows = covering_rows(profile.models["wh-1"])
+def test_valid_values_ride_in_the_covering_set_at_no_extra_request(dims_refused: Profile) -> None:
+    rows = covering_rows(dims_refused.models["wh-1"])
     assert len(rows) == 3  # as long as the width and height lists, not longer
     sent = [row.body for _, row in rows]
     assert {b.get("output_format", "png") for b in sent} == {"png", "jpeg"}
     assert {b["seed"] for b in sent} == {0, 4294967295}
     assert all(b["negative_prompt"] for b in sent)
-    ar = covering_rows(profile.models["ar-1"])
+    ar = covering_rows(dims_refused.models["ar-1"])
     b64 = [row for _, row in ar if row.expect.response_format == "b64_json"]
     assert b64
     assert all(row.body["response_format"] == "base64" for row in b64)
 
 
-def test_each_rule_of_each_parameter_gets_a_free_refusal(profile: Profile) -> None:
-    plan = build_plan(profile, ["wh-1"], zero_balance=False)
+def test_each_rule_of_each_parameter_gets_a_free_refusal(dims_refused: Profile) -> None:
+    plan = build_plan(dims_refused, ["wh-1"], zero_balance=False)
     ids = {p.id for p in plan.probes if p.kind == "invalid"}
     assert {
         "vendor-below-min-seed",
@@ -111,14 +89,14 @@ def test_each_rule_of_each_parameter_gets_a_free_refusal(profile: Profile) -> No
     ],
 )
 def test_the_reference_server_emulates_each_parameter(
-    server: ReferenceServer, body: dict[str, Any], status: int
+    dims_server: ReferenceServer, body: dict[str, Any], status: int
 ) -> None:
-    answer = _post(server, body)
+    answer = post_generation(dims_server, body)
     assert answer.status_code == status, answer.text
 
 
-def test_a_renamed_value_answers_under_the_b64_json_key(server: ReferenceServer) -> None:
-    answer = _post(server, {"model": "ar-1", "response_format": "base64"})
+def test_a_renamed_value_answers_under_the_b64_json_key(dims_server: ReferenceServer) -> None:
+    answer = post_generation(dims_server, {"model": "ar-1", "response_format": "base64"})
     item = answer.json()["data"][0]
     assert base64.b64decode(item["b64_json"])[:8] == b"\x89PNG\r\n\x1a\n"
 
