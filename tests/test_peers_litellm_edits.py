@@ -26,7 +26,7 @@ from __future__ import annotations
 import pytest
 
 from tests.peers import litellm
-from tests.peers.golden import GPT, Golden, RunProbes, mismatches
+from tests.peers.golden import GPT, GPT_ANSWER_CHECKS, Golden, RunProbes, mismatches
 from tests.peers.runs import PeerRun, through_litellm
 from tests.peers.tap import UpstreamExchange
 
@@ -64,17 +64,7 @@ NO_IMAGE = PLAN.keys("edit-no-image")
 # A PNG labelled application/octet-stream goes upstream relabelled image/png: served, billed.
 OCTET = PLAN.keys("edit-octet-stream")
 MULTI_CHECKS = (
-    "generation.status",
-    "generation.content-type",
-    "generation.schema",
-    "generation.count",
-    "generation.created",
-    "images.b64",
-    "gpt-image.b64-only",
-    "gpt-image.echo",
-    "gpt-image.output-format",
-    "gpt-image.dimensions",
-    "gpt-image.usage",
+    *GPT_ANSWER_CHECKS,
     "edits.images-list",
     "edits.size",
     "edits.count",

@@ -111,6 +111,21 @@ def clients(behaviour: str, keys: Probes, only: Iterable[str] | None = None) -> 
 
 
 PREVIEWS = frozenset({"gif", "svg"})
+# The checks of a GPT answer that a gateway passed through as the upstream served it:
+# base64 only, the settings echoed with auto resolved, real formats, sizes and usage.
+GPT_ANSWER_CHECKS = (
+    "generation.status",
+    "generation.content-type",
+    "generation.schema",
+    "generation.count",
+    "generation.created",
+    "images.b64",
+    "gpt-image.b64-only",
+    "gpt-image.echo",
+    "gpt-image.output-format",
+    "gpt-image.dimensions",
+    "gpt-image.usage",
+)
 
 
 def _b64_valid() -> Probes:
