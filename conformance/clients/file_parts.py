@@ -18,9 +18,7 @@ import base64
 import hashlib
 import io
 import json
-import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -271,26 +269,12 @@ def measure_node(rec: Recorder, project: str) -> list[FormRow] | NotRun:
     if isinstance(found, NotRun):
         return found
     files = {k: base64.b64encode(v).decode() for k, v in _files().items()}
-    with tempfile.TemporaryDirectory(prefix="igc-parts-") as scratch:
-        given, taken = Path(scratch) / "in.json", Path(scratch) / "out.json"
-        clients = list(NODE_PROJECTS[project])
-        given.write_text(json.dumps({"root": rec.root_url, "clients": clients, "files": files}))
-        try:
-            proc = subprocess.run(
-                [found.node, str(SCRIPT), str(found.modules), str(given), str(taken)],
-                capture_output=True,
-                text=True,
-                timeout=_TIMEOUT_S,
-                check=False,
-                cwd=scratch,
-                env={"PATH": os.environ.get("PATH", ""), "NODE_NO_WARNINGS": "1"},
-            )
-        except subprocess.TimeoutExpired:
-            return NotRun(f"the Node clients took over {_TIMEOUT_S:g} s")
-        if proc.returncode != 0 or not taken.exists():
-            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-            return NotRun(f"the Node form runner failed ({proc.returncode}): {tail}")
-        output = json.loads(taken.read_text(encoding="utf-8"))
+    payload = {"root": rec.root_url, "clients": list(NODE_PROJECTS[project]), "files": files}
+    output = node_process.run_script(found, SCRIPT, payload, _TIMEOUT_S, prefix="igc-parts-")
+    if isinstance(output, node_process.ScriptFailed) and output.returncode is None:
+        return NotRun(f"the Node clients took over {_TIMEOUT_S:g} s")
+    if isinstance(output, node_process.ScriptFailed):
+        return NotRun(f"the Node form runner failed ({output.returncode}): {output.tail(3)}")
     node = f"node {output.get('node', '?')}"
     rows = []
     for entry in output["forms"]:

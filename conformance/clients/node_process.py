@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from conformance.clients import CLIENTS
 from conformance.clients.install import InstallError, npm_ci
@@ -46,6 +47,43 @@ NODE_CLIENTS = ("openai-node", "vercel-ai", "openai-node-7", "vercel-ai-7")
 class NodeSetup:
     node: str
     modules: Path
+
+
+@dataclass(frozen=True)
+class ScriptFailed:
+    """A Node script that timed out (``returncode`` None) or wrote no output."""
+
+    returncode: int | None
+    stderr: str = ""
+
+    def tail(self, lines: int) -> str:
+        return " | ".join(self.stderr.strip().splitlines()[-lines:])
+
+
+def run_script(
+    found: NodeSetup, script: Path, payload: Any, timeout_s: float, *, prefix: str
+) -> Any:
+    """``node script MODULES IN OUT`` in a scratch directory, ``payload`` written to IN:
+    the JSON it writes to OUT, or :class:`ScriptFailed`. Nothing of the suite's
+    environment (keys included) reaches the script."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        given, taken = Path(scratch) / "in.json", Path(scratch) / "out.json"
+        given.write_text(json.dumps(payload), encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [found.node, str(script), str(found.modules), str(given), str(taken)],
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                check=False,
+                cwd=scratch,
+                env={"PATH": os.environ.get("PATH", ""), "NODE_NO_WARNINGS": "1"},
+            )
+        except subprocess.TimeoutExpired:
+            return ScriptFailed(None)
+        if proc.returncode != 0 or not taken.exists():
+            return ScriptFailed(proc.returncode, proc.stderr)
+        return json.loads(taken.read_text(encoding="utf-8"))
 
 
 @cache
@@ -108,32 +146,20 @@ def _run_project(project: str, calls: Sequence[tuple[ReplayCall, Sequence[str]]]
     items = []
     for call, clients in calls:
         items.append({"id": call.digest, "clients": list(clients), **call.to_json()})
-    with tempfile.TemporaryDirectory(prefix="igc-node-") as scratch:
-        given, taken = Path(scratch) / "in.json", Path(scratch) / "out.json"
-        given.write_text(json.dumps({"items": items}), encoding="utf-8")
-        try:
-            proc = subprocess.run(
-                [found.node, str(RUNNER), str(found.modules), str(given), str(taken)],
-                capture_output=True,
-                text=True,
-                timeout=BATCH_TIMEOUT_S,
-                check=False,
-                cwd=scratch,
-                # Nothing of the suite's environment (keys included) reaches the clients.
-                env={"PATH": os.environ.get("PATH", ""), "NODE_NO_WARNINGS": "1"},
-            )
-        except subprocess.TimeoutExpired:
-            return _everywhere(
-                calls,
-                Observation(False, harness=f"the Node clients took over {BATCH_TIMEOUT_S:g} s"),
-            )
-        if proc.returncode != 0 or not taken.exists():
-            tail = " | ".join(proc.stderr.strip().splitlines()[-4:])
-            return _everywhere(
-                calls,
-                Observation(False, harness=f"the Node runner failed ({proc.returncode}): {tail}"),
-            )
-        output = json.loads(taken.read_text(encoding="utf-8"))
+    output = run_script(found, RUNNER, {"items": items}, BATCH_TIMEOUT_S, prefix="igc-node-")
+    if isinstance(output, ScriptFailed) and output.returncode is None:
+        return _everywhere(
+            calls,
+            Observation(False, harness=f"the Node clients took over {BATCH_TIMEOUT_S:g} s"),
+        )
+    if isinstance(output, ScriptFailed):
+        return _everywhere(
+            calls,
+            Observation(
+                False,
+                harness=f"the Node runner failed ({output.returncode}): {output.tail(4)}",
+            ),
+        )
     results: dict[str, dict[str, Observation | NotRun]] = {}
     for digest, by_client in output["results"].items():
         results[digest] = {name: Observation.from_json(obs) for name, obs in by_client.items()}
