@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from filelock import FileLock
 
 from conformance.profile import Profile, load_profile_file
@@ -156,6 +157,21 @@ def profile_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pr
     return ProfileRuns(root)
 
 
+def conformance(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`python -m conformance ARGS` in a subprocess at ``cwd``, with the environment
+    and ``env``, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., SuiteRun]:
     """Run `python -m conformance ...` in a subprocess, the way the README says."""
@@ -164,14 +180,7 @@ def run_cli(tmp_path: Path) -> Callable[..., SuiteRun]:
     def run(*args: str, env: dict[str, str] | None = None, report: bool = True) -> SuiteRun:
         report_dir = tmp_path / f"cli{next(counter)}"
         extra = ["--report-dir", str(report_dir)] if report and args[:1] == ("run",) else []
-        proc = subprocess.run(
-            [sys.executable, "-m", "conformance", *args, *extra],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=tmp_path,
-            env={**os.environ, **(env or {})},
-        )
+        proc = conformance(tmp_path, *args, *extra, env=env)
         return SuiteRun(proc.returncode, report_dir, proc.stdout + proc.stderr)
 
     return run
@@ -188,3 +197,18 @@ def dims_refused() -> Profile:
 def dims_server(dims_refused: Profile) -> Iterator[ReferenceServer]:
     with ReferenceServer(dims_refused) as srv:
         yield srv
+
+
+def assert_typo_is_one_line(
+    run_cli: Any, tmp_path: Path, raw: Mapping[str, Any], said: str
+) -> None:
+    """`profile check` of the profile ``raw``: exit 4 and one line saying ``said``, no
+    traceback (bad input to the tool)."""
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(dict(raw), sort_keys=False))
+    run = run_cli("profile", "check", str(path))
+    assert run.exit_code == 4, run.output
+    assert "Traceback" not in run.output
+    lines = run.output.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert said in lines[0]

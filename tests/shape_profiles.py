@@ -44,15 +44,3 @@ def images_profile() -> dict[str, Any]:
     """shape-images as YAML data, to break one key of."""
     data: dict[str, Any] = yaml.safe_load((HERE / "shape-images.yaml").read_text())
     return data
-
-
-def assert_typo_is_one_line(run_cli: Any, tmp_path: Path, raw: dict[str, Any], said: str) -> None:
-    """`profile check` of ``raw``: exit 4 and one line saying ``said``, no traceback."""
-    path = tmp_path / "typo.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    run = run_cli("profile", "check", str(path))
-    assert run.exit_code == 4
-    lines = run.output.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert said in lines[0]
-    assert "Traceback" not in run.output

@@ -27,11 +27,11 @@ from conformance.profile.shape import OPENAI_SHAPE
 from conformance.resources import bundled_profiles
 from conformance.server.app import create_app
 from conformance.vocabulary import View
+from tests.conftest import assert_typo_is_one_line
 from tests.shape_profiles import (
     HERE,
     SHAPE_PROFILES,
     RunSuite,
-    assert_typo_is_one_line,
     images_profile,
     known_deviations,
     shape_profile,
@@ -246,12 +246,6 @@ def test_an_assumed_range_is_carried_to_the_verdicts(run_suite: RunSuite) -> Non
 def test_a_typo_in_n_is_one_line_and_exit_4(
     run_cli: Any, tmp_path: Path, count: Any, said: str
 ) -> None:
-    raw = yaml.safe_load((HERE / "shape-images.yaml").read_text())
+    raw = images_profile()
     raw["models"]["flux-schnell"]["n"] = count
-    path = tmp_path / "typo.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    run = run_cli("profile", "check", str(path))
-    assert run.exit_code == 4
-    lines = run.output.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert said in lines[0]
+    assert_typo_is_one_line(run_cli, tmp_path, raw, said)

@@ -24,7 +24,7 @@ from conformance.errors import ConfigError
 from conformance.plan import auth_probes, build_plan
 from conformance.profile import Profile, load_profile_file
 from conformance.server.runner import ReferenceServer
-from tests.conftest import SuiteRun
+from tests.conftest import SuiteRun, assert_typo_is_one_line
 from tests.dims_profile import REFUSED, post_generation
 
 PROFILES = Path(__file__).parent / "profiles"
@@ -173,13 +173,7 @@ def test_a_typo_in_each_dimension_key_is_one_line_and_exit_4(
     _set(
         raw, "ar-1" if path[-1] in ("aspect_ratio", "resolution", "pixels") else "wh-1", path, value
     )
-    mine = tmp_path / "mine.yaml"
-    mine.write_text(yaml.safe_dump(raw, sort_keys=False))
-    run = run_cli("profile", "check", str(mine))
-    assert run.exit_code == 4, run.output
-    assert "Traceback" not in run.output
-    assert len(run.output.strip().splitlines()) == 1, run.output
-    assert named in run.output
+    assert_typo_is_one_line(run_cli, tmp_path, raw, named)
 
 
 @pytest.mark.parametrize(

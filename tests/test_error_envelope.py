@@ -22,7 +22,8 @@ from conformance.profile import load_profile
 from conformance.profile.errors_shape import ENVELOPES, Envelope
 from conformance.resources import bundled_profiles
 from conformance.server.app import create_app
-from tests.shape_profiles import assert_typo_is_one_line, images_profile, shape_profile
+from tests.conftest import assert_typo_is_one_line
+from tests.shape_profiles import images_profile, shape_profile
 
 KEY = "sk-test-envelope"
 

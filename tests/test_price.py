@@ -4,28 +4,20 @@ requests that cannot have reached a server are never "possibly billed"."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import conformance
 
 # The report's wording, today's and 662cf09's ("at most $X at list price"), HTML-escaped.
 PRICE = re.compile(r"\$(\d+\.\d\d) at (?:the profile(?:'|&#x27;)s )?list price")
 
 
 def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
+    proc = conformance(cwd, "run", *args, env=env, timeout=600)
     return proc.stdout + proc.stderr
 
 

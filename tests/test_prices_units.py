@@ -8,10 +8,7 @@ the report of a rehearsal must agree on the total.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ import yaml
 
 from conformance.gpt.pricing import request_price
 from conformance.profile import load_profile, load_profile_file
-from tests.conftest import REPO, SuiteRun
+from tests.conftest import REPO, SuiteRun, conformance
 
 MP = 1_000_000
 
@@ -122,14 +119,7 @@ def test_a_model_without_qualities_prices_by_the_any_table(tmp_path: Path) -> No
 
 
 def _cli(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-        env=dict(os.environ),
-    )
+    proc = conformance(cwd, "run", *args, timeout=600)
     return proc.stdout + proc.stderr
 
 

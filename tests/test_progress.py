@@ -4,9 +4,7 @@ rate limit; a loopback stand-in is told that the profile's rate limit applies.""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
 from conformance.transport.ratelimit import RateLimiter, parse_rate
+from tests.conftest import conformance
 
 
 def test_the_time_left_at_a_rate_limit_counts_the_burst_already_spent() -> None:
@@ -39,14 +38,8 @@ def _run(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], 
     with ReferenceServer(load_profile("openai-dalle")) as server:
         base_url = server.base_url
         target = ("--base-url", base_url, "--report-dir", str(tmp_path / "r"))
-        proc = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", *PROFILE, *args, *target],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=tmp_path,
-            env={**os.environ, "OPENAI_API_KEY": server.api_key},
-        )
+        env = {"OPENAI_API_KEY": server.api_key}
+        proc = conformance(tmp_path, "run", *PROFILE, *args, *target, env=env, timeout=600)
     return proc, base_url
 
 

@@ -20,20 +20,14 @@ import pytest
 
 from conformance.profile import load_profile
 from conformance.server import ReferenceServer
+from tests.conftest import conformance
 
 
 def _run(
     cwd: Path, *args: str, env: dict[str, str]
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-        env={**os.environ, **env},
-    )
+    proc = conformance(cwd, "run", *args, env=env, timeout=600)
     return proc, time.monotonic() - began
 
 

@@ -22,7 +22,7 @@ from conformance.errors import ConfigError
 from conformance.plan import build_plan
 from conformance.profile import Profile, load_profile_file
 from conformance.server.runner import ReferenceServer
-from tests.conftest import SuiteRun
+from tests.conftest import SuiteRun, assert_typo_is_one_line
 from tests.dims_profile import REFUSED, post_generation
 
 
@@ -131,13 +131,7 @@ def test_a_typo_in_a_parameter_is_one_line_and_exit_4(
 ) -> None:
     raw = _raw()
     raw["models"]["wh-1"]["parameters"][name] = value
-    mine = tmp_path / "mine.yaml"
-    mine.write_text(yaml.safe_dump(raw, sort_keys=False))
-    run = run_cli("profile", "check", str(mine))
-    assert run.exit_code == 4, run.output
-    assert "Traceback" not in run.output
-    assert len(run.output.strip().splitlines()) == 1, run.output
-    assert named in run.output
+    assert_typo_is_one_line(run_cli, tmp_path, raw, named)
 
 
 @pytest.mark.parametrize(
